@@ -1,0 +1,432 @@
+/**
+ * NumPy `.npz` (zip of .npy members) reader/writer, as numpy's `savez` (stored) and
+ * `savez_compressed` (deflated) write them, including zip64 extra fields (numpy always
+ * forces zip64 in local headers). Pure TypeScript (fflate for deflate); browser + Node.
+ */
+import { deflateSync, inflateSync } from 'fflate';
+import { DataFormatError, formatBytes, npyParts, readNpy, readNpyHeader, type NdArray } from './npy';
+
+// ---------------------------------------------------------------- CRC-32 (slicing-by-8)
+const CRC_TABLES: Uint32Array[] = (() => {
+  const t: Uint32Array[] = [];
+  const t0 = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t0[n] = c >>> 0;
+  }
+  t.push(t0);
+  for (let k = 1; k < 8; k++) {
+    const tk = new Uint32Array(256);
+    const prev = t[k - 1];
+    for (let n = 0; n < 256; n++) tk[n] = (prev[n] >>> 8) ^ t0[prev[n] & 0xff];
+    t.push(tk);
+  }
+  return t;
+})();
+
+/** CRC-32 (zip/PNG polynomial). Pass the previous value to continue a running CRC. */
+export function crc32(data: Uint8Array, prev = 0): number {
+  const [t0, t1, t2, t3, t4, t5, t6, t7] = CRC_TABLES;
+  let c = ~prev >>> 0;
+  let i = 0;
+  const n = data.length;
+  const end8 = n - (n % 8);
+  for (; i < end8; i += 8) {
+    const a = (data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24)) ^ c;
+    c =
+      t7[a & 0xff] ^
+      t6[(a >>> 8) & 0xff] ^
+      t5[(a >>> 16) & 0xff] ^
+      t4[a >>> 24] ^
+      t3[data[i + 4]] ^
+      t2[data[i + 5]] ^
+      t1[data[i + 6]] ^
+      t0[data[i + 7]];
+  }
+  for (; i < n; i++) c = t0[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+// ---------------------------------------------------------------- reading
+export interface NpzEntry {
+  /** member file name inside the zip, e.g. "train_images.npy" */
+  file: string;
+  /** key as numpy exposes it (file name without ".npy") */
+  key: string;
+  method: number;
+  crc: number;
+  compressedSize: number;
+  size: number;
+  localHeaderOffset: number;
+}
+
+const SIG_EOCD = 0x06054b50;
+const SIG_Z64_LOC = 0x07064b50;
+const SIG_Z64_EOCD = 0x06064b50;
+const SIG_CEN = 0x02014b50;
+const SIG_LOC = 0x04034b50;
+
+function dv(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function u64(v: DataView, off: number): number {
+  const lo = v.getUint32(off, true);
+  const hi = v.getUint32(off + 4, true);
+  return hi * 0x100000000 + lo;
+}
+
+/** List the members of an .npz (from the zip central directory). */
+export function listNpz(bytes: Uint8Array, name: string): NpzEntry[] {
+  const v = dv(bytes);
+  const n = bytes.length;
+  if (n < 22) throw new DataFormatError(name, `truncated or not a zip/.npz file (${n} bytes)`);
+  if (n >= 4 && v.getUint32(0, true) !== SIG_LOC && v.getUint32(0, true) !== SIG_EOCD) {
+    throw new DataFormatError(name, `not a zip/.npz file (wrong magic ${Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ')})`);
+  }
+  let eocd = -1;
+  for (let p = n - 22; p >= Math.max(0, n - 22 - 0xffff); p--) {
+    if (v.getUint32(p, true) === SIG_EOCD) {
+      eocd = p;
+      break;
+    }
+  }
+  if (eocd < 0) {
+    throw new DataFormatError(name, 'corrupt or truncated zip: end-of-central-directory record not found');
+  }
+  let count = v.getUint16(eocd + 10, true);
+  let cdSize = v.getUint32(eocd + 12, true);
+  let cdOffset = v.getUint32(eocd + 16, true);
+  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
+    const loc = eocd - 20;
+    if (loc < 0 || v.getUint32(loc, true) !== SIG_Z64_LOC) {
+      throw new DataFormatError(name, 'corrupt zip: zip64 end-of-central-directory locator missing');
+    }
+    const z = u64(v, loc + 8);
+    if (z + 56 > n || v.getUint32(z, true) !== SIG_Z64_EOCD) {
+      throw new DataFormatError(name, 'corrupt zip: zip64 end-of-central-directory record missing');
+    }
+    count = u64(v, z + 32);
+    cdSize = u64(v, z + 40);
+    cdOffset = u64(v, z + 48);
+  }
+  if (cdOffset + cdSize > n) {
+    throw new DataFormatError(
+      name,
+      `truncated zip: central directory at ${cdOffset} (+${cdSize} bytes) lies beyond the end of the file (${formatBytes(n)})`,
+    );
+  }
+  const entries: NpzEntry[] = [];
+  let p = cdOffset;
+  for (let i = 0; i < count; i++) {
+    if (p + 46 > n || v.getUint32(p, true) !== SIG_CEN) {
+      throw new DataFormatError(name, `corrupt zip: central directory entry ${i} is damaged`);
+    }
+    const flags = v.getUint16(p + 8, true);
+    const method = v.getUint16(p + 10, true);
+    const crc = v.getUint32(p + 16, true);
+    let csize = v.getUint32(p + 20, true);
+    let usize = v.getUint32(p + 24, true);
+    const nameLen = v.getUint16(p + 28, true);
+    const extraLen = v.getUint16(p + 30, true);
+    const commentLen = v.getUint16(p + 32, true);
+    let off = v.getUint32(p + 42, true);
+    const fnBytes = bytes.subarray(p + 46, p + 46 + nameLen);
+    const file = flags & 0x800 ? new TextDecoder().decode(fnBytes) : String.fromCharCode(...fnBytes);
+    // zip64 extended information
+    let e = p + 46 + nameLen;
+    const eEnd = e + extraLen;
+    while (e + 4 <= eEnd) {
+      const id = v.getUint16(e, true);
+      const len = v.getUint16(e + 2, true);
+      if (id === 0x0001) {
+        let q = e + 4;
+        if (usize === 0xffffffff) { usize = u64(v, q); q += 8; }
+        if (csize === 0xffffffff) { csize = u64(v, q); q += 8; }
+        if (off === 0xffffffff) { off = u64(v, q); q += 8; }
+      }
+      e += 4 + len;
+    }
+    if (flags & 1) throw new DataFormatError(`${name}/${file}`, 'encrypted zip members are not supported');
+    entries.push({
+      file,
+      key: file.endsWith('.npy') ? file.slice(0, -4) : file,
+      method,
+      crc,
+      compressedSize: csize,
+      size: usize,
+      localHeaderOffset: off,
+    });
+    p = eEnd + commentLen;
+  }
+  return entries;
+}
+
+export interface ReadNpzOptions {
+  /** only decode these keys (others are skipped); a missing requested key is an error */
+  keys?: string[];
+  /** verify CRC-32 of each member (default true) */
+  verifyCrc?: boolean;
+}
+
+/** Raw (decompressed, CRC-checked) member bytes. */
+export function npzMemberBytes(bytes: Uint8Array, name: string, e: NpzEntry, verifyCrc = true): Uint8Array {
+  const v = dv(bytes);
+  const where = `${name}/${e.file}`;
+  const lo = e.localHeaderOffset;
+  if (lo + 30 > bytes.length || v.getUint32(lo, true) !== SIG_LOC) {
+    throw new DataFormatError(where, 'corrupt zip: local file header not found where the central directory points');
+  }
+  const start = lo + 30 + v.getUint16(lo + 26, true) + v.getUint16(lo + 28, true);
+  if (start + e.compressedSize > bytes.length) {
+    throw new DataFormatError(
+      where,
+      `truncated: member needs ${formatBytes(e.compressedSize)} but only ${formatBytes(Math.max(0, bytes.length - start))} follow`,
+    );
+  }
+  const raw = bytes.subarray(start, start + e.compressedSize);
+  let out: Uint8Array;
+  if (e.method === 0) {
+    if (e.compressedSize !== e.size) throw new DataFormatError(where, 'corrupt zip: stored member sizes disagree');
+    out = raw;
+  } else if (e.method === 8) {
+    out = new Uint8Array(e.size);
+    let res: Uint8Array;
+    try {
+      res = inflateSync(raw, { out });
+    } catch (err) {
+      throw new DataFormatError(where, `corrupt deflate data (${(err as Error).message})`);
+    }
+    if (res.length !== e.size) {
+      throw new DataFormatError(where, `corrupt deflate data: inflated to ${res.length} bytes, expected ${e.size}`);
+    }
+    out = res;
+  } else {
+    throw new DataFormatError(where, `unsupported zip compression method ${e.method} (only stored and deflate)`);
+  }
+  if (verifyCrc) {
+    const c = crc32(out);
+    if (c !== e.crc) {
+      throw new DataFormatError(
+        where,
+        `CRC mismatch (corrupt file): expected ${e.crc.toString(16).padStart(8, '0')}, got ${c.toString(16).padStart(8, '0')}`,
+      );
+    }
+  }
+  return out;
+}
+
+/**
+ * Read an .npz. Stored members become zero-copy views of `bytes` where alignment allows;
+ * deflated members are inflated into right-sized buffers.
+ */
+export function readNpz(bytes: Uint8Array, name: string, opts: ReadNpzOptions = {}): Record<string, NdArray> {
+  const entries = listNpz(bytes, name);
+  const want = opts.keys ? new Set(opts.keys) : null;
+  if (want) {
+    const have = new Set(entries.map((e) => e.key));
+    const missing = [...want].filter((k) => !have.has(k));
+    if (missing.length) {
+      throw new DataFormatError(
+        name,
+        `missing key${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (file has: ${[...have].join(', ') || 'nothing'})`,
+      );
+    }
+  }
+  const out: Record<string, NdArray> = {};
+  for (const e of entries) {
+    if (want && !want.has(e.key)) continue;
+    const member = npzMemberBytes(bytes, name, e, opts.verifyCrc ?? true);
+    out[e.key] = readNpy(member, `${name}/${e.file}`);
+  }
+  return out;
+}
+
+/** Header info of every member without decompressing stored data (cheap). */
+export function npzShapes(bytes: Uint8Array, name: string): Record<string, { dtype: string; shape: number[] }> {
+  const res: Record<string, { dtype: string; shape: number[] }> = {};
+  for (const e of listNpz(bytes, name)) {
+    if (e.method !== 0) continue;
+    const v = dv(bytes);
+    const lo = e.localHeaderOffset;
+    const start = lo + 30 + v.getUint16(lo + 26, true) + v.getUint16(lo + 28, true);
+    const h = readNpyHeader(bytes.subarray(start, start + Math.min(e.size, 4096)), `${name}/${e.file}`);
+    res[e.key] = { dtype: h.dtype, shape: h.shape };
+  }
+  return res;
+}
+
+// ---------------------------------------------------------------- writing
+export interface WriteNpzOptions {
+  /** deflate members (like np.savez_compressed); default false (like np.savez) */
+  compress?: boolean;
+  /** deflate level 1..9 (default 6) */
+  level?: number;
+  /** always write zip64 extra fields in local and central headers (numpy forces them locally) */
+  zip64?: boolean;
+}
+
+interface Member {
+  nameBytes: Uint8Array;
+  parts: Uint8Array[];
+  method: number;
+  crc: number;
+  size: number;
+  csize: number;
+}
+
+function prepareMembers(arrays: Record<string, NdArray>, opts: WriteNpzOptions): Member[] {
+  const members: Member[] = [];
+  for (const [key, arr] of Object.entries(arrays)) {
+    const file = `${key}.npy`;
+    const [h, body] = npyParts(arr, file);
+    const size = h.length + body.length;
+    let crc = crc32(h);
+    crc = crc32(body, crc);
+    let parts: Uint8Array[] = [h, body];
+    let csize = size;
+    let method = 0;
+    if (opts.compress) {
+      const whole = new Uint8Array(size);
+      whole.set(h, 0);
+      whole.set(body, h.length);
+      const level = (opts.level ?? 6) as 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+      const c = deflateSync(whole, { level });
+      parts = [c];
+      csize = c.length;
+      method = 8;
+    }
+    members.push({ nameBytes: new TextEncoder().encode(file), parts, method, crc, size, csize });
+  }
+  return members;
+}
+
+/** Produce the zip as a list of chunks (no big concatenation). */
+export function npzChunks(arrays: Record<string, NdArray>, opts: WriteNpzOptions = {}): Uint8Array[] {
+  const members = prepareMembers(arrays, opts);
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  const central: Uint8Array[] = [];
+  const LIM = 0xffffffff;
+  // fixed DOS time: 1980-01-01 00:00 (deterministic output)
+  const dosTime = 0;
+  const dosDate = (0 << 9) | (1 << 5) | 1;
+  for (const m of members) {
+    const localZ64 = opts.zip64 || m.size >= LIM || m.csize >= LIM;
+    const lh = new Uint8Array(30 + m.nameBytes.length + (localZ64 ? 20 : 0));
+    const lv = new DataView(lh.buffer);
+    lv.setUint32(0, SIG_LOC, true);
+    lv.setUint16(4, localZ64 ? 45 : 20, true);
+    lv.setUint16(6, 0, true);
+    lv.setUint16(8, m.method, true);
+    lv.setUint16(10, dosTime, true);
+    lv.setUint16(12, dosDate, true);
+    lv.setUint32(14, m.crc, true);
+    lv.setUint32(18, localZ64 ? LIM : m.csize, true);
+    lv.setUint32(22, localZ64 ? LIM : m.size, true);
+    lv.setUint16(26, m.nameBytes.length, true);
+    lv.setUint16(28, localZ64 ? 20 : 0, true);
+    lh.set(m.nameBytes, 30);
+    if (localZ64) {
+      const q = 30 + m.nameBytes.length;
+      lv.setUint16(q, 1, true);
+      lv.setUint16(q + 2, 16, true);
+      setU64(lv, q + 4, m.size);
+      setU64(lv, q + 12, m.csize);
+    }
+    const localOffset = offset;
+    chunks.push(lh);
+    offset += lh.length;
+    for (const p of m.parts) {
+      chunks.push(p);
+      offset += p.length;
+    }
+    // central directory entry
+    const needU = opts.zip64 || m.size >= LIM;
+    const needC = opts.zip64 || m.csize >= LIM;
+    const needO = opts.zip64 || localOffset >= LIM;
+    const z64Len = (needU ? 8 : 0) + (needC ? 8 : 0) + (needO ? 8 : 0);
+    const extraLen = z64Len ? 4 + z64Len : 0;
+    const ch = new Uint8Array(46 + m.nameBytes.length + extraLen);
+    const cv = new DataView(ch.buffer);
+    cv.setUint32(0, SIG_CEN, true);
+    cv.setUint16(4, (3 << 8) | 45, true);
+    cv.setUint16(6, z64Len ? 45 : 20, true);
+    cv.setUint16(8, 0, true);
+    cv.setUint16(10, m.method, true);
+    cv.setUint16(12, dosTime, true);
+    cv.setUint16(14, dosDate, true);
+    cv.setUint32(16, m.crc, true);
+    cv.setUint32(20, needC ? LIM : m.csize, true);
+    cv.setUint32(24, needU ? LIM : m.size, true);
+    cv.setUint16(28, m.nameBytes.length, true);
+    cv.setUint16(30, extraLen, true);
+    cv.setUint32(38, (0o100644 << 16) >>> 0, true);
+    cv.setUint32(42, needO ? LIM : localOffset, true);
+    ch.set(m.nameBytes, 46);
+    if (z64Len) {
+      let q = 46 + m.nameBytes.length;
+      cv.setUint16(q, 1, true);
+      cv.setUint16(q + 2, z64Len, true);
+      q += 4;
+      if (needU) { setU64(cv, q, m.size); q += 8; }
+      if (needC) { setU64(cv, q, m.csize); q += 8; }
+      if (needO) { setU64(cv, q, localOffset); q += 8; }
+    }
+    central.push(ch);
+  }
+  const cdOffset = offset;
+  let cdSize = 0;
+  for (const c of central) {
+    chunks.push(c);
+    cdSize += c.length;
+  }
+  offset += cdSize;
+  const needZ64 = opts.zip64 || members.length >= 0xffff || cdOffset >= LIM || cdSize >= LIM;
+  if (needZ64) {
+    const z = new Uint8Array(56 + 20);
+    const zv = new DataView(z.buffer);
+    zv.setUint32(0, SIG_Z64_EOCD, true);
+    setU64(zv, 4, 44);
+    zv.setUint16(12, 45, true);
+    zv.setUint16(14, 45, true);
+    setU64(zv, 24, members.length);
+    setU64(zv, 32, members.length);
+    setU64(zv, 40, cdSize);
+    setU64(zv, 48, cdOffset);
+    zv.setUint32(56, SIG_Z64_LOC, true);
+    setU64(zv, 64, offset);
+    zv.setUint32(72, 1, true);
+    chunks.push(z);
+  }
+  const e = new Uint8Array(22);
+  const ev = new DataView(e.buffer);
+  ev.setUint32(0, SIG_EOCD, true);
+  const cnt = Math.min(members.length, 0xffff);
+  ev.setUint16(8, needZ64 ? 0xffff : cnt, true);
+  ev.setUint16(10, needZ64 ? 0xffff : cnt, true);
+  ev.setUint32(12, needZ64 ? LIM : cdSize, true);
+  ev.setUint32(16, needZ64 ? LIM : cdOffset, true);
+  chunks.push(e);
+  return chunks;
+}
+
+function setU64(v: DataView, off: number, x: number): void {
+  v.setUint32(off, x % 0x100000000, true);
+  v.setUint32(off + 4, Math.floor(x / 0x100000000), true);
+}
+
+/** Serialise arrays (key → array) to .npz bytes. */
+export function writeNpz(arrays: Record<string, NdArray>, opts: WriteNpzOptions = {}): Uint8Array {
+  const chunks = npzChunks(arrays, opts);
+  let total = 0;
+  for (const c of chunks) total += c.length;
+  const out = new Uint8Array(total);
+  let p = 0;
+  for (const c of chunks) {
+    out.set(c, p);
+    p += c.length;
+  }
+  return out;
+}
