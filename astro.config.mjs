@@ -30,7 +30,7 @@ export default defineConfig({
       [rehypeBaseLinks, { base }],
     ],
     shikiConfig: {
-      themes: { light: 'github-light', dark: 'github-dark' },
+      themes: { light: 'github-light-default', dark: 'github-dark-default' },
       wrap: false,
     },
   },

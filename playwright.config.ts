@@ -11,7 +11,7 @@ export default defineConfig({
   testDir: 'tests/e2e',
   outputDir: 'test-results/artifacts',
   fullyParallel: true,
-  workers: process.env.CI ? 2 : 2,
+  workers: 2, // 2-core machines; raise locally with --workers
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 10_000 },
