@@ -1,0 +1,194 @@
+/**
+ * A 3D convolution that runs on the backends' optimised 2D convolution.
+ *
+ * Why: tfjs-backend-wasm's Conv3D is a naive kernel (~0.5-1 GFLOP/s here) whose gradients are
+ * wrong, and tfjs-webgpu's Conv3D is a naive program too. A 3D convolution with a kd×kh×kw kernel
+ * equals the sum over kernel depth offsets k of a 2D convolution of the input depth slices that
+ * offset reads (batched over output depth) with filter[k]. That runs on XNNPACK (wasm) or the
+ * matmul-based conv2d (webgl/webgpu). (Concatenating the kd slices on channels for one conv2d was
+ * slower on wasm: its channel-axis concat copies c values at a time in JavaScript.)
+ *
+ * The only gradient tfjs cannot give us on every backend is conv2d's filter gradient (wasm has no
+ * Conv2DBackpropFilter kernel), so `conv2dWithFilterGrad` supplies it, itself as a conv2d, and
+ * the input gradient as a conv2d too.
+ * Every other op here (pad, slice, reshape, concat, transpose) has a stock gradient.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export type Conv3dFormulation = 'slice-sum' | 'native';
+export type Padding = 'same' | 'valid';
+
+/** Which formulation each backend uses; chosen by `npm run bench` measurements (see README). */
+const formulationByBackend: Record<string, Conv3dFormulation> = {
+  wasm: 'slice-sum',
+  webgpu: 'slice-sum',
+  webgl: 'slice-sum',
+  cpu: 'slice-sum',
+};
+
+export function setConv3dFormulation(backend: string, f: Conv3dFormulation): void {
+  formulationByBackend[backend] = f;
+}
+
+export function conv3dFormulationFor(backend: string): Conv3dFormulation {
+  return formulationByBackend[backend] ?? 'slice-sum';
+}
+
+/** TensorFlow 'same' padding along one axis: [before, after] and the output length. */
+export function samePadding(inSize: number, k: number, stride: number): { lo: number; hi: number; out: number } {
+  const out = Math.ceil(inSize / stride);
+  const total = Math.max((out - 1) * stride + k - inSize, 0);
+  const lo = Math.floor(total / 2);
+  return { lo, hi: total - lo, out };
+}
+
+/**
+ * conv2d with a filter gradient written as a conv2d, so it trains on backends without
+ * Conv2DBackpropFilter (wasm). Input gradient: conv2dTranspose (Conv2DBackpropInput).
+ */
+export function conv2dWithFilterGrad(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: Padding, inputGrad = true): tf.Tensor4D {
+  const op = tf.customGrad((xIn: tf.Tensor, wIn: tf.Tensor, save: tf.GradSaveFunc) => {
+    const x4 = xIn as tf.Tensor4D;
+    const w4 = wIn as tf.Tensor4D;
+    save([x4, w4]);
+    const value = tf.conv2d(x4, w4, stride, pad);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const dy4 = dy as tf.Tensor4D;
+      // The stem's input is the image: nothing upstream needs its gradient.
+      const dx = inputGrad ? conv2dInputGrad(dy4, ws, xs.shape, stride, pad) : tf.zerosLike(xs);
+      const dw = conv2dFilterGrad(xs, dy4, ws.shape, stride, pad);
+      return [dx, dw];
+    };
+    return { value, gradFunc };
+  });
+  return op(x, w) as tf.Tensor4D;
+}
+
+/**
+ * The input gradient of conv2d as a forward conv2d (tfjs-wasm's Conv2DBackpropInput runs 5-10x
+ * slower than its Conv2D): dx = correlate(dy dilated by the stride, filter flipped and transposed).
+ */
+export function conv2dInputGrad(
+  dy: tf.Tensor4D,
+  w: tf.Tensor4D,
+  xShape: [number, number, number, number],
+  stride: number,
+  pad: Padding,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [kh, kw] = w.shape;
+    const [n, h, wd] = xShape;
+    const [, ho, wo, co] = dy.shape;
+    let u: tf.Tensor4D = dy;
+    if (stride > 1) {
+      // Insert stride-1 zeros after every value along H and W, with rank ≤ 4 pads only.
+      const alongW = tf.pad(tf.reshape(dy, [n * ho, wo, 1, co]), [[0, 0], [0, 0], [0, stride - 1], [0, 0]]);
+      const rowLen = wo * stride * co;
+      const alongH = tf.pad(tf.reshape(alongW, [n, ho, 1, rowLen]), [[0, 0], [0, 0], [0, stride - 1], [0, 0]]);
+      u = tf.reshape(alongH, [n, ho * stride, wo * stride, co]) as tf.Tensor4D;
+    }
+    const loH = pad === 'same' ? samePadding(h, kh, stride).lo : 0;
+    const loW = pad === 'same' ? samePadding(wd, kw, stride).lo : 0;
+    const edges = (lo: number, k: number, size: number, uLen: number) => {
+      const left = k - 1 - lo;
+      return { left, right: size + k - 1 - left - uLen };
+    };
+    const eh = edges(loH, kh, h, u.shape[1]);
+    const ew = edges(loW, kw, wd, u.shape[2]);
+    // A negative right edge means the forward pass never read the last rows: crop them.
+    if (eh.right < 0 || ew.right < 0) {
+      u = tf.slice(u, [0, 0, 0, 0], [-1, u.shape[1] + Math.min(0, eh.right), u.shape[2] + Math.min(0, ew.right), -1]);
+    }
+    const up = tf.pad(u, [[0, 0], [eh.left, Math.max(0, eh.right)], [ew.left, Math.max(0, ew.right)], [0, 0]]);
+    const wFlipT = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+    return tf.conv2d(up as tf.Tensor4D, wFlipT, 1, 'valid');
+  });
+}
+
+/**
+ * dW[a,b,i,o] = Σ_{n,p,q} xpad[n, p·s+a, q·s+b, i] · dy[n,p,q,o], computed as a dilated conv2d
+ * whose batch is the input channels and whose "filter" is dy.
+ */
+export function conv2dFilterGrad(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: [number, number, number, number],
+  stride: number,
+  pad: Padding,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [kh, kw] = filterShape;
+    const [, h, w] = x.shape;
+    const [, ho, wo] = dy.shape;
+    const padH = pad === 'same' ? samePadding(h, kh, stride).lo : 0;
+    const padW = pad === 'same' ? samePadding(w, kw, stride).lo : 0;
+    const needH = (ho - 1) * stride + kh;
+    const needW = (wo - 1) * stride + kw;
+    const xpad = tf.pad(x, [
+      [0, 0],
+      [padH, Math.max(0, needH - h - padH)],
+      [padW, Math.max(0, needW - w - padW)],
+      [0, 0],
+    ]);
+    // Crop what the forward pass never read (valid padding with a remainder).
+    const xc = tf.slice(xpad, [0, 0, 0, 0], [-1, needH, needW, -1]);
+    const xT = tf.transpose(xc, [3, 1, 2, 0]) as tf.Tensor4D; // [ci, H, W, n]
+    const dyT = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [ho, wo, n, co]
+    const g = tf.conv2d(xT, dyT, 1, 'valid', 'NHWC', stride); // [ci, kh, kw, co]
+    return tf.transpose(g, [1, 2, 0, 3]) as tf.Tensor4D;
+  });
+}
+
+/**
+ * The input depth slices that kernel depth offset k reads for every output slice, as a batch of
+ * 2D images: [n, d, h, w, c] → kd tensors [n·outD, h, w, c].
+ * Everything is done on rank-3 views: tfjs-wasm slices rank ≤ 4 natively but falls back to a
+ * JavaScript loop ~50x slower for a non-contiguous rank-5 slice (any batch > 1).
+ */
+function depthSlices(x: tf.Tensor5D, kd: number, stride: number, pad: Padding): { slices: tf.Tensor4D[]; outD: number } {
+  const [n, d, h, w, c] = x.shape;
+  const { lo, out: sameOut } = samePadding(d, kd, stride);
+  const outD = pad === 'same' ? sameOut : Math.floor((d - kd) / stride) + 1;
+  const before = pad === 'same' ? lo : 0;
+  // Enough depth after padding to take outD·stride slices starting at every kernel offset.
+  const after = Math.max(0, kd - 1 + outD * stride - d - before);
+  const plane = h * w * c;
+  const flat = tf.reshape(x, [n, d, plane]);
+  const xp = before > 0 || after > 0 ? tf.pad(flat, [[0, 0], [before, after], [0, 0]]) : flat;
+  // Fold `stride` consecutive slices into one row, so the slices at offset k, k+s, k+2s… are a
+  // single rank-3 slice: row ⌊k/s⌋+o, part k mod s.
+  const padded = d + before + after;
+  const rows = Math.floor(padded / stride);
+  const folded = tf.reshape(tf.slice(xp, [0, 0, 0], [n, rows * stride, plane]), [n, rows, stride * plane]);
+  const slices: tf.Tensor4D[] = [];
+  for (let k = 0; k < kd; k++) {
+    const run = tf.slice(folded, [0, Math.floor(k / stride), (k % stride) * plane], [n, outD, plane]);
+    slices.push(tf.reshape(run, [n * outD, h, w, c]) as tf.Tensor4D);
+  }
+  return { slices, outD };
+}
+
+/**
+ * 3D convolution, NDHWC input, [kd, kh, kw, ci, co] filter, the same stride on every axis:
+ * Σ_k conv2d(depth slices at offset k, filter[k]). Differentiable on every backend; no bias
+ * (the ResNet follows every conv with batch norm).
+ */
+export function conv3d(x: tf.Tensor5D, filter: tf.Tensor5D, stride: number, pad: Padding, inputGrad = true): tf.Tensor5D {
+  if (conv3dFormulationFor(tf.getBackend()) === 'native') return tf.conv3d(x, filter, stride, pad);
+  return tf.tidy(() => {
+    const [kd, kh, kw, ci, co] = filter.shape;
+    if (x.shape[4] !== ci) throw new Error(`conv3d: input has ${x.shape[4]} channels, filter expects ${ci}`);
+    const n = x.shape[0];
+    const { slices, outD } = depthSlices(x, kd, stride, pad);
+    const filters = tf.reshape(filter, [kd, kh * kw * ci * co]);
+    let y: tf.Tensor4D | null = null;
+    for (let k = 0; k < kd; k++) {
+      const wk = tf.reshape(tf.slice(filters, [k, 0], [1, -1]), [kh, kw, ci, co]) as tf.Tensor4D;
+      const yk = conv2dWithFilterGrad(slices[k], wk, stride, pad, inputGrad);
+      y = y ? tf.add(y, yk) : yk;
+    }
+    const [, ho, wo] = y!.shape;
+    return tf.reshape(y!, [n, outD, ho, wo, co]) as tf.Tensor5D;
+  });
+}
