@@ -76,7 +76,6 @@ async function main(): Promise<void> {
     val.count = Math.min(limit, val.count);
   }
 
-  tf.util.seedrandom?.(String(cfg.seed));
   let model = new ResNet3d(resnetConfig(depth, width, size, NUM_CLASSES), cfg.seed);
   const optimizer = tf.train.adam(cfg.learningRate);
   let history: History = { name, dataset, size, depth, width, config: cfg, epochs: [], bestEpoch: -1 };

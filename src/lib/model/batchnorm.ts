@@ -42,7 +42,8 @@ const as5 = (t: tf.Tensor) => tf.reshape(t, [1, 1, 1, 1, -1]);
  */
 function batchNormRows(rows: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor, out: { mean?: tf.Tensor; variance?: tf.Tensor }): tf.Tensor2D {
   const [m, c] = rows.shape;
-  const op = tf.customGrad((xIn: tf.Tensor, gIn: tf.Tensor, bIn: tf.Tensor, save: tf.GradSaveFunc) => {
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [xIn, gIn, bIn, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const x = xIn as tf.Tensor2D;
     const avg = tf.fill([1, m], 1 / m) as tf.Tensor2D;
     const mean = tf.matMul(avg, x);

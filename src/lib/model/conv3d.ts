@@ -47,7 +47,8 @@ export function samePadding(inSize: number, k: number, stride: number): { lo: nu
  * Conv2DBackpropFilter (wasm). Input gradient: conv2dTranspose (Conv2DBackpropInput).
  */
 export function conv2dWithFilterGrad(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: Padding, inputGrad = true): tf.Tensor4D {
-  const op = tf.customGrad((xIn: tf.Tensor, wIn: tf.Tensor, save: tf.GradSaveFunc) => {
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [xIn, wIn, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const x4 = xIn as tf.Tensor4D;
     const w4 = wIn as tf.Tensor4D;
     save([x4, w4]);
@@ -186,7 +187,7 @@ export function conv3d(x: tf.Tensor5D, filter: tf.Tensor5D, stride: number, pad:
     for (let k = 0; k < kd; k++) {
       const wk = tf.reshape(tf.slice(filters, [k, 0], [1, -1]), [kh, kw, ci, co]) as tf.Tensor4D;
       const yk = conv2dWithFilterGrad(slices[k], wk, stride, pad, inputGrad);
-      y = y ? tf.add(y, yk) : yk;
+      y = y ? (tf.add(y, yk) as tf.Tensor4D) : yk;
     }
     const [, ho, wo] = y!.shape;
     return tf.reshape(y!, [n, outD, ho, wo, co]) as tf.Tensor5D;

@@ -152,7 +152,7 @@ export class ResNet3d {
       const y = tf.relu(this.convBn(h, b.conv1, b.stride, o));
       const z = this.convBn(y, b.conv2, 1, o);
       const skip = b.shortcut ? this.convBn(h, b.shortcut, b.stride, o) : h;
-      h = tf.relu(tf.add(z, skip));
+      h = tf.relu(tf.add(z, skip)) as tf.Tensor5D;
     }
     return h;
   }
