@@ -17,12 +17,13 @@ export interface BatchNormParams {
 }
 
 export function createBatchNorm(channels: number, name: string): BatchNormParams {
-  return {
+  // Inside tidy: a variable shares its initial tensor's data, and that tensor must not outlive it.
+  return tf.tidy(() => ({
     gamma: tf.variable(tf.ones([channels]), true, `${name}.gamma`),
     beta: tf.variable(tf.zeros([channels]), true, `${name}.beta`),
     movingMean: tf.variable(tf.zeros([channels]), false, `${name}.moving_mean`),
     movingVar: tf.variable(tf.ones([channels]), false, `${name}.moving_var`),
-  };
+  }));
 }
 
 /** One batch's statistics of one batch-norm layer, recorded during a training forward pass. */

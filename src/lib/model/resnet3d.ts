@@ -90,7 +90,8 @@ export class ResNet3d {
     this.config = config;
     let s = seed;
     const convBn = (name: string, k: number, cin: number, cout: number): ConvBn => {
-      const w = tf.variable(heNormal([k, k, k, cin, cout], k * k * k * cout, s++), true, `${name}.w`);
+      // tidy: the variable keeps the data; its initial tensor must not outlive it (a leak per model).
+      const w = tf.tidy(() => tf.variable(heNormal([k, k, k, cin, cout], k * k * k * cout, s++), true, `${name}.w`));
       const bn = createBatchNorm(cout, `${name}.bn`);
       this.register(w, bn);
       return { w, bn };
@@ -113,8 +114,8 @@ export class ResNet3d {
       });
     });
     const limit = Math.sqrt(6 / (cin + config.numClasses));
-    this.fcW = tf.variable(tf.randomUniform([cin, config.numClasses], -limit, limit, 'float32', s++), true, 'fc.w');
-    this.fcB = tf.variable(tf.zeros([1, config.numClasses]), true, 'fc.b');
+    this.fcW = tf.tidy(() => tf.variable(tf.randomUniform([cin, config.numClasses], -limit, limit, 'float32', s++), true, 'fc.w'));
+    this.fcB = tf.tidy(() => tf.variable(tf.zeros([1, config.numClasses]), true, 'fc.b'));
     this.register(this.fcW, this.fcB);
   }
 
