@@ -135,9 +135,10 @@ export function modelFromArtifacts(modelJson: ModelJson, weights: Uint8Array, wh
     throw new ModelLoadError(`${where}/${WEIGHTS_FILE}: ${weights.byteLength} bytes, model.json describes ${expectBytes}`);
   }
   const model = new ResNet3d(modelJson.config);
+  let tensors: tf.NamedTensorMap = {};
   try {
     const buf = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
-    const tensors = tf.io.decodeWeights(buf, specs);
+    tensors = tf.io.decodeWeights(buf, specs);
     const names = new Set(Object.keys(tensors));
     for (const [name, v] of model.variables) {
       const t = tensors[name];
@@ -152,6 +153,7 @@ export function modelFromArtifacts(modelJson: ModelJson, weights: Uint8Array, wh
     if (names.size) throw new ModelLoadError(`${where}: weights hold tensors the architecture lacks: ${[...names].slice(0, 5).join(', ')}`);
     return model;
   } catch (e) {
+    tf.dispose(Object.values(tensors));
     model.dispose();
     throw e;
   }
