@@ -1,0 +1,67 @@
+/** Steps shared by every CAM method: input checks and the final upsample → ReLU → [0,1]. */
+import * as tf from '@tensorflow/tfjs';
+import type { ResNet3d } from '../model/resnet3d';
+import { Upsampler } from './upsample';
+
+export function checkVolume(model: ResNet3d, volume: ArrayLike<number>): number {
+  const s = model.config.inputSize;
+  if (volume.length !== s * s * s) {
+    throw new Error(`volume has ${volume.length} values, the model expects ${s}³ = ${s * s * s}`);
+  }
+  return s;
+}
+
+export function checkStage(stage: number): void {
+  if (!Number.isInteger(stage) || stage < 0 || stage > 4) throw new Error(`stage must be 0-4, got ${stage}`);
+}
+
+export function checkTarget(target: number, numClasses: number): void {
+  if (!Number.isInteger(target) || target < 0 || target >= numClasses) {
+    throw new Error(`target must be a class index in [0, ${numClasses}), got ${target}`);
+  }
+}
+
+/** In place: ReLU then min-max to [0,1]; an all-zero (or constant) map stays all zeros. */
+export function reluNormalize(a: Float32Array): Float32Array {
+  let mx = 0;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i] > 0 ? a[i] : 0;
+    a[i] = v;
+    if (v > mx) mx = v;
+  }
+  // min of a ReLU'd map is 0 unless every value is positive
+  let mn = mx;
+  for (let i = 0; i < a.length; i++) if (a[i] < mn) mn = a[i];
+  const r = mx - mn;
+  if (!(r > 0)) a.fill(0);
+  else for (let i = 0; i < a.length; i++) a[i] = (a[i] - mn) / r;
+  return a;
+}
+
+export function argmax(a: ArrayLike<number>): number {
+  let k = 0;
+  for (let i = 1; i < a.length; i++) if (a[i] > a[k]) k = i;
+  return k;
+}
+
+/**
+ * The combined low-resolution map L = Σ_k w_k A_k (not yet ReLU'd) → the input-sized CAM
+ * normalise(ReLU(upsample(L))) and the low-res normalise(ReLU(L)).
+ * Upsampling is linear, so upsample(Σ w_k A_k) = Σ w_k upsample(A_k): one resize instead of C.
+ */
+export async function finishCam(
+  combined: Float32Array,
+  lowShape: [number, number, number],
+  size: number,
+): Promise<{ cam: Float32Array; lowRes: Float32Array }> {
+  const up = new Upsampler(lowShape, [size, size, size]);
+  let camT: tf.Tensor | undefined;
+  try {
+    camT = tf.tidy(() => up.apply(tf.tensor2d(combined, [1, combined.length])));
+    const cam = reluNormalize(Float32Array.from(await camT.data()));
+    return { cam, lowRes: reluNormalize(Float32Array.from(combined)) };
+  } finally {
+    camT?.dispose();
+    up.dispose();
+  }
+}

@@ -1,0 +1,73 @@
+/** Public types of the CAM library (shared by Score-CAM, Faster Score-CAM and Grad-CAM). */
+
+export type CamMethod = 'scorecam' | 'faster-scorecam' | 'gradcam';
+
+export interface CamOptions {
+  /** Default 'scorecam'. */
+  method?: CamMethod;
+  /** Stage whose activations are explained, 1-4 (0 = the stem also works). Default 4. */
+  stage?: 0 | 1 | 2 | 3 | 4;
+  /** Class to explain; default: the predicted class. */
+  target?: number;
+  /** Channels kept by Faster Score-CAM (highest activation variance). Default FASTER_TOP_N. */
+  topN?: number;
+  /** Masked inputs per forward pass. Default 8 (the most efficient per volume on Node wasm). */
+  batchSize?: number;
+  /**
+   * Subtract the target score of the all-zero input from every channel score (the paper's CIC,
+   * Eq. 4: f(X∘H_k) − f(X_b)). Default 'none', as the official code and the original project.
+   */
+  baseline?: 'none' | 'zero';
+  /**
+   * Softmax over the channel scores (the paper's Algorithm 1). Default false, as the official code
+   * and the original project: the weight of a channel is the target's softmax probability itself.
+   */
+  channelSoftmax?: boolean;
+  /** Called with (channels done, channels to run). */
+  onProgress?: (done: number, total: number) => void;
+  /** Abort → the promise rejects with a DOMException named 'AbortError'; no tensor is left behind. */
+  signal?: AbortSignal;
+  /**
+   * Await a macrotask every this many batches, so a page stays responsive.
+   * Default 1 in a browser (a `window` exists), 0 (never) elsewhere.
+   */
+  yieldEvery?: number;
+}
+
+export interface CamResult {
+  /** Input-sized S³ map in [0,1], C order [z][y][x]. */
+  cam: Float32Array;
+  /** The stage-resolution map ReLU(Σ w_k A_k), normalised to [0,1], before upsampling. */
+  lowRes: Float32Array;
+  lowResShape: [number, number, number];
+  target: number;
+  predicted: number;
+  /** Class probabilities of the unmasked input. */
+  probs: Float32Array;
+  method: CamMethod;
+  stage: number;
+  /** Channels actually used (after skipping constant maps / keeping the top N). */
+  channels: number;
+  /** Channels of the stage. */
+  totalChannels: number;
+  /** Per-channel weights w_k of the channels used (Score-CAM: scores after baseline/softmax; Grad-CAM: mean gradients). */
+  weights: Float32Array;
+  /** Indices of the channels used, in the order of `weights`. */
+  channelIndices: Int32Array;
+  timings: {
+    totalMs: number;
+    /** Time in model forward passes (on async backends, e.g. WebGL, this includes queued work). */
+    forwardMs: number;
+    /** Number of (masked) inputs run through the model, the unmasked one included. */
+    forwardInputs: number;
+  };
+}
+
+/** Faster Score-CAM default: measured on the phantom (see `npm run bench` and the README note). */
+export const FASTER_TOP_N = 16;
+export const DEFAULT_BATCH_SIZE = 8;
+export const DEFAULT_STAGE = 4;
+
+export function defaultYieldEvery(): number {
+  return typeof (globalThis as { window?: unknown }).window !== 'undefined' ? 1 : 0;
+}
