@@ -1,3 +1,4 @@
-/** Faithfulness (deletion/insertion) and localisation metrics for CAMs. */
+/** Faithfulness (deletion/insertion), localisation and classification metrics. */
 export * from './deletion';
 export * from './localization';
+export * from './classification';
