@@ -10,19 +10,15 @@
 import path from 'node:path';
 import { initNodeBackend } from '../src/lib/model/backend.node.ts';
 import type { ResNetDepth } from '../src/lib/model/resnet3d';
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig, type VolumeSource } from '../src/lib/model/train';
-import { trainRun } from '../src/lib/model/trainer';
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../src/lib/model/train';
+import { splitSource, trainRun } from '../src/lib/model/trainer';
 import { fsRunStore } from '../src/lib/model/runstore.node.ts';
 import { loadDataset } from '../src/lib/data/store.node.ts';
-import { volumeAt, type Split } from '../src/lib/data/medmnist';
 import { NUM_CLASSES } from '../src/lib/data/labels';
 import { numberFlag, parseFlags, progress, runCli, stringFlag } from './lib/cli';
 
 export type { EpochRecord, History } from '../src/lib/model/trainer';
-
-export function splitSource(split: Split, size: number): VolumeSource {
-  return { count: split.count, size, volume: (i) => volumeAt(split, i), label: (i) => split.labels[i] };
-}
+export { splitSource };
 
 async function main(): Promise<void> {
   const { flags } = parseFlags(process.argv.slice(2));
@@ -66,6 +62,7 @@ async function main(): Promise<void> {
     resume: flags.resume === true,
     log: (m) => console.error(m),
     progress,
+    backend,
   });
   model.dispose();
   console.error(`done: best epoch ${history.bestEpoch}; history in ${path.join(runDir, 'history.json')}`);

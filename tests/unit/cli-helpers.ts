@@ -48,3 +48,21 @@ export function writeTinyDataset(opts: { dir?: string; name?: string; size?: num
   writeNpzFile(path.join(dir, `${opts.name ?? 'phantom'}_${size}.npz`), arrays);
   return dir;
 }
+
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export const TSX = path.resolve('node_modules/.bin/tsx');
+
+/** Runs a CLI script with tsx; resolves with its exit code and output. */
+export function runScript(args: string[], opts: { onSpawn?: (p: ChildProcess) => void } = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    // own process group, so a test can kill tsx and the node process it starts together
+    const p = spawn(TSX, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let out = '';
+    p.stdout!.on('data', (d) => (out += d));
+    p.stderr!.on('data', (d) => (out += d));
+    p.on('error', reject);
+    p.on('close', (code, signal) => resolve({ code, signal, out }));
+    opts.onSpawn?.(p);
+  });
+}

@@ -8,6 +8,12 @@ import * as tf from '@tensorflow/tfjs';
 import { ResNet3d, resnetConfig, type ResNetDepth } from './resnet3d';
 import { modelFromArtifacts, serializeModel, type ModelJson } from './io';
 import { evaluate, learningRateAt, makeBatch, rng, shuffled, trainStep, type TrainConfig, type VolumeSource } from './train';
+import { volumeAt, type Split } from '../data/medmnist';
+
+/** A dataset split as the training code reads it. */
+export function splitSource(split: Split, size: number): VolumeSource {
+  return { count: split.count, size, volume: (i) => volumeAt(split, i), label: (i) => split.labels[i] };
+}
 
 export interface EpochRecord {
   epoch: number;
@@ -28,6 +34,8 @@ export interface History {
   config: TrainConfig;
   epochs: EpochRecord[];
   bestEpoch: number;
+  /** The tfjs backend that trained it (absent in runs started before this field existed: wasm). */
+  backend?: string;
 }
 
 /** checkpoint/state.json */
@@ -94,6 +102,8 @@ export interface TrainRunOptions {
   /** Called with a progress reporter per epoch (the CLI's bar). */
   progress?: (label: string, total: number) => (done: number, extra?: string) => void;
   evalBatch?: number;
+  /** Recorded in the history of a new run. */
+  backend?: string;
 }
 
 export interface TrainRunResult {
@@ -114,7 +124,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const log = o.log ?? (() => {});
   let model = new ResNet3d(resnetConfig(o.depth, o.width, o.size, o.numClasses), cfg.seed);
   const optimizer = tf.train.adam(cfg.learningRate);
-  let history: History = { name, dataset: o.dataset, size: o.size, depth: o.depth, width: o.width, config: cfg, epochs: [], bestEpoch: -1 };
+  let history: History = { name, dataset: o.dataset, size: o.size, depth: o.depth, width: o.width, config: cfg, epochs: [], bestEpoch: -1, backend: o.backend };
   try {
     const ckpt = o.resume ? store.readCheckpoint() : null;
     if (ckpt) {
