@@ -1,0 +1,1 @@
+declare module 'plotly.js-gl3d-dist-min';

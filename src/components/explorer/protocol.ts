@@ -1,0 +1,53 @@
+/** Messages between the explorer page and its model worker (worker.ts). */
+import type { BackendAttempt, BackendName } from '../../lib/model/backend';
+import type { CamMethod } from '../../lib/cam/types';
+
+export interface CamRequest {
+  method: CamMethod;
+  stage: 1 | 2 | 3 | 4;
+  target?: number;
+  batchSize?: number;
+}
+
+export type ToWorker =
+  | { id: number; type: 'init'; order: BackendName[]; modelUrl: string }
+  | { id: number; type: 'predict'; volume: Float32Array }
+  | { id: number; type: 'cam'; volume: Float32Array; opts: CamRequest }
+  | { id: number; type: 'curves'; volume: Float32Array; saliency: Float32Array; target: number; steps: number }
+  | { id: number; type: 'cancel'; job: number };
+
+export interface InitResult {
+  backend: BackendName;
+  attempts: BackendAttempt[];
+  manifest: { name: string; architecture?: { label?: string; parameters?: number } };
+  stages: number[];
+  loadMs: number;
+}
+export interface PredictResult {
+  probs: Float32Array;
+  predicted: number;
+  ms: number;
+}
+export interface CamResultMsg {
+  cam: Float32Array;
+  lowResShape: [number, number, number];
+  target: number;
+  predicted: number;
+  probs: Float32Array;
+  method: CamMethod;
+  stage: number;
+  channels: number;
+  totalChannels: number;
+  timings: { totalMs: number; forwardMs: number; forwardInputs: number };
+}
+export interface CurvesResult {
+  deletion: { x: number[]; y: number[]; auc: number };
+  insertion: { x: number[]; y: number[]; auc: number };
+  steps: number;
+  ms: number;
+}
+
+export type FromWorker =
+  | { id: number; type: 'progress'; phase: 'model' | 'cam' | 'curves'; done: number; total: number; label?: string }
+  | { id: number; type: 'result'; result: unknown }
+  | { id: number; type: 'error'; name: string; message: string; kind: 'abort' | 'model' | 'backend' | 'input' };
