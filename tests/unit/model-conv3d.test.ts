@@ -1,7 +1,17 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../../src/lib/model/backend.node.ts';
-import { conv2dFilterGrad, conv2dInputGrad, conv3d, samePadding, type Padding } from '../../src/lib/model/conv3d';
+import {
+  conv2dFilterGrad,
+  conv2dInputGrad,
+  conv3d,
+  conv3dFormulationFor,
+  nativeIsUnsafe,
+  samePadding,
+  setConv3dFormulation,
+  type Conv3dFormulation,
+  type Padding,
+} from '../../src/lib/model/conv3d';
 
 type Case = { x: [number, number, number, number, number]; k: number; co: number; s: number; pad: Padding };
 
@@ -80,6 +90,8 @@ const CASES: Case[] = [
   { x: [2, 7, 7, 5, 3], k: 3, co: 2, s: 2, pad: 'same' },
   { x: [2, 8, 8, 8, 2], k: 3, co: 2, s: 2, pad: 'same' },
   { x: [1, 6, 6, 6, 2], k: 1, co: 3, s: 2, pad: 'same' },
+  { x: [2, 7, 6, 5, 2], k: 1, co: 2, s: 2, pad: 'valid' },
+  { x: [1, 7, 7, 7, 2], k: 1, co: 2, s: 2, pad: 'same' },
   { x: [2, 5, 7, 6, 3], k: 1, co: 2, s: 1, pad: 'valid' },
   { x: [2, 9, 8, 7, 2], k: 5, co: 2, s: 1, pad: 'valid' },
   { x: [1, 9, 9, 9, 1], k: 5, co: 2, s: 2, pad: 'same' },
@@ -92,10 +104,18 @@ beforeAll(async () => {
   await initNodeBackend('wasm');
 });
 
-describe.each(['cpu', 'wasm'])('conv3d on %s', (backend) => {
+describe.each([
+  ['cpu', 'slice-sum'],
+  ['cpu', 'native'],
+  ['wasm', 'slice-sum'],
+] as const)('conv3d on %s, %s formulation', (backend, formulation) => {
+  let initial: Conv3dFormulation;
   beforeAll(async () => {
     await tf.setBackend(backend);
+    initial = conv3dFormulationFor(backend);
+    setConv3dFormulation(backend, formulation);
   });
+  afterAll(() => setConv3dFormulation(backend, initial));
 
   it.each(CASES.map((c) => [label(c), c] as const))('values and gradients match a naive loop: %s', (_, c) => {
     const [, , , , ci] = c.x;
@@ -118,7 +138,7 @@ describe.each(['cpu', 'wasm'])('conv3d on %s', (backend) => {
     expect(relErr(dw.dataSync(), ref.dw)).toBeLessThan(1e-4);
     // inputGrad=false: zero input gradient, same filter gradient (the stem)
     const [dx0, dw0] = tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv3d(a as tf.Tensor5D, b as tf.Tensor5D, c.s, c.pad, false), dy)))([x, w]));
-    expect(tf.tidy(() => tf.max(tf.abs(dx0)).dataSync()[0])).toBe(0);
+    if (formulation === 'slice-sum') expect(tf.tidy(() => tf.max(tf.abs(dx0)).dataSync()[0])).toBe(0);
     expect(relErr(dw0.dataSync(), ref.dw)).toBeLessThan(1e-4);
     if (backend === 'cpu' && !(c.k === 1 && c.s === 2 && c.pad === 'same')) {
       const native = tf.conv3d(x, w, c.s, c.pad);
@@ -130,7 +150,17 @@ describe.each(['cpu', 'wasm'])('conv3d on %s', (backend) => {
   });
 });
 
-describe('tf.conv3d on cpu (why we do not use it)', () => {
+describe('formulation defaults', () => {
+  it('wasm uses slice-sum; cpu uses native except for the case where tf.conv3d is wrong', () => {
+    expect(conv3dFormulationFor('wasm')).toBe('slice-sum');
+    expect(conv3dFormulationFor('cpu')).toBe('native');
+    expect(nativeIsUnsafe([1, 1, 1, 4, 8], 2, 'same')).toBe(true);
+    expect(nativeIsUnsafe([1, 1, 1, 4, 8], 1, 'same')).toBe(false);
+    expect(nativeIsUnsafe([3, 3, 3, 4, 8], 2, 'same')).toBe(false);
+  });
+});
+
+describe('tf.conv3d on cpu (why the shortcut case is routed to slice-sum)', () => {
   it('is wrong for a 1×1×1 kernel with stride 2 and same padding, where ours is right', async () => {
     await tf.setBackend('cpu');
     const c: Case = { x: [1, 6, 6, 6, 2], k: 1, co: 3, s: 2, pad: 'same' };

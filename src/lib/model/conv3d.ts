@@ -18,12 +18,20 @@ import * as tf from '@tensorflow/tfjs';
 export type Conv3dFormulation = 'slice-sum' | 'native';
 export type Padding = 'same' | 'valid';
 
-/** Which formulation each backend uses; chosen by `npm run bench` measurements (see README). */
+/**
+ * Which formulation each backend uses, from `npm run bench:conv3d` (scripts/bench-conv3d.ts) on
+ * the shipped network's layers at 64³, both measured in the same run:
+ * - wasm: slice-sum ~10x faster forward and ~2.5x faster forward+backward than tf.conv3d (whose
+ *   gradients are wrong there anyway);
+ * - cpu: tf.conv3d ~3.5x faster (forward and forward+backward), so native, except where it is
+ *   wrong (1×1×1 kernels with stride > 1 and 'same' padding: see `nativeIsUnsafe`).
+ * webgl/webgpu: slice-sum (tfjs-webgpu's Conv3D is a naive program; measure in the browser).
+ */
 const formulationByBackend: Record<string, Conv3dFormulation> = {
   wasm: 'slice-sum',
   webgpu: 'slice-sum',
   webgl: 'slice-sum',
-  cpu: 'slice-sum',
+  cpu: 'native',
 };
 
 export function setConv3dFormulation(backend: string, f: Conv3dFormulation): void {
@@ -175,8 +183,18 @@ function depthSlices(x: tf.Tensor5D, kd: number, stride: number, pad: Padding): 
  * Σ_k conv2d(depth slices at offset k, filter[k]). Differentiable on every backend; no bias
  * (the ResNet follows every conv with batch norm).
  */
+/**
+ * tf.conv3d gives wrong values for a 1×1×1 kernel with stride > 1 and 'same' padding (measured
+ * on tfjs-cpu 4.22; the ResNet's downsampling shortcuts): those always take the slice-sum path.
+ */
+export function nativeIsUnsafe(filterShape: number[], stride: number, pad: Padding): boolean {
+  return filterShape[0] === 1 && filterShape[1] === 1 && filterShape[2] === 1 && stride > 1 && pad === 'same';
+}
+
 export function conv3d(x: tf.Tensor5D, filter: tf.Tensor5D, stride: number, pad: Padding, inputGrad = true): tf.Tensor5D {
-  if (conv3dFormulationFor(tf.getBackend()) === 'native') return tf.conv3d(x, filter, stride, pad);
+  if (conv3dFormulationFor(tf.getBackend()) === 'native' && !nativeIsUnsafe(filter.shape, stride, pad)) {
+    return tf.conv3d(x, filter, stride, pad);
+  }
   return tf.tidy(() => {
     const [kd, kh, kw, ci, co] = filter.shape;
     if (x.shape[4] !== ci) throw new Error(`conv3d: input has ${x.shape[4]} channels, filter expects ${ci}`);
