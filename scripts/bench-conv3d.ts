@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../src/lib/model/backend.node.ts';
-import { conv3d, conv3dFormulationFor, setConv3dFormulation, type Conv3dFormulation } from '../src/lib/model/conv3d';
+import { conv3d, conv3dFormulationFor, nativeIsUnsafe, setConv3dFormulation, type Conv3dFormulation } from '../src/lib/model/conv3d';
 import { resnetConfig, stageSizes } from '../src/lib/model/resnet3d';
 import { numberFlag, parseFlags, runCli, stringFlag } from './lib/cli';
 
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
         tf.dispose([x, w]);
         const [a, b] = [row['slice-sum'], row.native];
         console.log(
-          `${l.name.padEnd(18)} ${a.fwd.toFixed(1).padStart(14)} ${b.fwd.toFixed(1).padStart(11)} ${(b.fwd / a.fwd).toFixed(2).padStart(6)}   ${a.bwd.toFixed(1).padStart(14)} ${b.bwd.toFixed(1).padStart(11)} ${(b.bwd / a.bwd).toFixed(2).padStart(6)}`,
+          `${(l.name + (nativeIsUnsafe([l.k, l.k, l.k], l.stride, 'same') ? '*' : '')).padEnd(18)} ${a.fwd.toFixed(1).padStart(14)} ${b.fwd.toFixed(1).padStart(11)} ${(b.fwd / a.fwd).toFixed(2).padStart(6)}   ${a.bwd.toFixed(1).padStart(14)} ${b.bwd.toFixed(1).padStart(11)} ${(b.bwd / a.bwd).toFixed(2).padStart(6)}`,
         );
       }
       const [a, b] = [totals['slice-sum'], totals.native];
@@ -103,7 +103,8 @@ async function main(): Promise<void> {
     }
     setConv3dFormulation(backend, initial);
   }
-  console.log(`\nsummary (ratio = native time / slice-sum time; > 1 means slice-sum is faster):\n${summary.join('\n')}`);
+  console.log(`\n* tf.conv3d is wrong for this layer (1×1×1, stride 2, 'same'): 'native' routes it to slice-sum`);
+  console.log(`summary (ratio = native time / slice-sum time; > 1 means slice-sum is faster):\n${summary.join('\n')}`);
   console.log(`default formulations now: ${backends.map((b) => `${b}=${conv3dFormulationFor(b)}`).join(', ')}; ${((performance.now() - started) / 1000).toFixed(0)}s`);
 }
 
