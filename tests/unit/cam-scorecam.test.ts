@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../../src/lib/model/backend.node.ts';
-import { computeCam } from '../../src/lib/cam';
+import { combineWeights, computeCam, selectChannels } from '../../src/lib/cam';
 import { resizeTrilinear } from '../../src/lib/data/volume';
 import type { ResNet3d } from '../../src/lib/model/resnet3d';
 import { TINY_SIZE, maxAbsDiff, tinyModel, tinyVolume } from './cam-helpers';
@@ -139,6 +139,18 @@ describe('computeCam: Score-CAM', () => {
     pre.abort();
     await expect(computeCam(model, volume, { signal: pre.signal })).rejects.toMatchObject({ name: 'AbortError' });
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('selectChannels skips constant maps and ranks by variance or energy; combineWeights', () => {
+    const maps = Float32Array.from([1, 1, 1, 1, 10, 11, 10, 11, 0, 2, 0, 2]);
+    expect(Array.from(selectChannels(maps, 3))).toEqual([1, 2]);
+    expect(Array.from(selectChannels(maps, 3, 1))).toEqual([2]);
+    expect(Array.from(selectChannels(maps, 3, 1, 'energy'))).toEqual([1]);
+    expect(Array.from(selectChannels(maps, 3, 5))).toEqual([1, 2]);
+    const w = combineWeights(Float32Array.from([0.5, 0.7]), 0.2, true);
+    expect(w[0] + w[1]).toBeCloseTo(1, 6);
+    expect(w[1] / w[0]).toBeCloseTo(Math.exp(0.2), 5);
+    expect(Array.from(combineWeights(Float32Array.from([0.5, 0.7]), 0.5))).toEqual([0, Math.fround(0.7) - 0.5].map(Math.fround));
   });
 
   it('rejects bad input clearly', async () => {

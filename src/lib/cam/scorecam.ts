@@ -1,6 +1,6 @@
 /**
- * Score-CAM (Wang et al., CVPR-W 2020) for 3D volumes, and Faster Score-CAM (the top-N channels
- * by activation variance).
+ * Score-CAM (Wang et al., CVPR-W 2020) for 3D volumes, and Faster Score-CAM (only the top-N
+ * channels, ranked by activation energy by default or by variance; see CamOptions.rankBy).
  *
  * For a stage with activations A_k (k = 1…C) of the input X:
  *   H_k  = minmax(upsample(A_k))                       (trilinear to the input size, [0,1])
@@ -19,7 +19,7 @@ import type { ResNet3d } from '../model/resnet3d';
 import { nextMacrotask, now, throwIfAborted } from './async';
 import { argmax, checkStage, checkTarget, checkVolume, finishCam } from './common';
 import { Upsampler } from './upsample';
-import { DEFAULT_BATCH_SIZE, DEFAULT_STAGE, FASTER_TOP_N, defaultYieldEvery, type CamOptions, type CamResult } from './types';
+import { DEFAULT_BATCH_SIZE, DEFAULT_STAGE, FASTER_RANK_BY, FASTER_TOP_N, defaultYieldEvery, type CamOptions, type CamResult } from './types';
 
 export interface StageActivations {
   /** [C, d·h·w], channel-major (C order [z][y][x] within a map). */
@@ -53,9 +53,10 @@ export async function stageActivations(model: ResNet3d, x: tf.Tensor, stage: num
 }
 
 /** Per-channel variance of the low-res maps, and whether each map is constant. */
-export function channelStats(maps: Float32Array, channels: number): { variance: Float64Array; constant: Uint8Array } {
+export function channelStats(maps: Float32Array, channels: number): { variance: Float64Array; energy: Float64Array; constant: Uint8Array } {
   const n = maps.length / channels;
   const variance = new Float64Array(channels);
+  const energy = new Float64Array(channels);
   const constant = new Uint8Array(channels);
   for (let k = 0; k < channels; k++) {
     let s = 0;
@@ -71,14 +72,17 @@ export function channelStats(maps: Float32Array, channels: number): { variance: 
     }
     const m = s / n;
     variance[k] = Math.max(0, s2 / n - m * m);
+    energy[k] = s2 / n;
     constant[k] = mx === mn ? 1 : 0;
   }
-  return { variance, constant };
+  return { variance, energy, constant };
 }
 
-/** The channels Score-CAM runs: all non-constant ones, or the top N by variance (Faster Score-CAM). */
-export function selectChannels(maps: Float32Array, channels: number, topN?: number): Int32Array {
-  const { variance, constant } = channelStats(maps, channels);
+/** The channels Score-CAM runs: all non-constant ones, or the top N by variance/energy (Faster Score-CAM). */
+export function selectChannels(maps: Float32Array, channels: number, topN?: number, rankBy: 'variance' | 'energy' = 'variance'): Int32Array {
+  const stats = channelStats(maps, channels);
+  const constant = stats.constant;
+  const variance = rankBy === 'energy' ? stats.energy : stats.variance;
   let idx = Array.from({ length: channels }, (_, k) => k).filter((k) => !constant[k]);
   if (topN !== undefined && topN < idx.length) {
     idx = idx.sort((a, b) => variance[b] - variance[a] || a - b).slice(0, Math.max(1, Math.floor(topN)));
@@ -114,7 +118,7 @@ export async function scoreCam(model: ResNet3d, volume: Float32Array, opts: CamO
     checkTarget(target, act.probs.length);
     const { maps, channels, shape } = act;
     const m = shape[0] * shape[1] * shape[2];
-    const chosen = selectChannels(maps, channels, method === 'faster-scorecam' ? opts.topN ?? FASTER_TOP_N : undefined);
+    const chosen = selectChannels(maps, channels, method === 'faster-scorecam' ? opts.topN ?? FASTER_TOP_N : undefined, opts.rankBy ?? FASTER_RANK_BY);
     const total = chosen.length;
     opts.onProgress?.(0, total);
 
