@@ -1,0 +1,67 @@
+/**
+ * The build's check of the committed precompute cache (`npm run build:pre`): hashes the inputs it
+ * can see without data/ (model weights, code, training log, shipped volumes, and the test split
+ * where data/ exists) and every output file, and refuses a cache that does not match.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { datasetPath } from '../data/store.node.ts';
+import { CACHE_DIR, PRECOMPUTE_VERSION, type CacheManifest } from './format';
+import { codeHash, sha256File } from './hash.node.ts';
+
+export interface VerifyResult {
+  ok: boolean;
+  problems: string[];
+  notes: string[];
+  manifest: CacheManifest | null;
+}
+
+export function recomputeCommand(m: CacheManifest | null): string {
+  const model = m?.inputs.modelDir ?? 'public/models/<name>';
+  const per = m?.settings.perOrgan === null ? ' --all' : m ? ` --per-organ ${m.settings.perOrgan}` : '';
+  const steps = m ? ` --steps ${m.settings.steps}` : '';
+  return `npm run precompute -- --model ${model}${per}${steps}`;
+}
+
+export function verifyCache(opts: { root?: string; checkData?: boolean } = {}): VerifyResult {
+  const root = opts.root ?? '.';
+  const problems: string[] = [];
+  const notes: string[] = [];
+  const mp = join(root, CACHE_DIR, 'manifest.json');
+  if (!existsSync(mp)) return { ok: false, problems: [`${mp} is missing: the precompute has never run`], notes, manifest: null };
+  let m: CacheManifest;
+  try {
+    m = JSON.parse(readFileSync(mp, 'utf8'));
+  } catch (e) {
+    return { ok: false, problems: [`${mp} is not valid JSON (${(e as Error).message})`], notes, manifest: null };
+  }
+  if (m.version !== PRECOMPUTE_VERSION) problems.push(`cache format version ${m.version}, this code writes ${PRECOMPUTE_VERSION}`);
+  const weights = join(root, m.inputs.modelDir, 'weights.bin');
+  if (!existsSync(weights)) problems.push(`model weights ${weights} are missing (the cache was computed from them)`);
+  else {
+    const w = sha256File(weights);
+    if (w !== m.inputs.weightsSha256) problems.push(`model weights changed: ${weights} has sha256 ${w.slice(0, 12)}…, the cache was computed with ${m.inputs.weightsSha256.slice(0, 12)}…`);
+  }
+  const code = codeHash(root);
+  if (code.hash !== m.inputs.codeHash) problems.push(`code changed: src/lib/{cam,metrics,model} hash to ${code.hash.slice(0, 12)}…, the cache was computed with ${m.inputs.codeHash.slice(0, 12)}…`);
+  const hist = join(root, m.inputs.modelDir, 'history.json');
+  if (m.inputs.historySha256 && existsSync(hist) && sha256File(hist) !== m.inputs.historySha256) problems.push(`training log changed: ${hist}`);
+  for (const [p, h] of Object.entries(m.inputs.shippedVolumes)) {
+    const f = join(root, p);
+    if (!existsSync(f)) problems.push(`shipped volume ${p} is missing`);
+    else if (sha256File(f) !== h) problems.push(`shipped volume changed: ${p}`);
+  }
+  const idx = join(root, 'public/volumes/index.json');
+  if (existsSync(idx) && !m.inputs.shippedVolumes['public/volumes/index.json']) problems.push('public/volumes/index.json appeared after the cache was computed');
+  for (const [p, h] of Object.entries(m.outputs)) {
+    const f = join(root, p);
+    if (!existsSync(f)) problems.push(`output ${p} is missing`);
+    else if (sha256File(f) !== h) problems.push(`output ${p} was modified after the precompute wrote it`);
+  }
+  if (opts.checkData !== false) {
+    const dp = join(root, datasetPath(m.inputs.dataset, m.inputs.size));
+    if (existsSync(dp)) notes.push(`${dp} exists; its test split is checked by \`npm run precompute -- --verify --deep\``);
+  }
+  if (m.missing > 0) notes.push(`partial cache: ${m.missing} subset volumes not yet computed (the pages say so); finish with: ${recomputeCommand(m)}`);
+  return { ok: problems.length === 0, problems, notes, manifest: m };
+}

@@ -1,0 +1,61 @@
+/**
+ * The write-up pages read well without JavaScript (tables, figures, curves are static HTML/SVG/PNG),
+ * and screenshots of every article page for humans to look at (not compared):
+ * test-results/screenshots/article-<page>-{light,dark}-{desktop,phone}.png
+ */
+import { test, expect } from '@playwright/test';
+import { ORIGIN, BASE_SLASH } from './site-config';
+
+const ARTICLES = ['method', 'data', 'results', 'cite'];
+const viewports = {
+  desktop: { width: 1280, height: 900 },
+  phone: { width: 390, height: 844 },
+};
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+  test('results: real tables with captions, snapshots with alt text, inline SVG curves', async ({ page }) => {
+    await page.goto(ORIGIN + BASE_SLASH + 'results/');
+    const tables = page.locator('table[data-table]');
+    const n = await tables.count();
+    test.skip(n === 0, 'no precomputed results in this build');
+    for (let i = 0; i < n; i++) {
+      await expect(tables.nth(i).locator('caption')).not.toBeEmpty();
+      await expect(tables.nth(i).locator('th[scope]').first()).toBeVisible();
+    }
+    const imgs = page.locator('figure.snapshot img');
+    await expect(imgs).toHaveCount(11);
+    for (let i = 0; i < 11; i++) {
+      const img = imgs.nth(i);
+      await img.scrollIntoViewIfNeeded();
+      expect((await img.getAttribute('alt'))!.length).toBeGreaterThan(40);
+      await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0)).toBe(true);
+    }
+    await expect(page.locator('figure.snapshot svg[role="img"]')).toHaveCount(22);
+    await expect(page.locator('.curves svg[role="img"]')).toHaveCount(2);
+  });
+});
+
+for (const colorScheme of ['light', 'dark'] as const) {
+  for (const [name, viewport] of Object.entries(viewports)) {
+    for (const article of ARTICLES) {
+      test(`screenshot ${article} ${colorScheme} ${name}`, async ({ page }) => {
+        await page.setViewportSize(viewport);
+        await page.emulateMedia({ colorScheme });
+        await page.goto(ORIGIN + BASE_SLASH + article + '/');
+        await page.waitForLoadState('networkidle');
+        await expect(page.locator('h1')).toBeVisible();
+        // lazy images: scroll through so the full-page shot has them
+        await page.evaluate(async () => {
+          for (let y = 0; y < document.body.scrollHeight; y += 800) {
+            window.scrollTo(0, y);
+            await new Promise((r) => setTimeout(r, 30));
+          }
+          window.scrollTo(0, 0);
+        });
+        await page.waitForLoadState('networkidle');
+        await page.screenshot({ path: `test-results/screenshots/article-${article}-${colorScheme}-${name}.png`, fullPage: true });
+      });
+    }
+  }
+}
