@@ -153,8 +153,12 @@ export async function scoreCam(model: ResNet3d, volume: Float32Array, opts: CamO
         return tf.reshape(tf.mul(norm, x), [b, size, size, size]);
       });
       t = now();
-      const probs = tf.tidy(() => model.predict(masked));
-      masked.dispose();
+      let probs: tf.Tensor;
+      try {
+        probs = tf.tidy(() => model.predict(masked));
+      } finally {
+        masked.dispose();
+      }
       const p = (await probs.data()) as Float32Array;
       probs.dispose();
       forwardMs += now() - t;

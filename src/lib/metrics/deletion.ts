@@ -153,8 +153,14 @@ export async function deletionInsertion(
         for (let q = 0; q < t; q++) buf[off + order[q]] = 0;
       }
     }
+    const input = tf.tensor(buf, [b, ...shape]);
     const t1 = now();
-    const probsT = tf.tidy(() => predict(tf.tensor(buf, [b, ...shape])));
+    let probsT: tf.Tensor;
+    try {
+      probsT = tf.tidy(() => predict(input));
+    } finally {
+      input.dispose();
+    }
     const p = (await probsT.data()) as Float32Array;
     probsT.dispose();
     forwardMs += now() - t1;
