@@ -184,7 +184,7 @@ class Explorer {
     this.q('[data-volume-info]').textContent = `Test volume ${entry.index} of the ${this.index!.dataset.name} dataset; true organ: ${entry.displayName}.`;
     this.precomputed = [];
     try {
-      this.precomputed = await loadPrecomputed(this.url(''), entry.id);
+      if (this.root.dataset.precomputed === '1') this.precomputed = await loadPrecomputed(this.url(''), entry.index, this.index!.dataset.size);
     } catch {
       this.precomputed = [];
     }
@@ -217,7 +217,8 @@ class Explorer {
 
   private showPrecomputed(): void {
     const method = this.q<HTMLSelectElement>('[data-method]').value as CamMethod;
-    const p = this.precomputed.find((c) => c.method === method) ?? this.precomputed[0];
+    const stage = Number(this.q<HTMLSelectElement>('[data-stage]').value);
+    const p = this.precomputed.find((c) => c.method === method && c.stage === stage) ?? this.precomputed.find((c) => c.method === method) ?? this.precomputed[0];
     if (!p) {
       this.q('[data-cam-status]').textContent = 'No precomputed CAM for this volume; run it live.';
       return;
@@ -596,6 +597,9 @@ class Explorer {
       this.drawSlices();
       void this.draw3d();
     };
+    this.q<HTMLSelectElement>('[data-stage]').addEventListener('change', () => {
+      if (this.cam?.source !== 'live') this.showPrecomputed();
+    });
     for (const s of ['[data-threshold]', '[data-opacity]']) this.q(s).addEventListener('change', redraw);
     for (const s of ['[data-threshold]', '[data-opacity]']) this.q(s).addEventListener('input', () => {
       this.q('[data-threshold-out]').textContent = Number(this.q<HTMLInputElement>('[data-threshold]').value).toFixed(2);
@@ -657,8 +661,8 @@ class Explorer {
         return r ? { target: r.target, predicted: r.predicted, channels: r.channels, timings: r.timings } : null;
       },
       /** Pearson r between the current CAM and another (a precomputed one for the given method, or the previous live CAM). */
-      camCorrelation: (method: CamMethod = 'scorecam') => {
-        const p = this.precomputed.find((c) => c.method === method);
+      camCorrelation: (method: CamMethod = 'scorecam', stage = 4) => {
+        const p = this.precomputed.find((c) => c.method === method && c.stage === stage);
         if (!p || !this.cam) return null;
         return pearson(this.cam.cam, p.cam);
       },

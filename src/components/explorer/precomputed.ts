@@ -1,16 +1,51 @@
 /**
- * The precomputed CAMs of the shipped volumes (issue 6's build step). Until its format
- * (src/lib/precompute/format.ts) lands, nothing is precomputed and the slot stays empty.
+ * The precomputed CAMs of the shipped volumes (issue 6's build step, `npm run precompute`):
+ * public/precompute/cams/index.json (CamIndex) + one quantised npz per test volume
+ * (see src/lib/precompute/format.ts). They explain the TRUE label of each volume.
+ * A missing cache is not an error: the explorer then only computes live.
  */
 import type { CamMethod } from '../../lib/cam/types';
+import { decodeCamFile, type CamIndex } from '../../lib/precompute/format';
 
 export interface PrecomputedCam {
+  key: string;
   method: CamMethod;
   stage: number;
   target: number;
   cam: Float32Array;
 }
 
-export async function loadPrecomputed(_base: string, _volumeId: string): Promise<PrecomputedCam[]> {
-  return [];
+const indexCache = new Map<string, Promise<CamIndex | null>>();
+
+function loadIndex(base: string): Promise<CamIndex | null> {
+  let p = indexCache.get(base);
+  if (!p) {
+    p = fetch(base + 'precompute/cams/index.json')
+      .then((r) => (r.ok ? (r.json() as Promise<CamIndex>) : null))
+      .catch(() => null);
+    indexCache.set(base, p);
+  }
+  return p;
+}
+
+/** `scorecam-s4` → {method, stage}. */
+export function parseMethodKey(key: string): { method: CamMethod; stage: number } | null {
+  const m = /^(scorecam|faster-scorecam|gradcam)-s([0-4])$/.exec(key);
+  return m ? { method: m[1] as CamMethod, stage: Number(m[2]) } : null;
+}
+
+/** `base` ends with '/'. Returns [] when nothing is precomputed for this test volume. */
+export async function loadPrecomputed(base: string, testIndex: number, size: number): Promise<PrecomputedCam[]> {
+  const index = await loadIndex(base);
+  const item = index?.items.find((i) => i.testIndex === testIndex);
+  if (!index || !item || index.size !== size) return [];
+  const res = await fetch(base + 'precompute/cams/' + item.file);
+  if (!res.ok) return [];
+  const cams = decodeCamFile(new Uint8Array(await res.arrayBuffer()), item.file);
+  const out: PrecomputedCam[] = [];
+  for (const [key, cam] of Object.entries(cams)) {
+    const mk = parseMethodKey(key);
+    if (mk && cam.length === size ** 3) out.push({ key, ...mk, target: item.label, cam });
+  }
+  return out;
 }

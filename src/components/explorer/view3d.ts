@@ -99,7 +99,7 @@ export class View3d {
     const g = grid(VIEW_SIZE, d.size);
     const base = { type: 'isosurface', x: g.x, y: g.y, z: g.z, showscale: false, hoverinfo: 'skip', caps: { x: { show: false }, y: { show: false }, z: { show: false } } };
     const traces: unknown[] = [];
-    traces.push({ ...base, name: 'CT', value: this.ctDown, isomin: 0.25, isomax: 1.01, surface: { count: 1 }, colorscale: [[0, '#9aa0a6'], [1, '#c9ccd0']], opacity: 0.14, visible: d.showCt, flatshading: false, lighting: { ambient: 0.8 } });
+    traces.push({ ...base, name: 'CT', value: this.ctDown, isomin: 0.38, isomax: 0.85, surface: { count: 2 }, colorscale: [[0, '#b8bcc2'], [1, '#6b7178']], opacity: 0.12, visible: d.showCt, flatshading: false, lighting: { ambient: 0.8 } });
     traces.push({ ...base, name: 'CAM', value: this.camDown ?? new Float32Array(VIEW_SIZE ** 3), isomin: d.threshold, isomax: 1, cmin: 0, cmax: 1, surface: { count: 4 }, colorscale: plotlyColorscale('jet'), opacity: d.opacity, visible: d.showCam && !!this.camDown, showscale: !!this.camDown && d.showCam, colorbar: { title: { text: 'CAM' }, len: 0.6, thickness: 12 } });
     traces.push({ ...base, name: 'mask', value: this.maskDown ?? new Float32Array(VIEW_SIZE ** 3), isomin: 0.5, isomax: 1.01, surface: { count: 1 }, colorscale: [[0, '#1fae5b'], [1, '#1fae5b']], opacity: 0.3, visible: d.showMask && !!this.maskDown });
     traces.push(planes(d.pos, d.size));
