@@ -32,6 +32,8 @@ export interface History {
   depth: number;
   width: number;
   config: TrainConfig;
+  /** Set when a resumed run was given a different config (e.g. fewer epochs). */
+  configChanges?: Array<{ afterEpoch: number; from: TrainConfig; to: TrainConfig }>;
   epochs: EpochRecord[];
   bestEpoch: number;
   /** The tfjs backend that trained it (absent in runs started before this field existed: wasm). */
@@ -136,6 +138,12 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       await optimizer.setWeights(Object.entries(named).map(([n, tensor]) => ({ name: n, tensor })));
       history = ckpt.state.history;
       log(`resumed ${name} after epoch ${history.epochs.length}`);
+      // The flags of this call win (e.g. a shorter schedule); keep a record of the change.
+      if (JSON.stringify(history.config) !== JSON.stringify(cfg)) {
+        log(`training config changed on resume: ${JSON.stringify(history.config)} → ${JSON.stringify(cfg)}`);
+        history.configChanges = [...(history.configChanges ?? []), { afterEpoch: history.epochs.length, from: history.config, to: cfg }];
+        history.config = cfg;
+      }
     } else if (o.resume) {
       log(`no checkpoint for ${name}: starting from scratch`);
     }
