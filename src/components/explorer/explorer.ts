@@ -13,6 +13,8 @@ import type { BackendName } from '../../lib/model/backend';
 const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 import type { CamMethod } from '../../lib/cam/types';
 import { pearson } from '../../lib/metrics/localization';
+// static import: once the page has loaded, opening a local file makes no request at all
+import { prepareUserVolume, readUserFile, USER_MAX_FILE_BYTES } from '../../lib/data/user-volume';
 import { ModelWorker, WorkerError } from './client';
 import type { CamRequest, CamResultMsg, CurvesResult, InitResult, PredictResult } from './protocol';
 import { AXES, clickToPos, drawSlice, type Axis } from './slices';
@@ -462,7 +464,6 @@ class Explorer {
     };
     say(`Reading ${file.name} (${kb(file.size)}) in your browser…`);
     try {
-      const { readUserFile, prepareUserVolume, USER_MAX_FILE_BYTES } = await import('../../lib/data/user-volume');
       if (file.size > USER_MAX_FILE_BYTES) throw new Error(`${file.name}: too large: ${kb(file.size)} (limit ${kb(USER_MAX_FILE_BYTES)})`);
       const bytes = new Uint8Array(await file.arrayBuffer());
       const arr = readUserFile(bytes, file.name);
