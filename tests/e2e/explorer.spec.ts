@@ -28,6 +28,7 @@ type Hook = {
   runCam(r: { method: string; stage: number; target?: number }): Promise<{ target: number; channels: number } | null>;
   camCorrelation(method?: string, stage?: number): number | null;
   camSnapshot(): number[] | null;
+  simulateBackendFailure(): void;
 };
 declare global {
   interface Window { __explorer: Hook }
@@ -112,14 +113,14 @@ test.describe('explorer', () => {
   });
 
   test('webgl: runs Faster Score-CAM', async ({ page }) => {
-    test.setTimeout(240_000);
+    test.setTimeout(330_000);
     const problems = watchConsole(page);
     const r = await open(page, 'backend=webgl');
     expect(r.backend).toBe('webgl');
-    await waitPredicted(page, 90_000);
+    await waitPredicted(page, 150_000);
     await page.selectOption('[data-method]', 'faster-scorecam');
     await page.click('[data-run]');
-    await expect(page.locator('[data-explorer]')).toHaveAttribute('data-cam-state', 'done', { timeout: 150_000 });
+    await expect(page.locator('[data-explorer]')).toHaveAttribute('data-cam-state', 'done', { timeout: 240_000 });
     await expect(page.locator('[data-cam-status]')).toContainText(/Live Faster Score-CAM.*on WebGL/);
     expect(problems, problems.join('\n')).toEqual([]);
   });
@@ -179,6 +180,20 @@ test.describe('explorer', () => {
     expect(res).not.toBeNull();
     await page.waitForTimeout(500);
     expect(requests, `requests after opening a local file:\n${requests.join('\n')}`).toEqual([]);
+    expect(problems, problems.join('\n')).toEqual([]);
+  });
+
+  test('a backend error mid-run falls back to the next backend and says so', async ({ page }) => {
+    test.setTimeout(120_000);
+    const problems = watchConsole(page);
+    const r = await open(page, 'backend=webgl');
+    expect(r.backend).toBe('webgl');
+    await page.evaluate(() => window.__explorer.simulateBackendFailure());
+    const res = await page.evaluate(() => window.__explorer.runCam({ method: 'gradcam', stage: 4 }));
+    expect(res).not.toBeNull();
+    expect((await page.evaluate(() => window.__explorer.state())).backend).toBe('wasm');
+    await expect(page.locator('[data-backend-note]')).toContainText(/WebGL failed mid-run \(simulated webgl failure/);
+    await expect(page.locator('[data-backend-badge]')).toHaveText(/WebAssembly/);
     expect(problems, problems.join('\n')).toEqual([]);
   });
 

@@ -248,7 +248,9 @@ class Explorer {
     return BACKEND_ORDER.slice(i);
   }
 
+  private gen = 0;
   private async startModel(order = this.order()): Promise<void> {
+    const gen = ++this.gen;
     this.started = true;
     this.worker?.terminate();
     this.init = null;
@@ -261,14 +263,18 @@ class Explorer {
     const job = this.worker.run<InitResult>({ type: 'init', order, modelUrl }, (m) => {
       if (m.phase === 'model') this.progress(`Downloading ${m.label ?? 'the model'}: ${kb(m.done)}${m.total ? ` of ${kb(m.total)}` : ''}`, m.total ? m.done / m.total : -1);
     });
+    let init: InitResult;
     try {
-      this.init = await job.promise;
+      init = await job.promise;
     } catch (e) {
+      if (gen !== this.gen) return; // superseded by a newer start (backend switch)
       this.progress(null);
       this.q('[data-backend-badge]').textContent = 'Model not loaded';
       this.showError(`The model could not be loaded: ${msg(e)}`, () => void this.startModel(order));
       return;
     }
+    if (gen !== this.gen) return;
+    this.init = init;
     this.progress(null);
     this.clearError();
     const failed = this.init.attempts.filter((a) => !a.ok);
@@ -373,7 +379,7 @@ class Explorer {
     let lastDone: number | undefined, lastTotal: number | undefined;
     try {
       const r = await this.runJob(() =>
-        this.worker!.run<CamResultMsg>({ type: 'cam', volume: this.ct!, opts: req }, (m) => {
+        this.worker!.run<CamResultMsg>({ type: 'cam', volume: this.ct!, opts: req, simulateFailure: this.takeSimulatedFailure() }, (m) => {
           if (m.phase !== 'cam') return;
           lastDone = m.done;
           lastTotal = m.total;
@@ -404,6 +410,12 @@ class Explorer {
     }
   }
   private running = false;
+  private simulateFailure = false;
+  private takeSimulatedFailure(): boolean {
+    const f = this.simulateFailure;
+    this.simulateFailure = false;
+    return f;
+  }
 
   private cancelJob(): void {
     this.job?.cancel();
@@ -670,9 +682,12 @@ class Explorer {
       camSnapshot: () => (this.cam ? Array.from(this.cam.cam.filter((_, i) => i % 7 === 0)) : null),
       /** Switch backend (exact, no fallback) and time forward + CAM. */
       benchmark: async (o: { backend: BackendName; method?: CamMethod; stage?: 1 | 2 | 3 | 4; repeats?: number }) => {
-        this.backendChoice = o.backend;
-        this.modelReady = new Promise((r) => (this.resolveReady = r));
-        await this.startModel([o.backend]);
+        await this.modelReady;
+        if (this.init?.backend !== o.backend) {
+          this.backendChoice = o.backend;
+          this.modelReady = new Promise((r) => (this.resolveReady = r));
+          await this.startModel([o.backend]);
+        }
         if (!this.init || this.init.backend !== o.backend) throw new Error(`backend ${o.backend} did not start`);
         const fwd: number[] = [];
         await this.runJob(() => this.worker!.run<PredictResult>({ type: 'predict', volume: this.ct! })); // warm-up
@@ -682,6 +697,10 @@ class Explorer {
         return { backend: o.backend, forwardMs: Math.min(...fwd), camMs: r.timings.totalMs, camForwardMs: r.timings.forwardMs, forwardInputs: r.timings.forwardInputs, channels: r.channels };
       },
       openFile: (f: File) => this.openFile(f),
+      /** The next CAM job fails in the worker as a lost GPU device would (tests the fallback). */
+      simulateBackendFailure: () => {
+        this.simulateFailure = true;
+      },
     };
   }
 }

@@ -12,7 +12,7 @@ export interface CamRequest {
 export type ToWorker =
   | { id: number; type: 'init'; order: BackendName[]; modelUrl: string }
   | { id: number; type: 'predict'; volume: Float32Array }
-  | { id: number; type: 'cam'; volume: Float32Array; opts: CamRequest }
+  | { id: number; type: 'cam'; volume: Float32Array; opts: CamRequest; /** test hook: fail as a lost backend would */ simulateFailure?: boolean }
   | { id: number; type: 'curves'; volume: Float32Array; saliency: Float32Array; target: number; steps: number }
   | { id: number; type: 'cancel'; job: number };
 

@@ -110,6 +110,7 @@ async function handle(msg: ToWorker): Promise<void> {
       return;
     }
     if (msg.type === 'cam') {
+      if (msg.simulateFailure) throw new Error(`simulated ${tf.getBackend()} failure (test hook)`);
       const r = await computeCam(model, msg.volume, {
         ...msg.opts,
         yieldEvery: 1,
