@@ -1,6 +1,6 @@
 /**
  * npm run bench -- [--model DIR] [--volume test:0] [--backend wasm] [--reps 3] [--steps 64]
- *                  [--top-n 16] [--sweep 8,16,24,32] [--json FILE] [--no-browser]
+ *                  [--top-n 24] [--sweep 16,32] [--json FILE] [--browser]
  *
  * Times, for the shipped model on one 64³ volume on Node (wasm, one thread), a forward pass,
  * full Score-CAM, Faster Score-CAM, Grad-CAM and deletion+insertion, each as a ratio against the
@@ -9,8 +9,8 @@
  *
  * Modular: `benchNode()` returns a `BenchSection`, `printSection()` prints one. Other sections
  * (e.g. the browser numbers of scripts/bench-browser.ts) plug in by exporting
- * `benchSection(ctx: BenchContext): Promise<BenchSection>` from scripts/bench-browser.ts: this
- * script imports it when the file exists (skip with --no-browser) and prints it after the Node one.
+ * `benchSection(ctx: BenchContext): Promise<BenchSection>` from scripts/bench-browser.ts (without
+ * side effects at import): `npm run bench -- --browser` imports it and prints it after the Node one.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -106,7 +106,7 @@ export async function benchNode(model: ResNet3d, volume: Float32Array, o: { reps
       const f = await computeCam(model, volume, { method: 'faster-scorecam', topN: n, rankBy, onProgress: mem.sample });
       const r = pearson(full.cam, f.cam);
       const isDefault = n === o.topN && rankBy === FASTER_RANK_BY;
-      rows.push(camRow(`Faster Score-CAM, top ${n} by ${rankBy}${isDefault ? ' (default)' : ''}`, f, `, r ${r.toFixed(4)}, ${(full.timings.totalMs / f.timings.totalMs).toFixed(1)}× faster`));
+      rows.push(camRow(`Faster Score-CAM, top ${n} by ${rankBy}${isDefault ? ' (default)' : ''}`, f, `, r ${r.toFixed(4)}, ${(full.timings.totalMs / f.timings.totalMs).toFixed(1)}× faster (${(full.timings.forwardInputs / f.timings.forwardInputs).toFixed(1)}× fewer inputs)`));
       if (isDefault) faster = f;
     }
   }
@@ -186,12 +186,16 @@ async function main(): Promise<void> {
   printSection(node);
   const sections = [node];
   const browserBench = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bench-browser.ts');
-  if (!flags['no-browser'] && existsSync(browserBench)) {
+  if (flags.browser && existsSync(browserBench)) {
     const mod = (await import(browserBench)) as { benchSection?: (ctx: BenchContext) => Promise<BenchSection> };
     if (mod.benchSection) {
-      const b = await mod.benchSection({ flags, modelDir: dir, volumeSpec: spec });
-      printSection(b);
-      sections.push(b);
+      try {
+        const b = await mod.benchSection({ flags, modelDir: dir, volumeSpec: spec });
+        printSection(b);
+        sections.push(b);
+      } catch (e) {
+        console.error(`notice: the browser section (scripts/bench-browser.ts) failed: ${e instanceof Error ? e.message : e}`);
+      }
     }
   }
   if (typeof flags.json === 'string') writeFileAtomic(flags.json, JSON.stringify({ model: dir, volume: spec, sections }, null, 2));
