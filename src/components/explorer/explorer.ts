@@ -191,6 +191,7 @@ class Explorer {
       this.precomputed = [];
     }
     if (token !== this.volumeToken) return;
+    this.dropForeignPrecomputed();
     this.showPrecomputed();
     void this.afterVolume(token);
   }
@@ -215,6 +216,23 @@ class Explorer {
     this.drawSlices();
     void this.draw3d();
     this.updateButtons();
+  }
+
+  /** Precomputed CAMs from other weights than the loaded model's are not this model's explanation. */
+  private dropForeignPrecomputed(): void {
+    const sha = this.init?.manifest.weights?.sha256;
+    if (!sha || !this.precomputed.length || this.precomputed[0].weightsSha256 === sha) return;
+    this.precomputed = [];
+    this.q('[data-cam-status]').textContent = 'The precomputed CAMs come from other model weights than the loaded model; compute the CAM live.';
+    if (this.cam?.source === 'precomputed') {
+      this.cam = null;
+      this.view3d?.setCam(null, SIZE);
+      this.drawSlices();
+      void this.draw3d();
+      this.q('[data-cam-caption]').textContent = 'Drag to rotate, scroll to zoom.';
+      delete this.root.dataset.camSource;
+    }
+    this.root.dataset.precomputedMismatch = '1';
   }
 
   private showPrecomputed(): void {
@@ -275,6 +293,7 @@ class Explorer {
     }
     if (gen !== this.gen) return;
     this.init = init;
+    this.dropForeignPrecomputed();
     this.progress(null);
     this.clearError();
     const failed = this.init.attempts.filter((a) => !a.ok);
@@ -492,7 +511,8 @@ class Explorer {
       this.root.dataset.source = 'user';
       await this.afterVolume(this.volumeToken);
     } catch (e) {
-      say(`Could not open ${file.name}: ${msg(e)} The explorer keeps the current volume.`, true);
+      const text = msg(e).replace(new RegExp('^' + file.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + ':\\s*'), '').replace(/\.?$/, '.');
+      say(`Could not open ${file.name}: ${text} The explorer keeps the current volume.`, true);
       this.root.dataset.uploadError = '1';
     }
   }
@@ -505,6 +525,8 @@ class Explorer {
       await v.init();
       this.maybe('[data-plot-placeholder]')?.remove();
       this.view3d = v;
+      // the plot follows the site's light / dark theme
+      new MutationObserver(() => void this.draw3d()).observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
       if (this.ct) v.setVolume(this.ct, this.mask, SIZE);
       if (this.cam) v.setCam(this.cam.cam, SIZE);
       await this.draw3d();
@@ -666,6 +688,7 @@ class Explorer {
         probs: this.probs ? Array.from(this.probs) : null,
         cam: this.cam ? { source: this.cam.source, method: this.cam.method, stage: this.cam.stage, target: this.cam.target, ms: this.cam.ms ?? null } : null,
         precomputed: this.precomputed.map((p) => ({ method: p.method, stage: p.stage, target: p.target })),
+        precomputedMismatch: this.root.dataset.precomputedMismatch === '1',
         curves: this.lastCurves ? { deletion: this.lastCurves.deletion.auc, insertion: this.lastCurves.insertion.auc } : null,
         draw3dMs: this.view3d?.lastDrawMs ?? null,
       }),

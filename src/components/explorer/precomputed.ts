@@ -9,6 +9,8 @@ import { decodeCamFile, type CamIndex } from '../../lib/precompute/format';
 
 export interface PrecomputedCam {
   key: string;
+  /** SHA-256 of the weights that produced it (shown only when the loaded model has the same) */
+  weightsSha256: string;
   method: CamMethod;
   stage: number;
   target: number;
@@ -45,7 +47,7 @@ export async function loadPrecomputed(base: string, testIndex: number, size: num
   const out: PrecomputedCam[] = [];
   for (const [key, cam] of Object.entries(cams)) {
     const mk = parseMethodKey(key);
-    if (mk && cam.length === size ** 3) out.push({ key, ...mk, target: item.label, cam });
+    if (mk && cam.length === size ** 3) out.push({ key, weightsSha256: index.model.weightsSha256, ...mk, target: item.label, cam });
   }
   return out;
 }

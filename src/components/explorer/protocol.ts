@@ -19,7 +19,7 @@ export type ToWorker =
 export interface InitResult {
   backend: BackendName;
   attempts: BackendAttempt[];
-  manifest: { name: string; architecture?: { label?: string; parameters?: number } };
+  manifest: { name: string; architecture?: { label?: string; parameters?: number }; weights?: { sha256?: string } };
   stages: number[];
   loadMs: number;
 }

@@ -103,10 +103,16 @@ export class View3d {
     traces.push({ ...base, name: 'CAM', value: this.camDown ?? new Float32Array(VIEW_SIZE ** 3), isomin: d.threshold, isomax: 1, cmin: 0, cmax: 1, surface: { count: 4 }, colorscale: plotlyColorscale('jet'), opacity: d.opacity, visible: d.showCam && !!this.camDown, showscale: !!this.camDown && d.showCam, colorbar: { title: { text: 'CAM' }, len: 0.6, thickness: 12 } });
     traces.push({ ...base, name: 'mask', value: this.maskDown ?? new Float32Array(VIEW_SIZE ** 3), isomin: 0.5, isomax: 1.01, surface: { count: 1 }, colorscale: [[0, '#1fae5b'], [1, '#1fae5b']], opacity: 0.3, visible: d.showMask && !!this.maskDown });
     traces.push(planes(d.pos, d.size));
-    const axis = (t: string) => ({ title: { text: t }, range: [0, d.size], showbackground: false, gridcolor: '#ddd', zeroline: false });
+    // follow the site theme (light / dark)
+    const css = getComputedStyle(this.el);
+    const bg = css.getPropertyValue('--bg-raised').trim() || '#fff';
+    const fg = css.getPropertyValue('--fg').trim() || '#222';
+    const gridc = css.getPropertyValue('--border').trim() || '#ddd';
+    const axis = (t: string) => ({ title: { text: t }, range: [0, d.size], showbackground: false, gridcolor: gridc, zeroline: false, color: fg });
     const layout = {
       margin: { l: 0, r: 0, t: 0, b: 0 },
-      paper_bgcolor: '#fff',
+      paper_bgcolor: bg,
+      font: { color: fg },
       uirevision: 'keep-camera',
       showlegend: false,
       scene: { xaxis: axis('x'), yaxis: axis('y'), zaxis: axis('z'), aspectmode: 'cube', camera: { eye: { x: 1.5, y: -1.5, z: 1.1 } } },

@@ -1,1 +1,0 @@
-declare module 'plotly.js-gl3d-dist-min';
