@@ -38,7 +38,8 @@ async function main(): Promise<void> {
       console.error(`Recompute it (needs data/: \`npm run data\` first, ~2 min) with:\n    ${recomputeCommand(r.manifest)}\nthen commit cache/precompute, public/precompute and public/figures/snapshots.`);
       process.exit(1);
     }
-    const m = r.manifest!;
+    const m = r.manifest;
+    if (!m) return;
     console.log(
       `precompute: cache is fresh (model ${m.inputs.modelDir} ${m.inputs.weightsSha256.slice(0, 12)}…, code ${m.inputs.codeHash.slice(0, 12)}…, ${Object.keys(m.outputs).length} outputs) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );

@@ -25,7 +25,7 @@ export function stratifiedSubset(labels: ArrayLike<number>, perOrgan: number | n
 export function describeSelection(perOrgan: number | null, n: number, splitCount: number): string {
   return perOrgan === null
     ? `all ${n} volumes of the test split`
-    : `the first ${perOrgan} test volumes of each organ by index in the test split (${n} of ${splitCount}; fewer where an organ has fewer)`;
+    : `the first ${perOrgan === 1 ? 'test volume' : `${perOrgan} test volumes`} of each organ by index in the test split (${n} of ${splitCount})`;
 }
 
 /** Mean and sample standard deviation (n − 1; 0 for n < 2). */

@@ -42,7 +42,8 @@ import {
 } from './format';
 import { codeHash, sha256, sha256File } from './hash.node.ts';
 
-export const DEFAULT_MODEL_DIR = 'public/models/resnet10-phantom64';
+export { DEFAULT_MODEL_DIR } from './verify.node.ts';
+import { DEFAULT_MODEL_DIR } from './verify.node.ts';
 export const SHIPPED_VOLUMES_INDEX = 'public/volumes/index.json';
 export const WORK_DIR = join(CACHE_DIR, '.work');
 
@@ -54,6 +55,8 @@ export const DEFAULT_METHODS: MethodSpec[] = [
 /** Methods whose CAMs are shipped to the explorer for each shipped volume. */
 export const SHIPPED_CAM_METHODS = ['scorecam-s4', 'gradcam-s4'];
 export const SNAPSHOT_METHOD = 'scorecam-s4';
+/** Output pixels per voxel of the snapshots (64³ → 256 px panels). */
+export const SNAPSHOT_SCALE = 4;
 
 export interface PrecomputeOptions {
   modelDir: string;
@@ -340,8 +343,10 @@ export async function runPrecompute(opts: PrecomputeOptions, script: string): Pr
       const m = settings.methods.find((x) => x.key === SNAPSHOT_METHOD)!;
       cam = (await computeVolume(snapModel, volumeAt(test, i), maskAt(test, i), r.label, settings, (x) => x.key === m.key)).cams[SNAPSHOT_METHOD];
     }
-    const { image, layout } = renderSnapshot(volumeAt(test, i), cam, maskAt(test, i) ?? null, ds.size, { scale: 4 });
-    const png = encodePng(image.width, image.height, image.rgba, 4, 9);
+    const { image, layout } = renderSnapshot(volumeAt(test, i), cam, maskAt(test, i) ?? null, ds.size, { scale: SNAPSHOT_SCALE });
+    const rgb = new Uint8Array(image.width * image.height * 3);
+    for (let p = 0, q = 0; p < rgb.length; p += 3, q += 4) (rgb[p] = image.rgba[q]), (rgb[p + 1] = image.rgba[q + 1]), (rgb[p + 2] = image.rgba[q + 2]);
+    const png = encodePng(image.width, image.height, rgb, 3, 9);
     const file = join(SNAPSHOT_DIR, `${labelName(c)}.png`);
     writeFileAtomic(file, [png]);
     const mr = r.methods[SNAPSHOT_METHOD];

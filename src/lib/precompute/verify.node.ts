@@ -9,6 +9,9 @@ import { datasetPath } from '../data/store.node.ts';
 import { CACHE_DIR, PRECOMPUTE_VERSION, type CacheManifest } from './format';
 import { codeHash, sha256File } from './hash.node.ts';
 
+/** The shipped model's folder (also run.node.ts's default). */
+export const DEFAULT_MODEL_DIR = 'public/models/resnet10-phantom64';
+
 export interface VerifyResult {
   ok: boolean;
   problems: string[];
@@ -17,7 +20,7 @@ export interface VerifyResult {
 }
 
 export function recomputeCommand(m: CacheManifest | null): string {
-  const model = m?.inputs.modelDir ?? 'public/models/<name>';
+  const model = m?.inputs.modelDir ?? DEFAULT_MODEL_DIR;
   const per = m?.settings.perOrgan === null ? ' --all' : m ? ` --per-organ ${m.settings.perOrgan}` : '';
   const steps = m ? ` --steps ${m.settings.steps}` : '';
   return `npm run precompute -- --model ${model}${per}${steps}`;
@@ -28,7 +31,14 @@ export function verifyCache(opts: { root?: string; checkData?: boolean } = {}): 
   const problems: string[] = [];
   const notes: string[] = [];
   const mp = join(root, CACHE_DIR, 'manifest.json');
-  if (!existsSync(mp)) return { ok: false, problems: [`${mp} is missing: the precompute has never run`], notes, manifest: null };
+  if (!existsSync(mp)) {
+    const model = join(root, DEFAULT_MODEL_DIR, 'weights.bin');
+    if (!existsSync(model)) {
+      notes.push(`no shipped model (${DEFAULT_MODEL_DIR}) and no result cache yet: the Results page shows placeholders`);
+      return { ok: true, problems, notes, manifest: null };
+    }
+    return { ok: false, problems: [`${mp} is missing: the shipped model ${DEFAULT_MODEL_DIR} has no precomputed results`], notes, manifest: null };
+  }
   let m: CacheManifest;
   try {
     m = JSON.parse(readFileSync(mp, 'utf8'));
