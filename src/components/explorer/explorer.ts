@@ -2,7 +2,7 @@
  * The explorer controller: loads the shipped volume index, the model (in a worker), runs the
  * prediction, Score-CAM and deletion/insertion curves, and keeps the views in sync.
  * URL parameters (for readers and tests): ?backend=webgpu|webgl|wasm|cpu, ?volume=test-0012,
- * ?model=<folder under models/>, ?autorun=0 (no live CAM when a volume opens), ?method=, ?stage=.
+ * ?model=<folder under models/>, ?autorun=0|1 (never / always start the live CAM when a volume opens; default: when quick), ?method=, ?stage=, ?target=.
  */
 import { ORGAN_LABELS, displayName } from '../../lib/data/labels';
 import { parseShippedIndex, parseShippedVolume, volumesByLabel, type ShippedIndex, type ShippedVolumeEntry } from '../../lib/data/shipped';
@@ -25,6 +25,8 @@ import { loadPrecomputed, type PrecomputedCam } from './precomputed';
 const SIZE = 64;
 const BACKEND_LABEL: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WebAssembly (SIMD)', cpu: 'plain JavaScript (CPU)' };
 const CURVE_STEPS = 32;
+/** The live CAM starts by itself when a volume opens only if it should take less than this. */
+const AUTORUN_MAX_MS = 40_000;
 
 interface CamState {
   cam: Float32Array;
@@ -89,6 +91,12 @@ class Explorer {
     this.wireControls();
     const backendSelect = this.q<HTMLSelectElement>('[data-backend-select]');
     backendSelect.value = this.backendChoice;
+    // ?method=, ?stage=, ?target= preset the CAM controls (ignored when not one of the options)
+    for (const [param, sel] of [['method', '[data-method]'], ['stage', '[data-stage]'], ['target', '[data-target]']] as const) {
+      const v = this.params.get(param);
+      const el = this.q<HTMLSelectElement>(sel);
+      if (v && [...el.options].some((o) => o.value === v)) el.value = v;
+    }
     await this.loadIndex();
     // heavy code after the page is interactive
     const idle = (cb: () => void) => ('requestIdleCallback' in window ? (window as Window).requestIdleCallback(cb, { timeout: 800 }) : setTimeout(cb, 200));
@@ -249,9 +257,19 @@ class Explorer {
   private async afterVolume(token: number): Promise<void> {
     await this.modelReady;
     if (token !== this.volumeToken || !this.ct) return;
-    await this.predict();
+    const ms = await this.predict();
     if (token !== this.volumeToken) return;
-    if (this.params.get('autorun') !== '0') await this.runCam();
+    if (this.params.get('autorun') === '0') return;
+    // run the live CAM by itself only where it is quick; on a slow device (software GPU, CPU)
+    // the precomputed map stays and the reader decides
+    const req = this.camRequest();
+    const passes = req.method === 'scorecam' ? 128 : req.method === 'faster-scorecam' ? 24 : 2;
+    const estimate = (ms ?? Infinity) * passes * 0.6;
+    if (estimate <= AUTORUN_MAX_MS || this.params.get('autorun') === '1') await this.runCam(req);
+    else {
+      this.q('[data-cam-status]').textContent =
+        `${this.cam ? 'Showing the precomputed map. ' : ''}A live ${methodName(req.method)} would take about ${Math.round(estimate / 1000)} s on ${BACKEND_LABEL[this.init!.backend]} here: press Run to start it, or pick Faster Score-CAM or Grad-CAM.`;
+    }
   }
 
   // ------------------------------------------------------------------ model
@@ -337,15 +355,18 @@ class Explorer {
     }
   }
 
-  private async predict(): Promise<void> {
-    if (!this.worker || !this.ct) return;
+  /** Classify the current volume; returns the forward time (ms) or null. */
+  private async predict(): Promise<number | null> {
+    if (!this.worker || !this.ct) return null;
     try {
       const r = await this.runJob(() => this.worker!.run<PredictResult>({ type: 'predict', volume: this.ct! }));
       this.probs = r.probs;
       this.predicted = r.predicted;
       this.renderProbs();
+      return r.ms;
     } catch (e) {
       if (!isAbort(e)) this.showError(`Prediction failed: ${msg(e)}`, () => void this.predict());
+      return null;
     }
   }
 
