@@ -1,6 +1,6 @@
 /**
  * npm run bench -- [--model DIR] [--volume test:0] [--backend wasm] [--reps 3] [--steps 64]
- *                  [--top-n 24] [--sweep 16,32] [--json FILE] [--browser]
+ *                  [--top-n 28] [--sweep 24,32] [--json FILE] [--browser]
  *
  * Times, for the shipped model on one 64³ volume on Node (wasm, one thread), a forward pass,
  * full Score-CAM, Faster Score-CAM, Grad-CAM and deletion+insertion, each as a ratio against the
@@ -175,7 +175,7 @@ async function main(): Promise<void> {
     volume = Float32Array.from({ length: s ** 3 }, (_, i) => ((i * 2654435761) % 997) / 997);
   }
   console.log(`bench: model ${dir}, volume ${spec}, backend ${backend}`);
-  const sweep = typeof flags.sweep === 'string' ? flags.sweep.split(',').map(Number) : flags.sweep === false ? [] : [16, 32];
+  const sweep = typeof flags.sweep === 'string' ? flags.sweep.split(',').map(Number) : flags.sweep === false ? [] : [24, 32];
   const node = await benchNode(model, volume, {
     reps: numberFlag(flags, 'reps', 3),
     steps: numberFlag(flags, 'steps', 64),
