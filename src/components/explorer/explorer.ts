@@ -11,7 +11,7 @@ import type { BackendName } from '../../lib/model/backend';
 
 /** Same order as lib/model/backend's BACKEND_ORDER (not imported: that module pulls in TensorFlow.js, which only the worker loads). */
 const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
-import type { CamMethod } from '../../lib/cam/types';
+import { FASTER_TOP_N, type CamMethod } from '../../lib/cam/types';
 import { pearson } from '../../lib/metrics/localization';
 // static import: once the page has loaded, opening a local file makes no request at all
 import { prepareUserVolume, readUserFile, USER_MAX_FILE_BYTES } from '../../lib/data/user-volume';
@@ -263,7 +263,7 @@ class Explorer {
     // run the live CAM by itself only where it is quick; on a slow device (software GPU, CPU)
     // the precomputed map stays and the reader decides
     const req = this.camRequest();
-    const passes = req.method === 'scorecam' ? 128 : req.method === 'faster-scorecam' ? 24 : 2;
+    const passes = req.method === 'scorecam' ? 128 : req.method === 'faster-scorecam' ? FASTER_TOP_N : 2;
     const estimate = (ms ?? Infinity) * passes * 0.6;
     if (estimate <= AUTORUN_MAX_MS || this.params.get('autorun') === '1') await this.runCam(req);
     else {
