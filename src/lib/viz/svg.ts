@@ -76,7 +76,7 @@ const r2 = (v: number) => Math.round(v * 100) / 100;
 export function lineChartSvg(o: LineChartOptions): string {
   const W = o.width ?? 480;
   const H = o.height ?? 300;
-  const m = { l: 56, r: 14, t: o.legend === false ? 14 : 34, b: 46 };
+  const m = { l: 56, r: 22, t: o.legend === false ? 14 : 34, b: 46 };
   const xd = o.xDomain ?? extent(o.series.map((s) => s.x));
   const yd = o.yDomain ?? extent(o.series.map((s) => s.y));
   const pw = W - m.l - m.r;
