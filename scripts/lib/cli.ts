@@ -1,8 +1,7 @@
 /** Small helpers shared by the CLIs: flag parsing, a progress line, file hashing, atomic writes. */
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { execSync } from 'node:child_process';
-import path from 'node:path';
 
 export type Flags = Record<string, string | boolean>;
 
@@ -66,28 +65,7 @@ export async function sha256File(file: string): Promise<string> {
   return h.digest('hex');
 }
 
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
-}
-
-/** Replaces a directory atomically: write into a sibling, then swap. */
-export function writeDirAtomic(dir: string, files: Record<string, string | Uint8Array>): void {
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  for (const [name, data] of Object.entries(files)) writeFileSync(path.join(tmp, name), data);
-  const old = `${dir}.old-${process.pid}`;
-  try {
-    renameSync(dir, old);
-  } catch {
-    /* no previous version */
-  }
-  renameSync(tmp, dir);
-  rmSync(old, { recursive: true, force: true });
-}
+export { writeDirAtomic, writeFileAtomic } from '../../src/lib/atomic.node.ts';
 
 /** The git commit of the working tree, with '+dirty' when it has uncommitted changes. */
 export function codeVersion(): string {

@@ -2,8 +2,8 @@
  * Node-only dataset cache: file paths, atomic npz writing, loading (generating the phantom
  * or downloading the real data when missing).
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { NdArray } from './npy';
 import { npzChunks, type WriteNpzOptions } from './npz';
 import {
@@ -30,27 +30,9 @@ export function masksPath(name: string, size: number, dir = DEFAULT_DATA_DIR): s
   return join(dir, masksFileName(name, size));
 }
 
-/** Write bytes chunks to `dest` atomically (temp file in the same dir + fsync + rename). */
-export function writeFileAtomic(dest: string, chunks: Uint8Array[]): void {
-  mkdirSync(dirname(dest) || '.', { recursive: true });
-  const tmp = `${dest}.tmp-${process.pid}-${Date.now()}`;
-  let fd = -1;
-  try {
-    fd = openSync(tmp, 'w');
-    for (const c of chunks) {
-      let off = 0;
-      while (off < c.length) off += writeSync(fd, c, off, c.length - off);
-    }
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = -1;
-    renameSync(tmp, dest);
-  } catch (e) {
-    if (fd >= 0) closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
+import { writeFileAtomic } from '../atomic.node.ts';
+
+export { writeFileAtomic };
 
 export function writeNpzFile(dest: string, arrays: Record<string, NdArray>, opts: WriteNpzOptions = {}): void {
   writeFileAtomic(dest, npzChunks(arrays, opts));

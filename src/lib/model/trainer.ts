@@ -193,13 +193,15 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
 
       const { modelJson, weights } = serializeModel(model);
       if (isBest) store.writeBest({ 'model.json': JSON.stringify(modelJson), 'weights.bin': weights, 'epoch.json': JSON.stringify(rec) });
+      // History before the checkpoint: a run killed in between redoes this epoch and rewrites it,
+      // so a checkpoint never exists without the history that describes it.
+      store.writeHistory(JSON.stringify(history, null, 2) + '\n');
       const opt = await encodeOptimizer(optimizer);
       store.writeCheckpoint({
         'state.json': JSON.stringify({ modelJson, optimizerSpecs: opt.specs, history } satisfies CheckpointState),
         'weights.bin': weights,
         'optimizer.bin': opt.data,
       });
-      store.writeHistory(JSON.stringify(history, null, 2) + '\n');
     }
     return { history, model };
   } catch (e) {
