@@ -35,7 +35,7 @@ describe.skipIf(!ready)('Results page = precompute JSON', () => {
   it('classification summary and per-class table', () => {
     const t = R.classification!;
     const s = table('classification-summary');
-    expect(cell(s, 'loss')).toBe(t.loss.toFixed(3));
+    expect(cell(s, 'loss')).toBe(t.loss.toFixed(4));
     expect(cell(s, 'accuracy')).toBe(fmt.pct(t.accuracy));
     expect(cell(s, 'macroAuc')).toBe(t.macroAuc.toFixed(4));
     const pc = table('classification-per-class');
