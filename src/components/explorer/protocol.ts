@@ -1,6 +1,6 @@
 /** Messages between the explorer page and its model worker (worker.ts). */
 import type { BackendAttempt, BackendName } from '../../lib/model/backend';
-import type { CamMethod } from '../../lib/cam/types';
+import type { CamMethod, CamResult } from '../../lib/cam/types';
 
 export interface CamRequest {
   method: CamMethod;
@@ -28,18 +28,11 @@ export interface PredictResult {
   predicted: number;
   ms: number;
 }
-export interface CamResultMsg {
-  cam: Float32Array;
-  lowResShape: [number, number, number];
-  target: number;
-  predicted: number;
-  probs: Float32Array;
-  method: CamMethod;
-  stage: number;
-  channels: number;
-  totalChannels: number;
-  timings: { totalMs: number; forwardMs: number; forwardInputs: number };
-}
+/** What the worker sends back of a CamResult (the per-channel weights and the low-res map stay in the worker). */
+export type CamResultMsg = Pick<
+  CamResult,
+  'cam' | 'lowResShape' | 'target' | 'predicted' | 'probs' | 'method' | 'stage' | 'channels' | 'totalChannels' | 'timings'
+>;
 export interface CurvesResult {
   deletion: { x: number[]; y: number[]; auc: number };
   insertion: { x: number[]; y: number[]; auc: number };
