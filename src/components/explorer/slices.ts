@@ -4,7 +4,8 @@ import { colormapLut } from '../../lib/viz/colormap';
 export type Axis = 'axial' | 'coronal' | 'sagittal';
 export const AXES: Axis[] = ['axial', 'coronal', 'sagittal'];
 
-export interface SliceData {
+/** The layers both the slice views and the 3D view draw, and their display settings. */
+export interface VolumeLayers {
   size: number;
   /** S³ CT in [0,1] */
   ct: Float32Array;
@@ -25,7 +26,7 @@ export function sliceIndex(axis: Axis, pos: [number, number, number], r: number,
   return (zz * s + c) * s + x;
 }
 
-export function drawSlice(canvas: HTMLCanvasElement, axis: Axis, pos: [number, number, number], d: SliceData): void {
+export function drawSlice(canvas: HTMLCanvasElement, axis: Axis, pos: [number, number, number], d: VolumeLayers): void {
   const s = d.size;
   if (canvas.width !== s) canvas.width = canvas.height = s;
   const ctx = canvas.getContext('2d');

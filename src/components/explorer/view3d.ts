@@ -4,6 +4,7 @@
  * Volumes are averaged down 2× first: plotly isosurfaces of 64³ take seconds in software GL.
  */
 import { plotlyColorscale } from '../../lib/viz/colormap';
+import type { VolumeLayers } from './slices';
 
 type Plotly = {
   react(el: HTMLElement, data: unknown[], layout: unknown, config?: unknown): Promise<unknown>;
@@ -45,16 +46,8 @@ function grid(n: number, s: number) {
   return gridCache;
 }
 
-export interface View3dData {
-  size: number;
-  ct: Float32Array;
-  cam: Float32Array | null;
-  mask: Uint8Array | null;
-  threshold: number;
-  opacity: number;
+export interface View3dData extends VolumeLayers {
   showCt: boolean;
-  showCam: boolean;
-  showMask: boolean;
   pos: [number, number, number];
 }
 
