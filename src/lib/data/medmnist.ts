@@ -4,7 +4,9 @@
  *
  * File schema (exactly MedMNIST's): keys {train,val,test}_{images,labels};
  * images N×S×S×S uint8, labels N×1 (uint8 in MedMNIST; any integer dtype accepted).
- * The phantom additionally has a masks file with keys {split}_masks (N×S×S×S uint8 0/1).
+ * The phantom additionally has a masks file with keys {split}_masks (N×S×S×S uint8 0/1),
+ * {split}_labelmaps (N×S×S×S uint8: 0 other, k+1 organ k, 12 bone) and {split}_subjects
+ * (N int32: which synthetic subject each crop comes from, for subject-level resampling).
  */
 import { DataFormatError, describeShape, type NdArray } from './npy';
 import { readNpz } from './npz';
@@ -22,6 +24,10 @@ export interface Split {
   labels: Int32Array;
   /** N×S×S×S uint8 0/1 organ masks (phantom only) */
   masks?: NdArray;
+  /** N×S×S×S uint8 label map of each crop: 0 other, k+1 organ k, 12 bone (phantom only) */
+  labelMaps?: NdArray;
+  /** subject id of each crop (phantom only): crops of one subject are not independent */
+  subjects?: Int32Array;
   count: number;
 }
 
@@ -116,6 +122,13 @@ export function volumeAt(split: Split, i: number): Uint8Array {
   return (split.images.data as Uint8Array).subarray(i * n, (i + 1) * n);
 }
 
+/** The label map of volume i (phantom only), zero-copy view. */
+export function labelMapAt(split: Split, i: number): Uint8Array | undefined {
+  if (!split.labelMaps) return undefined;
+  const n = split.labelMaps.shape[1] * split.labelMaps.shape[2] * split.labelMaps.shape[3];
+  return (split.labelMaps.data as Uint8Array).subarray(i * n, (i + 1) * n);
+}
+
 /** The organ mask of volume i (phantom only), zero-copy view. */
 export function maskAt(split: Split, i: number): Uint8Array | undefined {
   if (!split.masks) return undefined;
@@ -183,6 +196,19 @@ export function datasetFromArrays(
       const mn = checkVolumes(m, size, masks.file, mk);
       if (mn !== n) throw new DataFormatError(masks.file, `${mk} has ${mn} masks but ${ik} has ${n} volumes`);
       split.masks = m;
+      const lmk = `${sp}_labelmaps`;
+      const lm = masks.arrays[lmk];
+      if (lm) {
+        const ln = checkVolumes(lm, size, masks.file, lmk);
+        if (ln !== n) throw new DataFormatError(masks.file, `${lmk} has ${ln} label maps but ${ik} has ${n} volumes`);
+        split.labelMaps = lm;
+      }
+      const sk = `${sp}_subjects`;
+      const sj = masks.arrays[sk];
+      if (sj) {
+        if (sj.shape.length !== 1 || sj.shape[0] !== n) throw new DataFormatError(masks.file, `${sk} must have shape ${n}, got ${describeShape(sj.shape, sj.dtype)}`);
+        split.subjects = Int32Array.from(sj.data as ArrayLike<number>, Number);
+      }
     }
     splits[sp] = split;
   }
@@ -215,6 +241,8 @@ export function datasetToArrays(ds: Dataset): { main: Record<string, NdArray>; m
     if (s.masks) {
       masks ??= {};
       masks[`${sp}_masks`] = s.masks;
+      if (s.labelMaps) masks[`${sp}_labelmaps`] = s.labelMaps;
+      if (s.subjects) masks[`${sp}_subjects`] = { dtype: 'int32', shape: [s.count], data: s.subjects };
     }
   }
   return { main, masks };

@@ -1,0 +1,77 @@
+/**
+ * npm run data:audit -- [--dataset phantom|organmnist3d] [--size 64|28] [--data DIR] [--out FILE]
+ *
+ * How far cheap baselines get on a dataset (see src/lib/data/audit.ts): logistic regression on
+ * 2³ and 4³ block means and on a grey-level histogram, nearest class mean, the template margin,
+ * and what share of each crop is the organ, its neighbours and bone. Prints a table and writes
+ * cache/audit/<dataset>_<size>.json, which the Data page reads.
+ */
+import { parseArgs } from 'node:util';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { auditDataset, type AuditResult } from '../src/lib/data/audit';
+import { ORGAN_LABELS } from '../src/lib/data/labels';
+import { checkSize, datasetInfo } from '../src/lib/data/medmnist';
+import { datasetPath, loadDataset } from '../src/lib/data/store.node.ts';
+import { sha256File, writeFileAtomic } from './lib/cli';
+
+const USAGE = 'usage: npm run data:audit -- [--dataset phantom|organmnist3d] [--size 64|28] [--data DIR] [--out FILE]';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      dataset: { type: 'string', default: 'phantom' },
+      size: { type: 'string', default: '64' },
+      data: { type: 'string', default: 'data' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const name = datasetInfo(values.dataset!).name;
+  const size = checkSize(name, Number(values.size));
+  const out = values.out ?? join('cache', 'audit', `${name}_${size}.json`);
+  const t0 = performance.now();
+  const ds = await loadDataset(name, size, { dir: values.data, withMasks: name === 'phantom', fetchIfMissing: false });
+  const res: AuditResult & { file?: string; sha256?: string; seconds?: number } = auditDataset(ds, {
+    onProgress: (m) => console.error(`  ${m}…`),
+  });
+  res.file = datasetPath(name, size);
+  res.sha256 = await sha256File(datasetPath(name, size, values.data));
+  res.seconds = Math.round((performance.now() - t0) / 100) / 10;
+  print(res);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileAtomic(out, JSON.stringify(res, null, 1) + '\n');
+  console.log(`\nwrote ${out}`);
+}
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}
+
+function print(a: AuditResult): void {
+  console.log(`\nDifficulty audit: ${a.dataset} ${a.size}³ (train ${a.counts.train}, test ${a.counts.test}); chance ${pct(a.chance)}, majority ${pct(a.majority)}`);
+  console.log(`${'baseline'.padEnd(46)} ${'train'.padStart(7)} ${'test'.padStart(7)}  target`);
+  for (const b of a.baselines) {
+    const t = b.target ? `≤ ${pct(b.target.max)} ${b.testAccuracy <= b.target.max ? 'met' : 'NOT met'}` : '';
+    console.log(`${b.name.padEnd(46)} ${pct(b.trainAccuracy).padStart(7)} ${pct(b.testAccuracy).padStart(7)}  ${t}`);
+  }
+  const m = a.templateMargin;
+  console.log(`template margin (8³ block means): ${m.mean.toFixed(3)} ± ${m.sd.toFixed(3)} (own ${m.own.toFixed(3)}, best other ${m.bestOther.toFixed(3)})  target < ${m.target.max} ${m.mean < m.target.max ? 'met' : 'NOT met'}`);
+  if (a.composition) {
+    console.log(`\ncrop composition (test): ${'organ'.padStart(7)} ${'neighb.'.padStart(7)} ${'bone'.padStart(7)} ${'other'.padStart(7)}`);
+    a.composition.perClass.forEach((c, k) =>
+      console.log(`  ${ORGAN_LABELS[k].padEnd(22)} ${pct(c.organ).padStart(7)} ${pct(c.neighbours).padStart(7)} ${pct(c.bone).padStart(7)} ${pct(c.other).padStart(7)}`),
+    );
+  }
+  console.log(`\ntargets ${a.targetsMet ? 'met' : 'NOT met'}`);
+}
+
+main().catch((e) => {
+  console.error(`error: ${(e as Error).message}`);
+  process.exit(1);
+});
