@@ -4,6 +4,7 @@
  * broadcast onto a 5-D tensor, without an error.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { AllGather } from './allgather';
 
 export const BN_EPSILON = 1e-5;
 /** Weight of the new batch statistic in the running average (PyTorch's momentum=0.1). */
@@ -36,26 +37,52 @@ export interface BatchStats {
 
 const as5 = (t: tf.Tensor) => tf.reshape(t, [1, 1, 1, 1, -1]);
 
+/** Per-channel values of a [1, C] tensor as float64 (for the cross-worker exchange). */
+const rowValues = (t: tf.Tensor): Float64Array => Float64Array.from(t.dataSync());
+
 /**
  * Training-mode batch norm on rows [M, C] with a hand-written gradient. Every per-channel sum is
  * a matrix product with a row of ones: reductions over the leading axes, and the gradients of
  * ops broadcasting a per-channel tensor, transpose in JavaScript on tfjs-wasm (~15x slower).
+ *
+ * With `sync` (data-parallel training), the statistics are those of the whole batch across all
+ * workers (synchronised batch norm): each worker's mean and variance are gathered and combined
+ * exactly, and the backward pass gathers Σdy and Σdy·x̂ the same way, so every worker computes
+ * the gradient the single-worker step would for its own rows. Gamma/beta gradients stay local:
+ * the caller sums them over workers.
  */
-function batchNormRows(rows: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor, out: { mean?: tf.Tensor; variance?: tf.Tensor }): tf.Tensor2D {
+function batchNormRows(rows: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor, out: { mean?: tf.Tensor; variance?: tf.Tensor; count?: number }, sync?: AllGather): tf.Tensor2D {
   const [m, c] = rows.shape;
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xIn, gIn, bIn, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const x = xIn as tf.Tensor2D;
     const avg = tf.fill([1, m], 1 / m) as tf.Tensor2D;
-    const mean = tf.matMul(avg, x);
+    let mean = tf.matMul(avg, x);
+    let variance = tf.matMul(avg, tf.square(tf.sub(x, mean)));
+    let total = m;
+    if (sync) {
+      // Combine (count, mean, biased variance) of every worker: the pooled mean and variance.
+      const mine = new Float64Array(1 + 2 * c);
+      mine[0] = m;
+      mine.set(rowValues(mean), 1);
+      mine.set(rowValues(variance), 1 + c);
+      const all = sync.allgather(mine);
+      total = all.reduce((s, a) => s + a[0], 0);
+      const gm = new Float64Array(c);
+      const gv = new Float64Array(c);
+      for (const a of all) for (let k = 0; k < c; k++) gm[k] += (a[0] * a[1 + k]) / total;
+      for (const a of all) for (let k = 0; k < c; k++) gv[k] += (a[0] * (a[1 + c + k] + (a[1 + k] - gm[k]) ** 2)) / total;
+      mean = tf.tensor2d(Float32Array.from(gm), [1, c]);
+      variance = tf.tensor2d(Float32Array.from(gv), [1, c]);
+    }
     const centered = tf.sub(x, mean);
-    const variance = tf.matMul(avg, tf.square(centered));
     const inv = tf.rsqrt(tf.add(variance, BN_EPSILON));
     const xhat = tf.mul(centered, inv);
     const g = tf.reshape(gIn, [1, c]);
     save([xhat, inv, g]);
     out.mean = tf.keep(tf.reshape(mean, [c]));
     out.variance = tf.keep(tf.reshape(variance, [c]));
+    out.count = total;
     const value = tf.add(tf.mul(xhat, g), tf.reshape(bIn, [1, c]));
     const gradFunc = (dyIn: tf.Tensor, saved: tf.Tensor[]) => {
       const [xh, iv, gm] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
@@ -63,9 +90,20 @@ function batchNormRows(rows: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor, out
       const ones = tf.ones([1, m]) as tf.Tensor2D;
       const dbeta = tf.matMul(ones, dy); // [1, C]
       const dgamma = tf.matMul(ones, tf.mul(dy, xh)); // [1, C]
-      // dx = γ·inv/M · (M·dy − Σdy − x̂·Σ(dy·x̂))
-      const scale = tf.div(tf.mul(gm, iv), m);
-      const dx = tf.mul(tf.sub(tf.sub(tf.mul(dy, m), dbeta), tf.mul(xh, dgamma)), scale);
+      let sumDy: tf.Tensor = dbeta;
+      let sumDyXh: tf.Tensor = dgamma;
+      if (sync) {
+        const mine = new Float64Array(2 * c);
+        mine.set(rowValues(dbeta), 0);
+        mine.set(rowValues(dgamma), c);
+        const s = new Float64Array(2 * c);
+        for (const a of sync.allgather(mine)) for (let k = 0; k < 2 * c; k++) s[k] += a[k];
+        sumDy = tf.tensor2d(Float32Array.from(s.subarray(0, c)), [1, c]);
+        sumDyXh = tf.tensor2d(Float32Array.from(s.subarray(c)), [1, c]);
+      }
+      // dx = γ·inv/M · (M·dy − Σdy − x̂·Σ(dy·x̂)), M and the sums over the whole batch
+      const scale = tf.div(tf.mul(gm, iv), total);
+      const dx = tf.mul(tf.sub(tf.sub(tf.mul(dy, total), sumDy), tf.mul(xh, sumDyXh)), scale);
       return [dx, tf.reshape(dgamma, [c]), tf.reshape(dbeta, [c])];
     };
     return { value, gradFunc };
@@ -78,16 +116,16 @@ function batchNormRows(rows: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor, out
  * caller can update the running averages outside the gradient tape; inference mode uses the
  * running averages.
  */
-export function batchNorm(x: tf.Tensor5D, p: BatchNormParams, training: boolean, stats?: BatchStats[]): tf.Tensor5D {
+export function batchNorm(x: tf.Tensor5D, p: BatchNormParams, training: boolean, stats?: BatchStats[], sync?: AllGather): tf.Tensor5D {
   if (!training) {
     const scale = tf.mul(p.gamma, tf.rsqrt(tf.add(p.movingVar, BN_EPSILON)));
     const shift = tf.sub(p.beta, tf.mul(p.movingMean, scale));
     return tf.add(tf.mul(x, as5(scale)), as5(shift)) as tf.Tensor5D;
   }
   const c = x.shape[4];
-  const out: { mean?: tf.Tensor; variance?: tf.Tensor } = {};
-  const y = batchNormRows(tf.reshape(x, [x.size / c, c]) as tf.Tensor2D, p.gamma, p.beta, out);
-  if (stats) stats.push({ p, count: x.size / c, mean: out.mean!, variance: out.variance! });
+  const out: { mean?: tf.Tensor; variance?: tf.Tensor; count?: number } = {};
+  const y = batchNormRows(tf.reshape(x, [x.size / c, c]) as tf.Tensor2D, p.gamma, p.beta, out, sync);
+  if (stats) stats.push({ p, count: out.count!, mean: out.mean!, variance: out.variance! });
   else tf.dispose([out.mean!, out.variance!]);
   return tf.reshape(y, x.shape) as tf.Tensor5D;
 }

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv3d } from './conv3d';
 import { batchNorm, createBatchNorm, type BatchNormParams, type BatchStats } from './batchnorm';
+import type { AllGather } from './allgather';
 
 export type ResNetDepth = 10 | 18 | 34;
 
@@ -70,6 +71,8 @@ export interface ForwardOptions {
   training?: boolean;
   /** Filled with batch statistics in training mode, for the running-average update. */
   stats?: BatchStats[];
+  /** Data-parallel training: batch-norm statistics over every worker's rows (see batchnorm.ts). */
+  sync?: AllGather;
 }
 
 /** He-normal (fan-out) initialisation, as torchvision's ResNets use. */
@@ -131,7 +134,7 @@ export class ResNet3d {
   }
 
   private convBn(x: tf.Tensor5D, l: ConvBn, stride: number, o: ForwardOptions, inputGrad = true): tf.Tensor5D {
-    return batchNorm(conv3d(x, l.w as tf.Tensor5D, stride, 'same', inputGrad), l.bn, !!o.training, o.stats);
+    return batchNorm(conv3d(x, l.w as tf.Tensor5D, stride, 'same', inputGrad), l.bn, !!o.training, o.stats, o.sync);
   }
 
   /** [N,S,S,S] or [N,S,S,S,1] in [0,1] → the stem's output. */

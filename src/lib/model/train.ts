@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ResNet3d } from './resnet3d';
 import { updateRunningStats, type BatchStats } from './batchnorm';
+import type { AllGather } from './allgather';
 
 export interface TrainConfig {
   epochs: number;
@@ -125,6 +126,45 @@ export function trainStep(model: ResNet3d, optimizer: tf.Optimizer, x: tf.Tensor
   loss.dispose();
   updateRunningStats(stats);
   return { loss: value, correct };
+}
+
+/**
+ * One data-parallel worker's share of a step: the gradients of (Σ over its rows of the
+ * cross-entropy) / `batchCount`, so the sum over workers is the gradient of the whole batch's mean
+ * loss, i.e. per-worker mean gradients averaged with weights rows/batch. Batch norm is synchronised
+ * through `sync`. Returns gradients in `model.trainableVariables()` order; the caller disposes
+ * them and, on rank 0, folds `stats` into the running averages.
+ */
+export function shardGradients(
+  model: ResNet3d,
+  x: tf.Tensor5D,
+  y: tf.Tensor1D,
+  numClasses: number,
+  batchCount: number,
+  sync: AllGather,
+  stats: BatchStats[],
+): { grads: tf.Tensor[]; loss: number; correct: number } {
+  let correct = 0;
+  const vars = model.trainableVariables();
+  const { value, grads } = tf.variableGrads(() => {
+    const logits = model.forward(x, { training: true, stats, sync });
+    correct = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32')).dataSync()[0]);
+    const sum = tf.losses.softmaxCrossEntropy(tf.oneHot(y, numClasses), logits, undefined, undefined, tf.Reduction.SUM);
+    return tf.div(sum, batchCount) as tf.Scalar;
+  }, vars);
+  const loss = value.dataSync()[0];
+  value.dispose();
+  return { grads: vars.map((v) => grads[v.name]), loss, correct };
+}
+
+/**
+ * Runs training steps on several workers (see parallel.node.ts): the same contract as
+ * `trainStep`, applying one Adam update to `model` through `optimizer` on the whole batch.
+ */
+export interface DataParallel {
+  readonly workers: number;
+  step(model: ResNet3d, optimizer: tf.Optimizer, x: tf.Tensor5D, y: tf.Tensor1D, numClasses: number): Promise<StepResult>;
+  dispose(): Promise<void>;
 }
 
 export interface EvalResult {

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ResNet3d, resnetConfig, type ResNetDepth } from './resnet3d';
 import { modelFromArtifacts, serializeModel, type ModelJson } from './io';
-import { evaluate, learningRateAt, makeBatch, rng, shuffled, trainStep, type TrainConfig, type VolumeSource } from './train';
+import { evaluate, learningRateAt, makeBatch, rng, shuffled, trainStep, type DataParallel, type TrainConfig, type VolumeSource } from './train';
 import { volumeAt, type Split } from '../data/medmnist';
 
 /** A dataset split as the training code reads it. */
@@ -106,6 +106,12 @@ export interface TrainRunOptions {
   evalBatch?: number;
   /** Recorded in the history of a new run. */
   backend?: string;
+  /**
+   * Data-parallel workers for the training steps (parallel.node.ts); absent: the single-thread
+   * loop. Either way a step is the same Adam update on the same batch, so a run may be resumed
+   * with a different number of workers.
+   */
+  parallel?: DataParallel;
 }
 
 export interface TrainRunResult {
@@ -165,7 +171,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
         const idx = order.slice(start, start + cfg.batchSize);
         if (idx.length < 2) continue; // batch norm needs two samples
         const { x, y } = makeBatch(train, idx, { cfg, random });
-        const r = trainStep(model, optimizer, x, y, o.numClasses);
+        const r = o.parallel ? await o.parallel.step(model, optimizer, x, y, o.numClasses) : trainStep(model, optimizer, x, y, o.numClasses);
         tf.dispose([x, y]);
         if (!Number.isFinite(r.loss)) throw new Error(`loss became ${r.loss} at epoch ${epoch + 1}, batch ${start / cfg.batchSize}: lower --lr`);
         lossSum += r.loss * idx.length;
