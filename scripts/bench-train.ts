@@ -4,8 +4,8 @@
  *
  * Training speed, single-thread loop vs data-parallel workers, measured in the same run: one
  * epoch of `trainRun` (the code `npm run train` runs, checkpointing to memory) on --train seeded
- * random volumes and --val validation volumes, alternating 1 worker, N workers with synchronised
- * batch norm and N workers with per-worker batch norm, --reps times after a warm-up of each. Prints ms per training sample (steps only), the validation pass, the
+ * random volumes and --val validation volumes, alternating 1 worker and N workers --reps times
+ * after a warm-up of each. Prints ms per training sample (steps only), the validation pass, the
  * epoch, their ratios, the extrapolated epoch for the phantom's split (971 train / 161 val), the
  * parallel path's per-step overheads (weights broadcast vs the Adam update every worker would
  * otherwise repeat) and the load average (the machine may be shared).
@@ -59,7 +59,6 @@ async function main(): Promise<void> {
   const train = randomSource(nTrain, size, 1);
   const val = randomSource(nVal, size, 2);
   const parallel = createDataParallel(workers);
-  const perWorker = createDataParallel(workers, { syncBatchNorm: false });
 
   const epoch = async (par: DataParallel | undefined, src: VolumeSource, valSrc: VolumeSource): Promise<EpochTiming> => {
     let trainStart = 0;
@@ -108,39 +107,34 @@ async function main(): Promise<void> {
     const smallVal = { ...val, count: 2 };
     await epoch(undefined, small, smallVal);
     await epoch(parallel, small, smallVal);
-    await epoch(perWorker, small, smallVal);
     const t0 = { ...parallel.timings };
 
     const one: EpochTiming[] = [];
     const many: EpochTiming[] = [];
-    const manyPw: EpochTiming[] = [];
     for (let r = 0; r < reps; r++) {
       one.push(await epoch(undefined, train, val));
       many.push(await epoch(parallel, train, val));
-      manyPw.push(await epoch(perWorker, train, val));
     }
     const mean = (xs: EpochTiming[], k: keyof EpochTiming) => xs.reduce((a, x) => a + x[k], 0) / xs.length;
     const rows = [
       { name: '1 worker', t: one },
       { name: `${workers} workers`, t: many },
-      { name: `${workers} per-worker BN`, t: manyPw },
     ];
     console.log('');
-    console.log('                   ms/train sample   val+ckpt ms   epoch s   epoch (971/161) min');
+    console.log('                 ms/train sample   val+ckpt ms   epoch s   epoch (971/161) min');
     for (const { name, t } of rows) {
       const perSample = mean(t, 'trainMsPerSample');
       const valPerSample = mean(t, 'valMs') / nVal;
       const extrapolated = (perSample * epochTrain + valPerSample * epochVal) / 60000;
-      console.log(`${name.padEnd(18)} ${fmt(perSample).padStart(15)}   ${fmt(mean(t, 'valMs')).padStart(11)}   ${fmt(mean(t, 'epochMs') / 1000, 1).padStart(7)}   ${fmt(extrapolated, 1).padStart(19)}`);
-      console.log(`${''.padEnd(18)} reps: ${t.map((x) => `${fmt(x.trainMsPerSample)} ms/sample, epoch ${fmt(x.epochMs / 1000, 1)} s`).join('; ')}`);
+      console.log(`${name.padEnd(16)} ${fmt(perSample).padStart(15)}   ${fmt(mean(t, 'valMs')).padStart(11)}   ${fmt(mean(t, 'epochMs') / 1000, 1).padStart(7)}   ${fmt(extrapolated, 1).padStart(19)}`);
+      console.log(`${''.padEnd(16)} reps: ${t.map((x) => `${fmt(x.trainMsPerSample)} ms/sample, epoch ${fmt(x.epochMs / 1000, 1)} s`).join('; ')}`);
     }
     const speedStep = mean(one, 'trainMsPerSample') / mean(many, 'trainMsPerSample');
     const speedEpoch = mean(one, 'epochMs') / mean(many, 'epochMs');
     const valShare = (mean(one, 'valMs') / nVal) * epochVal;
     const ext = (t: EpochTiming[]) => mean(t, 'trainMsPerSample') * epochTrain + (mean(t, 'valMs') / nVal) * epochVal;
     console.log('');
-    console.log(`speed-up with ${workers} workers (synced batch norm): ${speedStep.toFixed(2)}× per training sample, ${speedEpoch.toFixed(2)}× per timed epoch, ${(ext(one) / ext(many)).toFixed(2)}× per extrapolated ${epochTrain}/${epochVal} epoch (validation stays on one thread: ${fmt(valShare / 1000, 1)} s of it)`);
-    console.log(`speed-up with ${workers} workers (per-worker batch norm): ${(mean(one, 'trainMsPerSample') / mean(manyPw, 'trainMsPerSample')).toFixed(2)}× per training sample, ${(mean(one, 'epochMs') / mean(manyPw, 'epochMs')).toFixed(2)}× per timed epoch, ${(ext(one) / ext(manyPw)).toFixed(2)}× per extrapolated epoch`);
+    console.log(`speed-up with ${workers} workers: ${speedStep.toFixed(2)}× per training sample, ${speedEpoch.toFixed(2)}× per timed epoch, ${(ext(one) / ext(many)).toFixed(2)}× per extrapolated ${epochTrain}/${epochVal} epoch (validation stays on one thread: ${fmt(valShare / 1000, 1)} s of it)`);
     const d = parallel.timings;
     const steps = d.steps - t0.steps;
     const per = (k: 'packMs' | 'assignMs' | 'applyMs') => (d[k] - t0[k]) / steps;
@@ -151,11 +145,10 @@ async function main(): Promise<void> {
     const cpuMany = mean(many, 'cpuMsPerSample');
     // On a shared machine the wall-clock ratio depends on what else runs; CPU time per sample
     // does much less: its ratio is the parallel path's efficiency (1 = no work added).
-    const cpuPw = mean(manyPw, 'cpuMsPerSample');
-    console.log(`CPU time per training sample (all threads): 1 worker ${cpuOne.toFixed(0)} ms, ${workers} workers ${cpuMany.toFixed(0)} ms (synced) / ${cpuPw.toFixed(0)} ms (per-worker): parallel efficiency ${(cpuOne / cpuMany).toFixed(2)} / ${(cpuOne / cpuPw).toFixed(2)} (wall-clock speed-up on ${workers} idle cores at most ${((workers * cpuOne) / cpuMany).toFixed(2)}× / ${((workers * cpuOne) / cpuPw).toFixed(2)}×)`);
+    console.log(`CPU time per training sample (all threads): 1 worker ${cpuOne.toFixed(0)} ms, ${workers} workers ${cpuMany.toFixed(0)} ms: parallel efficiency ${(cpuOne / cpuMany).toFixed(2)} (wall-clock speed-up on ${workers} idle cores ≤ ${((workers * cpuOne) / cpuMany).toFixed(2)}×)`);
     console.log(`load average after: ${load()}`);
   } finally {
-    await Promise.all([parallel.dispose(), perWorker.dispose()]);
+    await parallel.dispose();
   }
 }
 

@@ -2,15 +2,12 @@
  * npm run train -- [--dataset phantom] [--size 64] [--depth 10] [--width 1] [--epochs 16]
  *                  [--batch 8] [--lr 1e-3] [--seed 7] [--name NAME] [--runs runs] [--resume]
  *                  [--data data] [--backend wasm|cpu] [--limit N] [--workers N]
- *                  [--batch-norm synced|per-worker]
  *
  * Writes runs/NAME/: history.json (per-epoch train/val loss and accuracy), checkpoint/ (model +
  * Adam state, every epoch, for --resume) and best/ (the best model by validation accuracy).
  * --workers N: data-parallel training on N threads (default: the number of cores, at most 4;
- * 1 = the single-thread loop). --batch-norm synced (default): batch norm pools the statistics of
- * every worker's rows, so a step is the single-thread step and a run may resume with another N;
- * per-worker: each worker's rows are normalised on their own (fewer synchronisations: faster when
- * other processes compete for the cores). The loop itself lives in src/lib/model/trainer.ts.
+ * 1 = the single-thread loop). Same steps either way (synchronised batch norm), so a run may be
+ * resumed with another N. The loop itself lives in src/lib/model/trainer.ts.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -46,8 +43,6 @@ async function main(): Promise<void> {
   const dataDir = stringFlag(flags, 'data', 'data');
   const workers = numberFlag(flags, 'workers', Math.min(defaultWorkers(os.availableParallelism()), cfg.batchSize));
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers must be a whole number ≥ 1, got ${workers}`);
-  const bn = stringFlag(flags, 'batch-norm', 'synced');
-  if (bn !== 'synced' && bn !== 'per-worker') throw new Error(`--batch-norm must be synced or per-worker, got '${bn}'`);
   if (workers > cfg.batchSize) throw new Error(`--workers ${workers} exceeds --batch ${cfg.batchSize}: every worker needs at least one volume per step`);
 
   const backend = await initNodeBackend(stringFlag(flags, 'backend', 'wasm'));
@@ -60,8 +55,8 @@ async function main(): Promise<void> {
     val.count = Math.min(limit, val.count);
   }
 
-  console.error(workers > 1 ? `${workers} data-parallel workers (one ${backend} thread each), batch norm ${bn}` : 'one worker (single-thread loop)');
-  const parallel = workers > 1 ? createDataParallel(workers, { syncBatchNorm: bn === 'synced' }) : undefined;
+  console.error(workers > 1 ? `${workers} data-parallel workers (one ${backend} thread each)` : 'one worker (single-thread loop)');
+  const parallel = workers > 1 ? createDataParallel(workers) : undefined;
   const { history, model } = await trainRun({
     name,
     dataset,

@@ -37,27 +37,6 @@ export interface BatchStats {
 
 const as5 = (t: tf.Tensor) => tf.reshape(t, [1, 1, 1, 1, -1]);
 
-export interface PartStatistics {
-  count: number;
-  mean: ArrayLike<number>;
-  /** Biased (divided by count). */
-  variance: ArrayLike<number>;
-}
-
-/**
- * The mean and biased variance of the union of several parts, from each part's count, mean and
- * biased variance (in float64; the order of the parts is the same on every worker).
- */
-export function poolStatistics(parts: PartStatistics[]): { count: number; mean: Float64Array; variance: Float64Array } {
-  const c = parts[0].mean.length;
-  const count = parts.reduce((s, p) => s + p.count, 0);
-  const mean = new Float64Array(c);
-  const variance = new Float64Array(c);
-  for (const p of parts) for (let k = 0; k < c; k++) mean[k] += (p.count * p.mean[k]) / count;
-  for (const p of parts) for (let k = 0; k < c; k++) variance[k] += (p.count * (p.variance[k] + (p.mean[k] - mean[k]) ** 2)) / count;
-  return { count, mean, variance };
-}
-
 /** Per-channel values of a [1, C] tensor as float64 (for the cross-worker exchange). */
 const rowValues = (t: tf.Tensor): Float64Array => Float64Array.from(t.dataSync());
 
@@ -87,9 +66,12 @@ function batchNormRows(rows: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor, out
       mine[0] = m;
       mine.set(rowValues(mean), 1);
       mine.set(rowValues(variance), 1 + c);
-      const pooled = poolStatistics(sync.allgather(mine).map((a) => ({ count: a[0], mean: a.subarray(1, 1 + c), variance: a.subarray(1 + c) })));
-      total = pooled.count;
-      const [gm, gv] = [pooled.mean, pooled.variance];
+      const all = sync.allgather(mine);
+      total = all.reduce((s, a) => s + a[0], 0);
+      const gm = new Float64Array(c);
+      const gv = new Float64Array(c);
+      for (const a of all) for (let k = 0; k < c; k++) gm[k] += (a[0] * a[1 + k]) / total;
+      for (const a of all) for (let k = 0; k < c; k++) gv[k] += (a[0] * (a[1 + c + k] + (a[1 + k] - gm[k]) ** 2)) / total;
       mean = tf.tensor2d(Float32Array.from(gm), [1, c]);
       variance = tf.tensor2d(Float32Array.from(gv), [1, c]);
     }

@@ -5,11 +5,7 @@
  *
  * A step: the batch is split into contiguous shards; every rank computes the gradients of its
  * share of the batch's mean loss, with batch norm synchronised across ranks (batchnorm.ts), so
- * the summed gradients are the single-thread step's gradients up to float rounding. That keeps
- * the ranks in lock-step ~50 times per step, which costs little on idle cores but much when other
- * processes compete for them: `syncBatchNorm: false` normalises each shard with its own
- * statistics instead (one exchange per step; the running averages still get the pooled
- * statistics of the whole batch, so inference sees the same model either way). Rank 0 sums
+ * the summed gradients are the single-thread step's gradients up to float rounding. Rank 0 sums
  * them, applies one Adam update and folds the pooled batch-norm statistics into the running
  * averages; the updated weights travel to the workers with the next step's shard (a broadcast:
  * `timings` shows it costs less than the Adam update each worker would otherwise repeat).
@@ -21,7 +17,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { AllGather, createAllGatherShared } from './allgather';
-import { poolStatistics, updateRunningStats, type BatchStats } from './batchnorm';
+import { updateRunningStats, type BatchStats } from './batchnorm';
 import type { ResNet3d, ResNet3dConfig } from './resnet3d';
 import { shardGradients, type DataParallel, type StepResult } from './train';
 import type { WorkerInit, WorkerReply, WorkerStep } from './train-worker.node.ts';
@@ -58,25 +54,6 @@ function startWorker(): Worker {
   return new Worker(code, { eval: true });
 }
 
-/** Replaces rank 0's per-shard batch-norm statistics with those pooled over every rank's rows. */
-function poolShardStatistics(stats: BatchStats[], others: Array<Extract<WorkerReply, { type: 'grads' }>>): void {
-  let off = 0;
-  stats.forEach((st, i) => {
-    const c = st.mean.size;
-    const parts = [{ count: st.count, mean: st.mean.dataSync(), variance: st.variance.dataSync() }];
-    for (const o of others) {
-      const v = o.stats!.values;
-      parts.push({ count: o.stats!.counts[i], mean: v.subarray(off, off + c), variance: v.subarray(off + c, off + 2 * c) });
-    }
-    off += 2 * c;
-    const pooled = poolStatistics(parts);
-    tf.dispose([st.mean, st.variance]);
-    st.count = pooled.count;
-    st.mean = tf.tensor1d(Float32Array.from(pooled.mean));
-    st.variance = tf.tensor1d(Float32Array.from(pooled.variance));
-  });
-}
-
 class Rank {
   private pending: { resolve: (r: WorkerReply) => void; reject: (e: Error) => void } | null = null;
   private failure: Error | null = null;
@@ -111,8 +88,7 @@ class Rank {
  * A DataParallel over `workers` ranks (the calling thread + workers-1 threads). The threads start
  * on the first step (they need the model's architecture). `dispose` ends them.
  */
-export function createDataParallel(workers: number, opts: { syncBatchNorm?: boolean } = {}): DataParallel & { timings: ParallelTimings } {
-  const syncBatchNorm = opts.syncBatchNorm ?? true;
+export function createDataParallel(workers: number): DataParallel & { timings: ParallelTimings } {
   if (!Number.isInteger(workers) || workers < 2) throw new Error(`data-parallel training needs at least 2 workers, got ${workers}`);
   let ranks: Rank[] = [];
   let sync: AllGather | null = null;
@@ -155,7 +131,7 @@ export function createDataParallel(workers: number, opts: { syncBatchNorm?: bool
       sync!.size = active;
       const replies = ranks.slice(0, active - 1).map((r) => {
         const [a, b] = [bounds[r.rank], bounds[r.rank + 1]];
-        const msg: WorkerStep = { type: 'step', weights, x: xData.slice(a * vox, b * vox), y: yData.slice(a, b), numClasses, batchCount: n, size: active, syncBatchNorm };
+        const msg: WorkerStep = { type: 'step', weights, x: xData.slice(a * vox, b * vox), y: yData.slice(a, b), numClasses, batchCount: n, size: active };
         return r.request(msg, [msg.x.buffer as ArrayBuffer]);
       });
 
@@ -163,7 +139,7 @@ export function createDataParallel(workers: number, opts: { syncBatchNorm?: bool
       let mine: ReturnType<typeof shardGradients>;
       const [x0, y0] = [tf.slice(x, 0, bounds[1]), tf.slice(y, 0, bounds[1])];
       try {
-        mine = shardGradients(model, x0, y0, numClasses, n, syncBatchNorm ? sync! : undefined, stats);
+        mine = shardGradients(model, x0, y0, numClasses, n, sync!, stats);
       } catch (e) {
         sync!.abort();
         await Promise.allSettled(replies);
@@ -198,7 +174,6 @@ export function createDataParallel(workers: number, opts: { syncBatchNorm?: bool
       // In trainable-variable order, as minimize() gives them: Adam's slots are matched by position.
       optimizer.applyGradients(summed);
       tf.dispose(summed.map((s) => s.tensor));
-      if (!syncBatchNorm) poolShardStatistics(stats, others);
       updateRunningStats(stats);
       timings.applyMs += performance.now() - t;
       timings.steps++;

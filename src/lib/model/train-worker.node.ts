@@ -30,21 +30,11 @@ export interface WorkerStep {
   batchCount: number;
   /** Ranks active in this step. */
   size: number;
-  /** false: batch norm on this worker's rows only (and its statistics go back to rank 0). */
-  syncBatchNorm: boolean;
 }
 
 export type WorkerReply =
   | { type: 'ready' }
-  | {
-      type: 'grads';
-      grads: Float32Array;
-      loss: number;
-      correct: number;
-      assignMs: number;
-      /** Per-worker batch norm: each layer's row count, and its mean then biased variance. */
-      stats?: { counts: number[]; values: Float32Array };
-    }
+  | { type: 'grads'; grads: Float32Array; loss: number; correct: number; assignMs: number }
   | { type: 'error'; message: string };
 
 const port = parentPort;
@@ -77,7 +67,7 @@ function step(msg: WorkerStep): WorkerReply {
   const y = tf.tensor1d(msg.y, 'int32');
   const stats: BatchStats[] = [];
   try {
-    const r = shardGradients(model, x, y, msg.numClasses, msg.batchCount, msg.syncBatchNorm ? sync : undefined, stats);
+    const r = shardGradients(model, x, y, msg.numClasses, msg.batchCount, sync, stats);
     const total = r.grads.reduce((a, g) => a + g.size, 0);
     const grads = new Float32Array(total);
     let off = 0;
@@ -86,20 +76,9 @@ function step(msg: WorkerStep): WorkerReply {
       off += g.size;
     }
     tf.dispose(r.grads);
-    let statsOut: { counts: number[]; values: Float32Array } | undefined;
-    if (!msg.syncBatchNorm) {
-      const values = new Float32Array(stats.reduce((a, st) => a + 2 * st.mean.size, 0));
-      let o = 0;
-      for (const st of stats) {
-        values.set(st.mean.dataSync() as Float32Array, o);
-        values.set(st.variance.dataSync() as Float32Array, o + st.mean.size);
-        o += 2 * st.mean.size;
-      }
-      statsOut = { counts: stats.map((st) => st.count), values };
-    }
-    return { type: 'grads', grads, loss: r.loss, correct: r.correct, assignMs, stats: statsOut };
+    return { type: 'grads', grads, loss: r.loss, correct: r.correct, assignMs };
   } finally {
-    // Running statistics live on rank 0 only (it records the pooled values).
+    // Running statistics live on rank 0 only: these are the same pooled values it records.
     for (const st of stats) tf.dispose([st.mean, st.variance]);
     tf.dispose([x, y]);
   }
@@ -114,7 +93,7 @@ port.on('message', async (msg: WorkerInit | WorkerStep) => {
       port.postMessage({ type: 'ready' } satisfies WorkerReply);
     } else {
       const reply = step(msg);
-      port.postMessage(reply, reply.type === 'grads' ? [reply.grads.buffer as ArrayBuffer] : []);
+      port.postMessage(reply, reply.type === 'grads' ? [reply.grads.buffer] : []);
     }
   } catch (e) {
     // Wake the ranks waiting for this one inside batch norm, then report.

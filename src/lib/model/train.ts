@@ -132,7 +132,7 @@ export function trainStep(model: ResNet3d, optimizer: tf.Optimizer, x: tf.Tensor
  * One data-parallel worker's share of a step: the gradients of (Σ over its rows of the
  * cross-entropy) / `batchCount`, so the sum over workers is the gradient of the whole batch's mean
  * loss, i.e. per-worker mean gradients averaged with weights rows/batch. Batch norm is synchronised
- * through `sync`, or without it uses this worker's rows only. Returns gradients in `model.trainableVariables()` order; the caller disposes
+ * through `sync`. Returns gradients in `model.trainableVariables()` order; the caller disposes
  * them and, on rank 0, folds `stats` into the running averages.
  */
 export function shardGradients(
@@ -141,7 +141,7 @@ export function shardGradients(
   y: tf.Tensor1D,
   numClasses: number,
   batchCount: number,
-  sync: AllGather | undefined,
+  sync: AllGather,
   stats: BatchStats[],
 ): { grads: tf.Tensor[]; loss: number; correct: number } {
   let correct = 0;
