@@ -3,7 +3,10 @@
  * synchronised batch norm in data-parallel training. It must block: batch norm needs the other
  * workers' statistics in the middle of a forward (and backward) pass that tfjs runs synchronously.
  * Every rank calls `allgather` the same number of times in the same order (they run the same
- * model), so a generation-counted barrier is all the protocol there is.
+ * model), so a generation-counted barrier is all the protocol there is. The data slots alternate
+ * between two halves by call parity, so one barrier per call suffices: a rank can write the half
+ * it wrote two calls ago only after every rank arrived at the call in between, i.e. finished
+ * reading it.
  */
 
 const COUNT = 0; // ranks arrived at the current barrier
@@ -19,14 +22,16 @@ export interface AllGatherShared {
 }
 
 export function createAllGatherShared(ranks: number, capacity: number): AllGatherShared {
-  return { control: new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT), data: new SharedArrayBuffer(ranks * capacity * 8), capacity, ranks };
+  return { control: new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT), data: new SharedArrayBuffer(2 * ranks * capacity * 8), capacity, ranks };
 }
 
 export class AllGather {
   private readonly ctrl: Int32Array;
   private readonly data: Float64Array;
   /** Ranks taking part in the current step (a short last batch may leave some idle). */
-  size: number;
+  private size: number;
+  /** Calls since the step began: its parity picks the data half. */
+  private calls = 0;
 
   constructor(
     readonly shared: AllGatherShared,
@@ -39,16 +44,20 @@ export class AllGather {
     this.size = shared.ranks;
   }
 
+  /** Called by every active rank before a step: `size` ranks take part (ranks 0…size-1). */
+  beginStep(size: number): void {
+    this.size = size;
+    this.calls = 0;
+  }
+
   /** Every active rank's `values`, in rank order (identical on every rank). */
   allgather(values: ArrayLike<number>): Float64Array[] {
     const cap = this.shared.capacity;
     if (values.length > cap) throw new Error(`allgather: ${values.length} values exceed the capacity ${cap}`);
-    this.data.set(values, this.rank * cap);
+    const half = (this.calls++ & 1) * this.shared.ranks * cap;
+    this.data.set(values, half + this.rank * cap);
     this.barrier();
-    const out = Array.from({ length: this.size }, (_, r) => this.data.slice(r * cap, r * cap + values.length));
-    // A second barrier: nobody overwrites its slot for the next call before everyone has read it.
-    this.barrier();
-    return out;
+    return Array.from({ length: this.size }, (_, r) => this.data.slice(half + r * cap, half + r * cap + values.length));
   }
 
   /** Wakes every waiting rank with an error (call when this rank cannot go on). */

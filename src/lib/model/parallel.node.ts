@@ -128,7 +128,7 @@ export function createDataParallel(workers: number): DataParallel & { timings: P
       const xData = x.dataSync() as Float32Array;
       const yData = y.dataSync() as Int32Array;
       const vox = x.size / n;
-      sync!.size = active;
+      sync!.beginStep(active);
       const replies = ranks.slice(0, active - 1).map((r) => {
         const [a, b] = [bounds[r.rank], bounds[r.rank + 1]];
         const msg: WorkerStep = { type: 'step', weights, x: xData.slice(a * vox, b * vox), y: yData.slice(a, b), numClasses, batchCount: n, size: active };

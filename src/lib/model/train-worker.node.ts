@@ -60,7 +60,7 @@ function step(msg: WorkerStep): WorkerReply {
   const t0 = performance.now();
   assignWeights(model, msg.weights);
   const assignMs = performance.now() - t0;
-  sync.size = msg.size;
+  sync.beginStep(msg.size);
   const s = model.config.inputSize;
   const n = msg.y.length;
   const x = tf.tensor5d(msg.x, [n, s, s, s, 1]);
