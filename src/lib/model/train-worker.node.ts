@@ -93,7 +93,7 @@ port.on('message', async (msg: WorkerInit | WorkerStep) => {
       port.postMessage({ type: 'ready' } satisfies WorkerReply);
     } else {
       const reply = step(msg);
-      port.postMessage(reply, reply.type === 'grads' ? [reply.grads.buffer] : []);
+      port.postMessage(reply, reply.type === 'grads' ? [reply.grads.buffer as ArrayBuffer] : []);
     }
   } catch (e) {
     // Wake the ranks waiting for this one inside batch norm, then report.
