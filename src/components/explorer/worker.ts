@@ -14,7 +14,7 @@ import { selectBackend, type BackendName } from '../../lib/model/backend';
 import { loadModel, ModelLoadError } from '../../lib/model/io';
 import { stageSizes, type ResNet3d } from '../../lib/model/resnet3d';
 import { computeCam } from '../../lib/cam';
-import { isAbortError } from '../../lib/cam/async';
+import { isAbortError } from '../../lib/util/async';
 import { deletionInsertion } from '../../lib/metrics/deletion';
 import type { FromWorker, ToWorker } from './protocol';
 

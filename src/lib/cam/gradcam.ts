@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ResNet3d } from '../model/resnet3d';
-import { now, throwIfAborted } from './async';
+import { now, throwIfAborted } from '../util/async';
 import { argmax, checkStage, checkTarget, checkVolume, finishCam } from './common';
 import { DEFAULT_STAGE, type CamOptions, type CamResult } from './types';
 

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ResNet3d } from '../model/resnet3d';
 import { gaussianBlur3d } from '../data/volume';
-import { nextMacrotask, now, throwIfAborted } from '../cam/async';
+import { nextMacrotask, now, throwIfAborted } from '../util/async';
 
 export interface Curve {
   x: number[];
