@@ -15,6 +15,8 @@ import { modelFromArtifacts, serializeModel, sha256Hex, WEIGHTS_FILE, type Model
 import { evaluate, type EvalResult } from '../src/lib/model/train';
 import { splitSource, type History } from '../src/lib/model/trainer';
 import type { ResNet3d } from '../src/lib/model/resnet3d';
+import { parameterCount } from '../src/lib/model/parameters';
+import { SHIPPED_MODEL } from '../src/lib/model/shipped';
 import { argmaxRows, classificationReport } from '../src/lib/metrics/classification';
 import { datasetPath, loadDataset } from '../src/lib/data/store.node.ts';
 import { SPLITS, type SplitName } from '../src/lib/data/medmnist';
@@ -32,7 +34,7 @@ function readJson<T>(file: string, what: string): T {
 
 async function main(): Promise<void> {
   const { flags } = parseFlags(process.argv.slice(2));
-  const runDir = typeof flags.run === 'string' ? flags.run : path.join(stringFlag(flags, 'runs', 'runs'), stringFlag(flags, 'name', 'resnet10-phantom64'));
+  const runDir = typeof flags.run === 'string' ? flags.run : path.join(stringFlag(flags, 'runs', 'runs'), stringFlag(flags, 'name', SHIPPED_MODEL));
   const history = readJson<History>(path.join(runDir, 'history.json'), 'is this a training run folder? train one with npm run train');
   const name = stringFlag(flags, 'name', path.basename(path.resolve(runDir)));
   const dataset = stringFlag(flags, 'dataset', history.dataset);
@@ -91,11 +93,7 @@ async function main(): Promise<void> {
   const datasetInfo = { name: dataset, size, file: path.basename(dataFile), sha256: datasetSha, splits };
   const weightsSha = await sha256Hex(weights);
   const w = model.config.widths;
-  const parameters = (() => {
-    let n = 0;
-    for (const spec of shippedJson.weightsManifest.flatMap((g) => g.weights)) if (!/moving_(mean|var)$/.test(spec.name)) n += spec.shape.reduce((a, b) => a * b, 1);
-    return n;
-  })();
+  const parameters = parameterCount(shippedJson.weightsManifest.flatMap((g) => g.weights));
 
   const metrics = {
     model: name,

@@ -6,11 +6,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { datasetPath } from '../data/store.node.ts';
+import { SHIPPED_MODEL_DIR } from '../model/shipped';
 import { CACHE_DIR, PRECOMPUTE_VERSION, type CacheManifest } from './format';
 import { codeHash, sha256File } from './hash.node.ts';
 
 /** The shipped model's folder (also run.node.ts's default). */
-export const DEFAULT_MODEL_DIR = 'public/models/resnet10-phantom64';
+export const DEFAULT_MODEL_DIR = SHIPPED_MODEL_DIR;
 
 export interface VerifyResult {
   ok: boolean;
