@@ -17,11 +17,12 @@ import { splitSource, type History } from '../src/lib/model/trainer';
 import type { ResNet3d } from '../src/lib/model/resnet3d';
 import { parameterCount } from '../src/lib/model/parameters';
 import { SHIPPED_MODEL } from '../src/lib/model/shipped';
+import { sha256File } from '../src/lib/util/sha256.node.ts';
 import { argmaxRows, classificationReport } from '../src/lib/metrics/classification';
 import { datasetPath, loadDataset } from '../src/lib/data/store.node.ts';
 import { SPLITS, type SplitName } from '../src/lib/data/medmnist';
 import { NUM_CLASSES, ORGAN_LABELS } from '../src/lib/data/labels';
-import { codeVersion, numberFlag, parseFlags, progress, runCli, sha256File, stringFlag, writeFileAtomic } from './lib/cli';
+import { codeVersion, numberFlag, parseFlags, progress, runCli, stringFlag, writeFileAtomic } from './lib/cli';
 
 function readJson<T>(file: string, what: string): T {
   if (!existsSync(file)) throw new Error(`${file} not found (${what})`);
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
   );
 
   const report = classificationReport(shipped.labels, shipped.probs, NUM_CLASSES);
-  const datasetSha = await sha256File(dataFile);
+  const datasetSha = sha256File(dataFile);
   const version = codeVersion();
   const createdAt = new Date().toISOString();
   const splits = Object.fromEntries(SPLITS.map((s) => [s, ds.splits[s].count])) as Record<SplitName, number>;

@@ -5,25 +5,18 @@
  * data/<dataset>_<size>.npz (+ masks) and writes compact deflated npz files
  * (`image`, `mask`) plus index.json for the explorer. See src/lib/data/shipped.ts.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { datasetPath, loadDataset, writeFileAtomic } from '../src/lib/data/store.node.ts';
 import { maskAt, volumeAt } from '../src/lib/data/medmnist';
 import { displayName, labelName, NUM_CLASSES } from '../src/lib/data/labels';
 import { writeNpz } from '../src/lib/data/npz';
+import { sha256, sha256File } from '../src/lib/util/sha256.node.ts';
 import { VOLUMES_FORMAT, VOLUMES_FORMAT_VERSION, volumeId, type ShippedIndex, type ShippedVolumeEntry } from '../src/lib/data/shipped';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
-}
-
-function sha256File(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(path).on('data', (c) => h.update(c)).on('end', () => resolve(h.digest('hex'))).on('error', reject);
-  });
 }
 
 async function main() {
@@ -35,7 +28,7 @@ async function main() {
   const test = ds.splits.test;
   if (!test.masks) throw new Error(`${dataset} has no masks: the explorer needs ground-truth masks`);
   const src = datasetPath(dataset, size);
-  const srcHash = await sha256File(src);
+  const srcHash = sha256File(src);
 
   const picked: number[] = [];
   const counts = new Array(NUM_CLASSES).fill(0);
@@ -75,7 +68,7 @@ async function main() {
       labelName: labelName(label),
       displayName: displayName(label),
       file,
-      sha256: createHash('sha256').update(bytes).digest('hex'),
+      sha256: sha256(bytes),
       bytes: bytes.length,
     });
   }

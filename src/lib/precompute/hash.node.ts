@@ -31,13 +31,7 @@ export const HASHED_ENTRIES: ReadonlyArray<{ path: string; names?: string[] }> =
   { path: 'src/lib/metrics/classification.ts' }, // the classification table
 ];
 
-export function sha256(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-export function sha256File(path: string): string {
-  return sha256(readFileSync(path));
-}
+export { sha256, sha256File } from '../util/sha256.node.ts';
 
 /** The npm package a bare import names ('@scope/pkg/sub' → '@scope/pkg'), or null for node: and relative paths. */
 function packageOf(spec: string): string | null {
