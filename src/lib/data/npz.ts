@@ -4,7 +4,7 @@
  * forces zip64 in local headers). Pure TypeScript (fflate for deflate); browser + Node.
  */
 import { deflateSync, inflateSync } from 'fflate';
-import { DataFormatError, formatBytes, npyParts, readNpy, readNpyHeader, type NdArray } from './npy';
+import { DataFormatError, formatBytes, npyParts, readNpy, type NdArray } from './npy';
 
 // ---------------------------------------------------------------- CRC-32 (slicing-by-8)
 const CRC_TABLES: Uint32Array[] = (() => {
@@ -241,20 +241,6 @@ export function readNpz(bytes: Uint8Array, name: string, opts: ReadNpzOptions = 
     out[e.key] = readNpy(member, `${name}/${e.file}`);
   }
   return out;
-}
-
-/** Header info of every member without decompressing stored data (cheap). */
-export function npzShapes(bytes: Uint8Array, name: string): Record<string, { dtype: string; shape: number[] }> {
-  const res: Record<string, { dtype: string; shape: number[] }> = {};
-  for (const e of listNpz(bytes, name)) {
-    if (e.method !== 0) continue;
-    const v = dv(bytes);
-    const lo = e.localHeaderOffset;
-    const start = lo + 30 + v.getUint16(lo + 26, true) + v.getUint16(lo + 28, true);
-    const h = readNpyHeader(bytes.subarray(start, start + Math.min(e.size, 4096)), `${name}/${e.file}`);
-    res[e.key] = { dtype: h.dtype, shape: h.shape };
-  }
-  return res;
 }
 
 // ---------------------------------------------------------------- writing
