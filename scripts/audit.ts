@@ -13,7 +13,8 @@ import { auditDataset, type AuditResult } from '../src/lib/data/audit';
 import { ORGAN_LABELS } from '../src/lib/data/labels';
 import { checkSize, datasetInfo } from '../src/lib/data/medmnist';
 import { datasetPath, loadDataset } from '../src/lib/data/store.node.ts';
-import { sha256File, writeFileAtomic } from './lib/cli';
+import { writeFileAtomic } from './lib/cli';
+import { sha256File } from '../src/lib/util/sha256.node.ts';
 
 const USAGE = 'usage: npm run data:audit -- [--dataset phantom|organmnist3d] [--size 64|28] [--data DIR] [--out FILE]';
 
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
     onProgress: (m) => console.error(`  ${m}…`),
   });
   res.file = datasetPath(name, size);
-  res.sha256 = await sha256File(datasetPath(name, size, values.data));
+  res.sha256 = sha256File(datasetPath(name, size, values.data));
   res.seconds = Math.round((performance.now() - t0) / 100) / 10;
   print(res);
   mkdirSync(dirname(out), { recursive: true });

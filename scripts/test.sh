@@ -7,22 +7,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CHROMIUM="${CHROMIUM_PATH:-/usr/bin/chromium}"
-if [ ! -x "$CHROMIUM" ]; then
-  echo "error: the browser tests need Debian's Chromium at $CHROMIUM, which is missing." >&2
-  echo "Install it with:" >&2
-  if [ "$(id -u)" = "0" ]; then
-    echo "    apt-get update && apt-get install -y chromium" >&2
-  else
-    echo "    sudo apt-get update && sudo apt-get install -y chromium" >&2
-  fi
-  echo "(or set CHROMIUM_PATH to a Chromium/Chrome binary; .ci/run installs it for you)" >&2
-  exit 1
-fi
+# installs Debian's chromium where it may (root or passwordless sudo), else says why and what to run
+bash scripts/ensure-chromium.sh
 
 if [ ! -d node_modules ]; then
   echo "error: node_modules/ is missing: run 'npm ci' first." >&2
   exit 1
 fi
+
+echo "== type checks (astro check, tsc --noEmit)"
+npm run check
 
 if [ "${SKIP_BUILD:-}" = "1" ] && [ -f dist/index.html ]; then
   echo "== reusing existing dist/ (SKIP_BUILD=1)"

@@ -1,6 +1,4 @@
-/** Small helpers shared by the CLIs: flag parsing, a progress line, file hashing, atomic writes. */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+/** Small helpers shared by the CLIs: flag parsing, a progress line, atomic writes. */
 import { execSync } from 'node:child_process';
 
 export type Flags = Record<string, string | boolean>;
@@ -57,12 +55,6 @@ export function progress(label: string, total: number): (done: number, extra?: s
       }
     }
   };
-}
-
-export async function sha256File(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest('hex');
 }
 
 export { writeDirAtomic, writeFileAtomic } from '../../src/lib/atomic.node.ts';

@@ -3,9 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadModel, modelFromArtifacts, WEIGHTS_FILE, type ModelJson } from '../../src/lib/model/io';
 import type { ResNet3d } from '../../src/lib/model/resnet3d';
+import { SHIPPED_MODEL, SHIPPED_MODEL_DIR } from '../../src/lib/model/shipped';
 
-export const SHIPPED_MODEL_DIR = 'public/models/resnet10-phantom64';
-export const FALLBACK_MODEL_DIR = 'runs/resnet10-phantom64/best';
+export const FALLBACK_MODEL_DIR = `runs/${SHIPPED_MODEL}/best`;
 
 /**
  * `dir` given: load it (with its manifest's SHA-256 check when it has a manifest.json).

@@ -6,14 +6,18 @@ export const TINY_SIZE = 24; // stages 6³, 3³, 2³, 2³
 
 export function tinyModel(seed = 3): ResNet3d {
   const m = new ResNet3d(resnetConfig(10, 0.25, TINY_SIZE, 3), seed);
-  // non-trivial batch-norm statistics and classifier bias, so the scores are not all alike
+  // non-trivial batch-norm statistics and classifier bias, so the scores are not all alike (and the
+  // CAM oracles see the running statistics at work, not identity batch norms)
   let s = 100;
+  const changed = { moving_mean: 0, moving_var: 0, beta: 0 };
   for (const [name, v] of m.variables) {
-    if (name.endsWith('movingMean')) v.assign(tf.randomUniform(v.shape, -0.1, 0.1, 'float32', s++));
-    if (name.endsWith('movingVar')) v.assign(tf.randomUniform(v.shape, 0.5, 1.5, 'float32', s++));
-    if (name.endsWith('beta')) v.assign(tf.randomUniform(v.shape, -0.2, 0.3, 'float32', s++));
+    if (name.endsWith('.moving_mean')) v.assign(tf.randomUniform(v.shape, -0.1, 0.1, 'float32', s++)), changed.moving_mean++;
+    if (name.endsWith('.moving_var')) v.assign(tf.randomUniform(v.shape, 0.5, 1.5, 'float32', s++)), changed.moving_var++;
+    if (name.endsWith('.beta')) v.assign(tf.randomUniform(v.shape, -0.2, 0.3, 'float32', s++)), changed.beta++;
     if (name === 'fc.b') v.assign(tf.tensor2d([[0.2, -0.1, 0.05]]));
   }
+  // the variables' names are the model's business: fail here, not silently test identity statistics
+  for (const [k, n] of Object.entries(changed)) if (n === 0) throw new Error(`tinyModel: no variable named '….${k}' (renamed in resnet3d/batchnorm?)`);
   return m;
 }
 

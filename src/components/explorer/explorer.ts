@@ -21,6 +21,7 @@ import { AXES, clickToPos, drawSlice, type Axis } from './slices';
 import { curvesSvg } from './curves';
 import { View3d } from './view3d';
 import { loadPrecomputed, type PrecomputedCam } from './precomputed';
+import { SHIPPED_MODEL } from '../../lib/model/shipped';
 
 const SIZE = 64;
 const BACKEND_LABEL: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WebAssembly (SIMD)', cpu: 'plain JavaScript (CPU)' };
@@ -293,7 +294,7 @@ class Explorer {
     this.updateButtons();
     this.q('[data-backend-badge]').textContent = 'Starting TensorFlow.js…';
     this.progress('Starting TensorFlow.js…', -1);
-    const modelName = this.params.get('model') ?? this.root.dataset.model ?? 'resnet10-phantom64';
+    const modelName = this.params.get('model') ?? this.root.dataset.model ?? SHIPPED_MODEL;
     const modelUrl = this.url(`models/${encodeURIComponent(modelName)}/`);
     this.worker = new ModelWorker();
     const job = this.worker.run<InitResult>({ type: 'init', order, modelUrl }, (m) => {

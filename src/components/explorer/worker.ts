@@ -14,7 +14,8 @@ import { selectBackend, type BackendName } from '../../lib/model/backend';
 import { loadModel, ModelLoadError } from '../../lib/model/io';
 import { stageSizes, type ResNet3d } from '../../lib/model/resnet3d';
 import { computeCam } from '../../lib/cam';
-import { isAbortError } from '../../lib/cam/async';
+import { isAbortError } from '../../lib/util/async';
+import { argmax } from '../../lib/util/array';
 import { deletionInsertion } from '../../lib/metrics/deletion';
 import type { FromWorker, ToWorker } from './protocol';
 
@@ -104,9 +105,7 @@ async function handle(msg: ToWorker): Promise<void> {
       const p = tf.tidy(() => model!.predict(tf.tensor(msg.volume, [1, s, s, s, 1])));
       const probs = (await p.data()) as Float32Array;
       p.dispose();
-      let predicted = 0;
-      for (let i = 1; i < probs.length; i++) if (probs[i] > probs[predicted]) predicted = i;
-      post({ id: msg.id, type: 'result', result: { probs, predicted, ms: performance.now() - t0 } });
+      post({ id: msg.id, type: 'result', result: { probs, predicted: argmax(probs), ms: performance.now() - t0 } });
       return;
     }
     if (msg.type === 'cam') {

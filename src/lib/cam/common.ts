@@ -38,12 +38,6 @@ export function reluNormalize(a: Float32Array): Float32Array {
   return a;
 }
 
-export function argmax(a: ArrayLike<number>): number {
-  let k = 0;
-  for (let i = 1; i < a.length; i++) if (a[i] > a[k]) k = i;
-  return k;
-}
-
 /**
  * The combined low-resolution map L = Σ_k w_k A_k (not yet ReLU'd) → the input-sized CAM
  * normalise(ReLU(upsample(L))) and the low-res normalise(ReLU(L)).

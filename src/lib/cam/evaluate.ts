@@ -6,7 +6,7 @@
 import type { ResNet3d } from '../model/resnet3d';
 import { deletionInsertion, type FaithfulnessOptions, type FaithfulnessResult } from '../metrics/deletion';
 import { energyPointingGame, maskFraction, pointingGameHit } from '../metrics/localization';
-import { computeCam } from './index';
+import { computeCam } from './compute';
 import type { CamOptions, CamResult } from './types';
 
 export interface ExplainOptions extends CamOptions {

@@ -7,8 +7,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ResNet3d } from '../model/resnet3d';
-import { now, throwIfAborted } from './async';
-import { argmax, checkStage, checkTarget, checkVolume, finishCam } from './common';
+import { now, throwIfAborted } from '../util/async';
+import { argmax } from '../util/array';
+import { checkStage, checkTarget, checkVolume, finishCam } from './common';
 import { DEFAULT_STAGE, type CamOptions, type CamResult } from './types';
 
 export async function gradCam(model: ResNet3d, volume: Float32Array, opts: CamOptions = {}): Promise<CamResult> {

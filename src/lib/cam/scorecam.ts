@@ -16,8 +16,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ResNet3d } from '../model/resnet3d';
-import { nextMacrotask, now, throwIfAborted } from './async';
-import { argmax, checkStage, checkTarget, checkVolume, finishCam } from './common';
+import { nextMacrotask, now, throwIfAborted } from '../util/async';
+import { argmax } from '../util/array';
+import { checkStage, checkTarget, checkVolume, finishCam } from './common';
 import { Upsampler } from './upsample';
 import { DEFAULT_BATCH_SIZE, DEFAULT_STAGE, FASTER_RANK_BY, FASTER_TOP_N, defaultYieldEvery, type CamOptions, type CamResult } from './types';
 

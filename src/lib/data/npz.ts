@@ -4,7 +4,7 @@
  * forces zip64 in local headers). Pure TypeScript (fflate for deflate); browser + Node.
  */
 import { deflateSync, inflateSync } from 'fflate';
-import { DataFormatError, formatBytes, npyParts, readNpy, readNpyHeader, type NdArray } from './npy';
+import { DataFormatError, formatBytes, npyParts, readNpy, type NdArray } from './npy';
 
 // ---------------------------------------------------------------- CRC-32 (slicing-by-8)
 const CRC_TABLES: Uint32Array[] = (() => {
@@ -243,28 +243,12 @@ export function readNpz(bytes: Uint8Array, name: string, opts: ReadNpzOptions = 
   return out;
 }
 
-/** Header info of every member without decompressing stored data (cheap). */
-export function npzShapes(bytes: Uint8Array, name: string): Record<string, { dtype: string; shape: number[] }> {
-  const res: Record<string, { dtype: string; shape: number[] }> = {};
-  for (const e of listNpz(bytes, name)) {
-    if (e.method !== 0) continue;
-    const v = dv(bytes);
-    const lo = e.localHeaderOffset;
-    const start = lo + 30 + v.getUint16(lo + 26, true) + v.getUint16(lo + 28, true);
-    const h = readNpyHeader(bytes.subarray(start, start + Math.min(e.size, 4096)), `${name}/${e.file}`);
-    res[e.key] = { dtype: h.dtype, shape: h.shape };
-  }
-  return res;
-}
-
 // ---------------------------------------------------------------- writing
 export interface WriteNpzOptions {
   /** deflate members (like np.savez_compressed); default false (like np.savez) */
   compress?: boolean;
   /** deflate level 1..9 (default 6) */
   level?: number;
-  /** always write zip64 extra fields in local and central headers (numpy forces them locally) */
-  zip64?: boolean;
 }
 
 interface Member {
@@ -302,39 +286,43 @@ function prepareMembers(arrays: Record<string, NdArray>, opts: WriteNpzOptions):
   return members;
 }
 
-/** Produce the zip as a list of chunks (no big concatenation). */
+/**
+ * Produce the zip as a list of chunks (no big concatenation). Classic zip only: the datasets stay
+ * far below zip64's limits (4 GiB per member or archive, 65535 members), so past them it refuses
+ * rather than write a zip64 archive that nothing here needs. (The reader handles zip64: numpy
+ * always writes zip64 local headers.)
+ */
 export function npzChunks(arrays: Record<string, NdArray>, opts: WriteNpzOptions = {}): Uint8Array[] {
   const members = prepareMembers(arrays, opts);
   const chunks: Uint8Array[] = [];
   let offset = 0;
   const central: Uint8Array[] = [];
   const LIM = 0xffffffff;
+  const tooBig = (what: string): never => {
+    throw new Error(`cannot write this npz: ${what} (zip64 territory, which this writer does not produce)`);
+  };
+  if (members.length >= 0xffff) tooBig(`${members.length} arrays`);
   // fixed DOS time: 1980-01-01 00:00 (deterministic output)
   const dosTime = 0;
   const dosDate = (0 << 9) | (1 << 5) | 1;
   for (const m of members) {
-    const localZ64 = opts.zip64 || m.size >= LIM || m.csize >= LIM;
-    const lh = new Uint8Array(30 + m.nameBytes.length + (localZ64 ? 20 : 0));
+    const file = new TextDecoder().decode(m.nameBytes);
+    if (m.size >= LIM || m.csize >= LIM) tooBig(`${file} is 4 GiB or more`);
+    if (offset >= LIM) tooBig(`${file} starts beyond 4 GiB`);
+    const lh = new Uint8Array(30 + m.nameBytes.length);
     const lv = new DataView(lh.buffer);
     lv.setUint32(0, SIG_LOC, true);
-    lv.setUint16(4, localZ64 ? 45 : 20, true);
+    lv.setUint16(4, 20, true);
     lv.setUint16(6, 0, true);
     lv.setUint16(8, m.method, true);
     lv.setUint16(10, dosTime, true);
     lv.setUint16(12, dosDate, true);
     lv.setUint32(14, m.crc, true);
-    lv.setUint32(18, localZ64 ? LIM : m.csize, true);
-    lv.setUint32(22, localZ64 ? LIM : m.size, true);
+    lv.setUint32(18, m.csize, true);
+    lv.setUint32(22, m.size, true);
     lv.setUint16(26, m.nameBytes.length, true);
-    lv.setUint16(28, localZ64 ? 20 : 0, true);
+    lv.setUint16(28, 0, true);
     lh.set(m.nameBytes, 30);
-    if (localZ64) {
-      const q = 30 + m.nameBytes.length;
-      lv.setUint16(q, 1, true);
-      lv.setUint16(q + 2, 16, true);
-      setU64(lv, q + 4, m.size);
-      setU64(lv, q + 12, m.csize);
-    }
     const localOffset = offset;
     chunks.push(lh);
     offset += lh.length;
@@ -343,37 +331,23 @@ export function npzChunks(arrays: Record<string, NdArray>, opts: WriteNpzOptions
       offset += p.length;
     }
     // central directory entry
-    const needU = opts.zip64 || m.size >= LIM;
-    const needC = opts.zip64 || m.csize >= LIM;
-    const needO = opts.zip64 || localOffset >= LIM;
-    const z64Len = (needU ? 8 : 0) + (needC ? 8 : 0) + (needO ? 8 : 0);
-    const extraLen = z64Len ? 4 + z64Len : 0;
-    const ch = new Uint8Array(46 + m.nameBytes.length + extraLen);
+    const ch = new Uint8Array(46 + m.nameBytes.length);
     const cv = new DataView(ch.buffer);
     cv.setUint32(0, SIG_CEN, true);
-    cv.setUint16(4, (3 << 8) | 45, true);
-    cv.setUint16(6, z64Len ? 45 : 20, true);
+    cv.setUint16(4, (3 << 8) | 20, true);
+    cv.setUint16(6, 20, true);
     cv.setUint16(8, 0, true);
     cv.setUint16(10, m.method, true);
     cv.setUint16(12, dosTime, true);
     cv.setUint16(14, dosDate, true);
     cv.setUint32(16, m.crc, true);
-    cv.setUint32(20, needC ? LIM : m.csize, true);
-    cv.setUint32(24, needU ? LIM : m.size, true);
+    cv.setUint32(20, m.csize, true);
+    cv.setUint32(24, m.size, true);
     cv.setUint16(28, m.nameBytes.length, true);
-    cv.setUint16(30, extraLen, true);
+    cv.setUint16(30, 0, true);
     cv.setUint32(38, (0o100644 << 16) >>> 0, true);
-    cv.setUint32(42, needO ? LIM : localOffset, true);
+    cv.setUint32(42, localOffset, true);
     ch.set(m.nameBytes, 46);
-    if (z64Len) {
-      let q = 46 + m.nameBytes.length;
-      cv.setUint16(q, 1, true);
-      cv.setUint16(q + 2, z64Len, true);
-      q += 4;
-      if (needU) { setU64(cv, q, m.size); q += 8; }
-      if (needC) { setU64(cv, q, m.csize); q += 8; }
-      if (needO) { setU64(cv, q, localOffset); q += 8; }
-    }
     central.push(ch);
   }
   const cdOffset = offset;
@@ -382,39 +356,16 @@ export function npzChunks(arrays: Record<string, NdArray>, opts: WriteNpzOptions
     chunks.push(c);
     cdSize += c.length;
   }
-  offset += cdSize;
-  const needZ64 = opts.zip64 || members.length >= 0xffff || cdOffset >= LIM || cdSize >= LIM;
-  if (needZ64) {
-    const z = new Uint8Array(56 + 20);
-    const zv = new DataView(z.buffer);
-    zv.setUint32(0, SIG_Z64_EOCD, true);
-    setU64(zv, 4, 44);
-    zv.setUint16(12, 45, true);
-    zv.setUint16(14, 45, true);
-    setU64(zv, 24, members.length);
-    setU64(zv, 32, members.length);
-    setU64(zv, 40, cdSize);
-    setU64(zv, 48, cdOffset);
-    zv.setUint32(56, SIG_Z64_LOC, true);
-    setU64(zv, 64, offset);
-    zv.setUint32(72, 1, true);
-    chunks.push(z);
-  }
+  if (cdOffset + cdSize >= LIM) tooBig('the archive is 4 GiB or more');
   const e = new Uint8Array(22);
   const ev = new DataView(e.buffer);
   ev.setUint32(0, SIG_EOCD, true);
-  const cnt = Math.min(members.length, 0xffff);
-  ev.setUint16(8, needZ64 ? 0xffff : cnt, true);
-  ev.setUint16(10, needZ64 ? 0xffff : cnt, true);
-  ev.setUint32(12, needZ64 ? LIM : cdSize, true);
-  ev.setUint32(16, needZ64 ? LIM : cdOffset, true);
+  ev.setUint16(8, members.length, true);
+  ev.setUint16(10, members.length, true);
+  ev.setUint32(12, cdSize, true);
+  ev.setUint32(16, cdOffset, true);
   chunks.push(e);
   return chunks;
-}
-
-function setU64(v: DataView, off: number, x: number): void {
-  v.setUint32(off, x % 0x100000000, true);
-  v.setUint32(off + 4, Math.floor(x / 0x100000000), true);
 }
 
 /** Serialise arrays (key → array) to .npz bytes. */

@@ -94,29 +94,6 @@ export function resizeTrilinear(
   return out;
 }
 
-/** Copy the sub-box [z0,z1)×[y0,y1)×[x0,x1) of a volume (clipped to bounds) into a new array. */
-export function cropVolume<T extends VolumeLike>(
-  src: T,
-  shape: Shape3,
-  box: { z0: number; z1: number; y0: number; y1: number; x0: number; x1: number },
-): { data: T; shape: [number, number, number] } {
-  const [, h, w] = shape;
-  const dz = box.z1 - box.z0;
-  const dy = box.y1 - box.y0;
-  const dx = box.x1 - box.x0;
-  const Ctor = src.constructor as new (n: number) => T;
-  const out = new Ctor(dz * dy * dx);
-  let o = 0;
-  for (let z = box.z0; z < box.z1; z++) {
-    for (let y = box.y0; y < box.y1; y++) {
-      const s = (z * h + y) * w + box.x0;
-      out.set(src.subarray(s, s + dx) as never, o);
-      o += dx;
-    }
-  }
-  return { data: out, shape: [dz, dy, dx] };
-}
-
 function gaussianKernel(sigma: number, truncate = 3): Float32Array {
   const r = Math.max(1, Math.ceil(truncate * sigma));
   const k = new Float32Array(2 * r + 1);

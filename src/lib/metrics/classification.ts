@@ -6,6 +6,7 @@
  *
  * Scores and probabilities are row-major N×K arrays.
  */
+import { argmax } from '../util/array';
 
 export type Scores = ArrayLike<number>;
 export type Labels = ArrayLike<number>;
@@ -20,11 +21,7 @@ function rowsOf(scores: Scores, n: number): number {
 export function argmaxRows(scores: Scores, numClasses: number): Int32Array {
   const n = scores.length / numClasses;
   const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let k = 1; k < numClasses; k++) if (scores[i * numClasses + k] > scores[i * numClasses + best]) best = k;
-    out[i] = best;
-  }
+  for (let i = 0; i < n; i++) out[i] = argmax(scores, i * numClasses, (i + 1) * numClasses);
   return out;
 }
 

@@ -11,7 +11,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ResNet3d } from '../model/resnet3d';
 import { gaussianBlur3d } from '../data/volume';
-import { nextMacrotask, now, throwIfAborted } from '../cam/async';
+import { nextMacrotask, now, throwIfAborted } from '../util/async';
+import { argmax } from '../util/array';
 
 export interface Curve {
   x: number[];
@@ -78,12 +79,6 @@ export function saliencyOrder(saliency: ArrayLike<number>): Uint32Array {
   const s = saliency;
   order.sort((a, b) => s[b] - s[a] || a - b);
   return order;
-}
-
-function argmaxRow(p: Float32Array, off: number, k: number): number {
-  let best = 0;
-  for (let j = 1; j < k; j++) if (p[off + j] > p[off + best]) best = j;
-  return best;
 }
 
 export async function deletionInsertion(
@@ -167,7 +162,7 @@ export async function deletionInsertion(
     const k = p.length / b;
     for (let j = 0; j < b; j++) {
       yProb[j0 + j] = p[j * k + target];
-      yCorrect[j0 + j] = argmaxRow(p, j * k, k) === label ? 1 : 0;
+      yCorrect[j0 + j] = argmax(p, j * k, (j + 1) * k) === label ? 1 : 0;
     }
     opts.onProgress?.(j0 + b, jobs);
   }

@@ -5,6 +5,7 @@
  * - pointing game hit (Zhang et al. 2016): is the CAM's maximum inside the mask? (the first
  *   maximum in C order when several voxels tie).
  */
+import { argmax } from '../util/array';
 
 export function energyPointingGame(cam: ArrayLike<number>, mask: ArrayLike<number>): number {
   if (cam.length !== mask.length) throw new Error(`cam has ${cam.length} values, mask ${mask.length}`);
@@ -20,9 +21,7 @@ export function energyPointingGame(cam: ArrayLike<number>, mask: ArrayLike<numbe
 
 export function pointingGameHit(cam: ArrayLike<number>, mask: ArrayLike<number>): boolean {
   if (cam.length !== mask.length) throw new Error(`cam has ${cam.length} values, mask ${mask.length}`);
-  let k = 0;
-  for (let i = 1; i < cam.length; i++) if (cam[i] > cam[k]) k = i;
-  return !!mask[k];
+  return !!mask[argmax(cam)];
 }
 
 /** Share of the volume the mask covers: the energy score a uniform CAM would get. */

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { conv3d } from './conv3d';
 import { batchNorm, createBatchNorm, type BatchNormParams, type BatchStats } from './batchnorm';
 import type { AllGather } from './allgather';
+import { parameterCount } from './parameters';
 
 export type ResNetDepth = 10 | 18 | 34;
 
@@ -192,9 +193,7 @@ export class ResNet3d {
   }
 
   parameterCount(): number {
-    let n = 0;
-    for (const v of this.variables.values()) if (v.trainable) n += v.size;
-    return n;
+    return parameterCount([...this.variables.values()].map((v) => ({ name: v.name, shape: v.shape })));
   }
 
   dispose(): void {

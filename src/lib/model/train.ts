@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ResNet3d } from './resnet3d';
 import { updateRunningStats, type BatchStats } from './batchnorm';
 import type { AllGather } from './allgather';
+import { argmax } from '../util/array';
 
 export interface TrainConfig {
   epochs: number;
@@ -194,9 +195,7 @@ export function evaluate(model: ResNet3d, src: VolumeSource, batchSize = 16, onB
     lossSum += l;
     idx.forEach((i, b) => {
       labels[i] = src.label(i);
-      let best = 0;
-      for (let k = 1; k < c; k++) if (p[b * c + k] > p[b * c + best]) best = k;
-      if (best === labels[i]) correct++;
+      if (argmax(p, b * c, (b + 1) * c) === labels[i]) correct++;
     });
     tf.dispose([x, y]);
     onBatch?.(start + idx.length);

@@ -1,50 +1,106 @@
-/** Node-only hashing of the precompute's inputs. */
+/**
+ * Node-only hashing of the precompute's inputs.
+ *
+ * The code hash says whether the committed numbers still describe the code: it must change when
+ * the code that produces them behaves differently, and only then. So it hashes what that code
+ * compiles to, not its source text: esbuild bundles the entry points below (src/ files only,
+ * tree-shaken to what they export), minified and without comments, and the hash covers that output
+ * plus the locked versions of the npm packages the bundle imports. A comment, a blank line or a
+ * renamed local leaves the hash alone; a changed constant or expression anywhere under the entry
+ * points (however deep the import) changes it; code the entries never reach (the trainer, the CLIs,
+ * the pages) does not count.
+ */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
 import { PRECOMPUTE_VERSION } from './format';
 
-export function sha256(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-export function sha256File(path: string): string {
-  return sha256(readFileSync(path));
-}
-
 /**
- * The code whose change invalidates cached numbers: src/lib/{cam,metrics,model} and the data
- * helpers the metrics use, minus training-only files (a change to the trainer does not change what a
- * trained model computes). Files are hashed by relative path + content, in sorted order.
+ * The code that produces the published numbers. `names` limits an entry to those exports (and what
+ * they reach), so e.g. the trainer beside `evaluate` in model/train.ts does not count. Extend this
+ * list when the precompute starts to depend on another module for its numbers.
  */
-export const CODE_DIRS = ['src/lib/cam', 'src/lib/metrics', 'src/lib/model'];
-export const CODE_FILES = ['src/lib/data/volume.ts'];
-const CODE_EXCLUDE = /(^|\/)(train|trainer|runstore\.node)\.ts$/;
+export const HASHED_ENTRIES: ReadonlyArray<{ path: string; names?: string[] }> = [
+  { path: 'src/lib/precompute/compute.ts' }, // one volume: CAMs, deletion/insertion curves, pointing game
+  { path: 'src/lib/precompute/aggregate.ts' }, // subset selection, tables from the volume records
+  { path: 'src/lib/precompute/format.ts' }, // what is written: rounding, CAM quantisation
+  { path: 'src/lib/model/io.ts', names: ['modelFromArtifacts'] }, // the model loader
+  { path: 'src/lib/model/backend.node.ts', names: ['initNodeBackend'] }, // the backend and its kernels
+  { path: 'src/lib/model/train.ts', names: ['evaluate'] }, // the classification pass over the test split
+  { path: 'src/lib/metrics/classification.ts' }, // the classification table
+];
 
-export function codeFiles(root = '.'): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    if (!existsSync(dir)) return;
-    for (const name of readdirSync(dir)) {
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\.ts$/.test(name) && !/\.test\.ts$/.test(name)) out.push(relative(root, p).split('\\').join('/'));
+export { sha256, sha256File } from '../util/sha256.node.ts';
+
+/** The npm package a bare import names ('@scope/pkg/sub' → '@scope/pkg'), or null for node: and relative paths. */
+function packageOf(spec: string): string | null {
+  if (spec.startsWith('node:') || spec.startsWith('.') || spec.startsWith('/')) return null;
+  const parts = spec.split('/');
+  return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+export interface CodeBundle {
+  /** The minified bundle of HASHED_ENTRIES: src/ files only, npm packages left as imports. */
+  code: string;
+  /** The src/ files that went into it (repository-relative, sorted). */
+  files: string[];
+  /** Locked version of each npm package the bundle imports (from package-lock.json). */
+  packages: Record<string, string>;
+  /** The esbuild version that minified it (another version may print the same code differently). */
+  esbuild: string;
+}
+
+/** Bundles the hashed entry points of the checkout at `root` (synchronously; ~0.1 s). */
+export function bundleCode(root = '.', entries = HASHED_ENTRIES): CodeBundle {
+  const abs = resolve(root);
+  // esbuild from the project's node_modules (a dependency of vite and tsx, pinned by the lock file)
+  const require = createRequire(import.meta.url);
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  for (const e of entries) if (!existsSync(join(abs, e.path))) throw new Error(`code hash: entry point ${e.path} does not exist (update HASHED_ENTRIES in src/lib/precompute/hash.node.ts)`);
+  const contents = entries
+    .map((e, i) => (e.names ? `export { ${e.names.map((n) => `${n} as e${i}_${n}`).join(', ')} } from './${e.path}';` : `export * as e${i} from './${e.path}';`))
+    .join('\n');
+  const out = esbuild.buildSync({
+    stdin: { contents, resolveDir: abs, sourcefile: 'precompute-code-entry.ts', loader: 'ts' },
+    absWorkingDir: abs,
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'node',
+    target: 'es2022',
+    packages: 'external',
+    minify: true,
+    legalComments: 'none',
+    charset: 'utf8',
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const code = out.outputFiles[0].text;
+  const files = Object.keys(out.metafile.inputs)
+    .filter((f) => !f.startsWith('<stdin>') && !f.includes('precompute-code-entry'))
+    .sort();
+  const lock = JSON.parse(readFileSync(join(abs, 'package-lock.json'), 'utf8')) as { packages?: Record<string, { version?: string }> };
+  const packages: Record<string, string> = {};
+  for (const input of Object.values(out.metafile.inputs)) {
+    for (const imp of input.imports) {
+      const pkg = imp.external ? packageOf(imp.path) : null;
+      if (!pkg) continue;
+      const v = lock.packages?.[`node_modules/${pkg}`]?.version;
+      if (!v) throw new Error(`code hash: ${pkg} is imported by the precompute code but package-lock.json does not lock it`);
+      packages[pkg] = v;
     }
-  };
-  for (const d of CODE_DIRS) walk(join(root, d));
-  for (const f of CODE_FILES) if (existsSync(join(root, f))) out.push(f);
-  return out.filter((f) => !CODE_EXCLUDE.test(f)).sort();
+  }
+  const sorted = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return { code, files, packages: sorted, esbuild: esbuild.version };
 }
 
 export function codeHash(root = '.'): { hash: string; files: number } {
+  const b = bundleCode(root);
   const h = createHash('sha256');
-  h.update(`precompute-v${PRECOMPUTE_VERSION}\n`);
-  const files = codeFiles(root);
-  for (const f of files) {
-    // normalise line endings so a checkout with CRLF hashes the same
-    h.update(f + '\n');
-    h.update(readFileSync(join(root, f), 'utf8').replace(/\r\n/g, '\n'));
-    h.update('\n\0');
-  }
-  return { hash: h.digest('hex'), files: files.length };
+  h.update(`precompute-v${PRECOMPUTE_VERSION}\nesbuild ${b.esbuild}\n`);
+  for (const [p, v] of Object.entries(b.packages)) h.update(`${p}@${v}\n`);
+  h.update('\0');
+  h.update(b.code);
+  return { hash: h.digest('hex'), files: b.files.length };
 }

@@ -1,6 +1,7 @@
 /** Build-time reading of the precompute tables (Astro components, tests). Missing file → null. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parameterCount } from '../model/parameters';
 import { CACHE_DIR, type CacheManifest, type ClassificationTable, type FaithfulnessTable, type SnapshotTable, type TrainingTable } from './format';
 
 export interface Results {
@@ -54,10 +55,7 @@ export function loadModelSummary(root = process.cwd()): ModelSummary | null {
   if (!existsSync(join(dir, 'model.json'))) return null;
   const mj = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
   const specs: Array<{ name: string; shape: number[]; quantization?: unknown }> = mj.weightsManifest.flatMap((g: { weights: unknown[] }) => g.weights);
-  // trainable parameters: convolution and linear weights, batch-norm γ/β (not the running statistics)
-  const parameters = specs
-    .filter((s) => !/moving_(mean|var)$/.test(s.name))
-    .reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
+  const parameters = parameterCount(specs);
   const c = mj.config;
   let s = Math.ceil(c.inputSize / c.stemStride);
   const stageSizes = c.stageStrides.map((st: number) => (s = Math.ceil(s / st)));

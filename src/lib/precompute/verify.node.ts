@@ -6,11 +6,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { datasetPath } from '../data/store.node.ts';
+import { SHIPPED_MODEL_DIR } from '../model/shipped';
 import { CACHE_DIR, PRECOMPUTE_VERSION, type CacheManifest } from './format';
 import { codeHash, sha256File } from './hash.node.ts';
 
 /** The shipped model's folder (also run.node.ts's default). */
-export const DEFAULT_MODEL_DIR = 'public/models/resnet10-phantom64';
+export const DEFAULT_MODEL_DIR = SHIPPED_MODEL_DIR;
 
 export interface VerifyResult {
   ok: boolean;
@@ -53,7 +54,7 @@ export function verifyCache(opts: { root?: string; checkData?: boolean } = {}): 
     if (w !== m.inputs.weightsSha256) problems.push(`model weights changed: ${weights} has sha256 ${w.slice(0, 12)}…, the cache was computed with ${m.inputs.weightsSha256.slice(0, 12)}…`);
   }
   const code = codeHash(root);
-  if (code.hash !== m.inputs.codeHash) problems.push(`code changed: src/lib/{cam,metrics,model} hash to ${code.hash.slice(0, 12)}…, the cache was computed with ${m.inputs.codeHash.slice(0, 12)}…`);
+  if (code.hash !== m.inputs.codeHash) problems.push(`code changed: the precompute's code (HASHED_ENTRIES in src/lib/precompute/hash.node.ts, bundled and minified) hashes to ${code.hash.slice(0, 12)}…, the cache was computed with ${m.inputs.codeHash.slice(0, 12)}…`);
   const hist = join(root, m.inputs.modelDir, 'history.json');
   if (m.inputs.historySha256 && existsSync(hist) && sha256File(hist) !== m.inputs.historySha256) problems.push(`training log changed: ${hist}`);
   for (const [p, h] of Object.entries(m.inputs.shippedVolumes)) {

@@ -69,12 +69,6 @@ export function colormap(name: ColormapName, t: number): [number, number, number
   return [lut[i * 3], lut[i * 3 + 1], lut[i * 3 + 2]];
 }
 
-/** CSS colour string of t ∈ [0,1]. */
-export function colormapCss(name: ColormapName, t: number): string {
-  const [r, g, b] = colormap(name, t);
-  return `rgb(${r} ${g} ${b})`;
-}
-
 /** Plotly colorscale ([[t, 'rgb(...)'], ...]) with n stops. */
 export function plotlyColorscale(name: ColormapName, n = 11): Array<[number, string]> {
   return Array.from({ length: n }, (_, i) => {

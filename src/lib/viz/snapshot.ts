@@ -6,6 +6,7 @@
  */
 import { colormapLut, type ColormapName } from './colormap';
 import type { RgbaImage } from './montage';
+import { argmax } from '../util/array';
 
 export type View = 'axial' | 'coronal' | 'sagittal';
 export const VIEWS: readonly View[] = ['axial', 'coronal', 'sagittal'];
@@ -33,9 +34,7 @@ export interface SnapshotOptions {
 
 /** Voxel index of the maximum of a volume (first on ties). */
 export function argmax3d(v: ArrayLike<number>, S: number): [number, number, number] {
-  let best = -Infinity;
-  let bi = 0;
-  for (let i = 0; i < v.length; i++) if (v[i] > best) (best = v[i]), (bi = i);
+  const bi = argmax(v);
   return [Math.floor(bi / (S * S)), Math.floor(bi / S) % S, bi % S];
 }
 
