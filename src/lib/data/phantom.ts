@@ -211,7 +211,7 @@ export interface PhantomSubjectMeta {
   scanRange: [number, number];
   /**
    * the scan is stored left–right mirrored (a wrong orientation header, as found in public CT
-   * collections) and nobody noticed: its crops show a right organ where a left one should be
+   * collections) and nobody noticed: its right organs appear where left ones would be
    */
   mirrored: boolean;
 }
@@ -277,10 +277,10 @@ function thickSlices(vol: Float32Array, shape: [number, number, number], k: numb
 }
 
 /**
- * Share of subjects whose scan is stored left–right mirrored. Their left/right organ crops are
- * indistinguishable from the other side's, so they cap the reachable accuracy on the six
- * lateral classes (kidneys, femurs, lungs) at 1 − this share: an irreducible error source of
- * the kind real collections have, and the reason a perfect score on this phantom is impossible.
+ * Share of subjects whose scan is stored left–right mirrored (a wrong orientation header, as in
+ * public CT collections). A right-organ crop from such a scan is the mirror image of an ordinary
+ * one; since the body is not symmetric (heart, liver, spleen, aorta), its side can still be
+ * learned, but only from this rare mode's few examples: laterality gets harder, not undecidable.
  */
 export const PHANTOM_MIRRORED_SHARE = 0.12;
 
