@@ -280,9 +280,10 @@ function thickSlices(vol: Float32Array, shape: [number, number, number], k: numb
  * Share of subjects whose scan is stored left–right mirrored (a wrong orientation header, as in
  * public CT collections). A right-organ crop from such a scan is the mirror image of an ordinary
  * one; since the body is not symmetric (heart, liver, spleen, aorta), its side can still be
- * learned, but only from this rare mode's few examples: laterality gets harder, not undecidable.
+ * learned from this less common mode, except where a crop holds no asymmetric context (femurs):
+ * there left and right are undecidable for mirrored scans.
  */
-export const PHANTOM_MIRRORED_SHARE = 0.12;
+export const PHANTOM_MIRRORED_SHARE = 0.25;
 
 /**
  * The acquisition of one subject's scan, from its own random stream (so tests and the Data
