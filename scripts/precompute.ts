@@ -5,7 +5,7 @@
  *                                                                   else --per-organ 8)
  *                       [--steps 128] [--random-seeds 3] [--extras-per-organ 2] [--extras-max N] [--no-extras]
  *                       [--methods scorecam-s4,gradcam-s4] [--extra-methods KEY,...] [--sanity-methods KEY,...]
- *                       [--workers N] [--batch 8]
+ *                       [--workers N] [--batch 8] [--no-shipped]
  * npm run precompute -- --verify [--deep]      (what `npm run build` runs: checks the committed cache)
  *
  * Computes the site's result tables and figures into cache/precompute/, public/precompute/cams/ and
@@ -99,6 +99,7 @@ async function main(): Promise<void> {
       size,
       settings: await settingsFromFlags(flags, dataset, size),
       workers,
+      skipShipped: !!flags['no-shipped'],
       log,
     },
     fileURLToPath(import.meta.url),

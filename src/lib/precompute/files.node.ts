@@ -15,6 +15,8 @@ export interface PrecomputeOptions {
   size: number;
   settings: PrecomputeSettings;
   workers: number;
+  /** Do not add the explorer's shipped volumes outside the selection (their CAM files are then not written). */
+  skipShipped?: boolean;
   log: (msg: string) => void;
 }
 

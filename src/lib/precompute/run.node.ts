@@ -219,7 +219,8 @@ export async function runPrecompute(opts: PrecomputeOptions, script: string): Pr
   // 2. per-volume records, resumable; the extras volumes first (they take longest)
   const sel = selectVolumes(settings.selection, test.labels, test.subjects);
   const extras = new Set(extrasSubset(sel.indices, test.labels, settings.extrasPerOrgan, settings.extrasMax));
-  const shipped = shippedTestIndices();
+  // the explorer's shipped volumes get records too (for their CAM files), unless a quick run skips them
+  const shipped = opts.skipShipped ? [] : shippedTestIndices();
   const work = [...new Set([...sel.indices, ...shipped])].sort((a, b) => a - b);
   const selected = new Set(sel.indices);
   const onlyOf = (i: number) => (selected.has(i) ? undefined : SHIPPED_CAM_METHODS);
