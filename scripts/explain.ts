@@ -2,19 +2,26 @@
  * npm run explain -- --volume test:12 [--stage 4] [--target liver|3] [--method scorecam|faster-scorecam|gradcam]
  *                    [--out cam.npy] [--model DIR] [--dataset phantom] [--size 64] [--backend wasm|cpu]
  *                    [--top-n 16] [--batch 8] [--steps 64] [--baseline none|zero] [--channel-softmax]
- *                    [--insertion-start blur|zero]
+ *                    [--curve-baseline train-mean|train-mean-value|zero|blur]
  * npm run explain -- --eval 5 [--split test] [...same options]   (mean DAUC/IAUC/pointing over N volumes per organ)
  *
- * Prints the prediction, the deletion/insertion AUCs, the localisation scores (phantom: the organ
- * mask is known) and timings; --out writes the CAM (S³ float32 in [0,1]) as .npy.
+ * Prints the prediction, the deletion/insertion AUCs (towards / from the baseline state, as the
+ * precompute scores them), the localisation scores (phantom: the organ mask is known) and timings;
+ * --out writes the CAM (S³ float32 in [0,1]) as .npy.
  */
 import { initNodeBackend } from '../src/lib/model/backend.node.ts';
 import { loadDataset } from '../src/lib/data/store.node.ts';
-import { maskAt, volumeAt, type Split } from '../src/lib/data/medmnist';
+import { labelMapAt, maskAt, volumeAt, type Split } from '../src/lib/data/medmnist';
 import { ORGAN_LABELS, displayName } from '../src/lib/data/labels';
 import { uint8ToUnit } from '../src/lib/data/volume';
 import { writeNpy } from '../src/lib/data/npy';
-import { explainVolume, summarizeExplanations, type CamMethod, type ExplainOptions, type ExplainResult, type Stat } from '../src/lib/cam';
+import type { CamMethod, CamOptions, CamResult } from '../src/lib/cam';
+import { explainAndScore, makeScoreContext } from '../src/lib/precompute/compute';
+import type { MethodRecord } from '../src/lib/precompute/format';
+import { firstPerClass } from '../src/lib/data/selection';
+import { meanStd, type MeanStd } from '../src/lib/metrics/stats';
+import { describeBaseline, trainingStats, type BaselineKind, type BaselineSpec, type TrainingStats } from '../src/lib/metrics/baseline';
+import type { ResNet3d } from '../src/lib/model/resnet3d';
 import { numberFlag, parseFlags, progress, runCli, stringFlag, writeFileAtomic, type Flags } from './lib/cli';
 import { loadModelDir } from './lib/model-dir';
 
@@ -33,31 +40,49 @@ export function parseTarget(v: string | boolean | undefined): number | undefined
   return k;
 }
 
-export function explainOptionsFromFlags(flags: Flags): ExplainOptions {
+export interface ExplainFlags {
+  cam: CamOptions;
+  steps: number;
+  baseline: BaselineSpec;
+}
+
+export function explainOptionsFromFlags(flags: Flags): ExplainFlags {
   const method = stringFlag(flags, 'method', 'scorecam') as CamMethod;
   if (!METHODS.includes(method)) throw new Error(`--method must be one of ${METHODS.join(', ')}`);
   const stage = numberFlag(flags, 'stage', 4);
   if (![1, 2, 3, 4].includes(stage)) throw new Error('--stage must be 1-4');
   const baseline = stringFlag(flags, 'baseline', 'none');
   if (baseline !== 'none' && baseline !== 'zero') throw new Error('--baseline must be none or zero');
-  const insertionStart = stringFlag(flags, 'insertion-start', 'blur');
-  if (insertionStart !== 'blur' && insertionStart !== 'zero') throw new Error('--insertion-start must be blur or zero');
+  const kinds: BaselineKind[] = ['train-mean', 'train-mean-value', 'zero', 'blur'];
+  const cb = stringFlag(flags, 'curve-baseline', 'train-mean') as BaselineKind;
+  if (!kinds.includes(cb)) throw new Error(`--curve-baseline must be one of ${kinds.join(', ')}`);
   return {
-    method,
-    stage: stage as 1 | 2 | 3 | 4,
-    target: parseTarget(flags.target),
-    topN: flags['top-n'] !== undefined ? numberFlag(flags, 'top-n', 16) : undefined,
-    batchSize: numberFlag(flags, 'batch', 8),
-    baseline,
-    channelSoftmax: !!flags['channel-softmax'],
-    faithfulness: { steps: numberFlag(flags, 'steps', 64), insertionStart },
+    cam: {
+      method,
+      stage: stage as 1 | 2 | 3 | 4,
+      target: parseTarget(flags.target),
+      topN: flags['top-n'] !== undefined ? numberFlag(flags, 'top-n', 16) : undefined,
+      batchSize: numberFlag(flags, 'batch', 8),
+      baseline,
+      channelSoftmax: !!flags['channel-softmax'],
+    },
+    steps: numberFlag(flags, 'steps', 128),
+    baseline: cb === 'blur' ? { kind: 'blur', sigma: 8 } : { kind: cb },
   };
 }
 
-const fmt = (s: Stat, d = 3) => `${s.mean.toFixed(d)} ± ${s.std.toFixed(d)}`;
+const fmt = (s: MeanStd, d = 3) => `${s.mean.toFixed(d)} ± ${s.std.toFixed(d)}`;
 
-function printOne(r: ExplainResult, where: string, label: number): void {
+interface Explained {
+  cam: CamResult;
+  record: MethodRecord;
+  label: number;
+  pBase: number;
+}
+
+function printOne(r: Explained, where: string): void {
   const c = r.cam;
+  const label = r.label;
   const top = Array.from(c.probs, (p, k) => [p, k] as const)
     .sort((a, b) => b[0] - a[0])
     .slice(0, 3);
@@ -67,37 +92,25 @@ function printOne(r: ExplainResult, where: string, label: number): void {
       `   top-3: ${top.map(([p, k]) => `${displayName(k)} ${(p * 100).toFixed(1)}%`).join(', ')}`,
   );
   console.log(`explained: ${c.method} on stage ${c.stage} (${c.lowResShape.join('×')}), target ${displayName(c.target)} (${c.target}), ${c.channels}/${c.totalChannels} channels`);
-  const f = r.faithfulness;
-  if (f) {
-    console.log(`deletion AUC (DAUC, prob, lower is better):  ${f.deletion.auc.toFixed(4)}   0/1 "still correct": ${f.deletionCorrect.auc.toFixed(4)}`);
-    console.log(`insertion AUC (IAUC, prob, higher is better): ${f.insertion.auc.toFixed(4)}   0/1 "still correct": ${f.insertionCorrect.auc.toFixed(4)}`);
-    console.log(`  ${f.steps} steps of ${f.voxelsPerStep} voxels`);
+  const f = r.record;
+  const n = (v: number | null) => (v === null ? 'n/a' : v.toFixed(4));
+  console.log(`baseline state: p(${displayName(label)}) = ${r.pBase.toFixed(4)}`);
+  console.log(`deletion AUC (DAUC, prob, lower is better):  ${f.dauc.toFixed(4)}   normalised ${n(f.ndauc)}   0/1 "still correct": ${f.dauc01.toFixed(4)}`);
+  console.log(`insertion AUC (IAUC, prob, higher is better): ${f.iauc.toFixed(4)}   normalised ${n(f.niauc)}   0/1 "still correct": ${f.iauc01.toFixed(4)}`);
+  if (f.energy !== undefined) {
+    console.log(`localisation: energy inside the organ mask ${(f.energy * 100).toFixed(1)}%, pointing game ${f.pointing ? 'hit' : 'miss'}${f.maxOnFace ? ' (maximum on the crop face)' : ''}`);
   }
-  if (r.localization) {
-    const l = r.localization;
-    console.log(`localisation: energy inside the organ mask ${(l.energy * 100).toFixed(1)}% (mask is ${(l.maskFraction * 100).toFixed(1)}% of the volume), pointing game ${l.hit ? 'hit' : 'miss'}`);
-  }
-  const t = r.timings;
-  console.log(
-    `timings: CAM ${(t.camMs / 1000).toFixed(2)} s (forward ${(c.timings.forwardMs / 1000).toFixed(2)} s, ${c.timings.forwardInputs} inputs)` +
-      (f ? `, curves ${(t.curvesMs / 1000).toFixed(2)} s (forward ${(f.timings.forwardMs / 1000).toFixed(2)} s, ${f.timings.forwardInputs} inputs)` : '') +
-      `, total ${(t.totalMs / 1000).toFixed(2)} s`,
-  );
+  console.log(`timings: CAM ${(c.timings.totalMs / 1000).toFixed(2)} s (${c.timings.forwardInputs} inputs), CAM + curves ${(f.ms / 1000).toFixed(2)} s`);
 }
 
-/** N volumes per organ from a split (the first N of each label, in index order). */
-export function perOrganIndices(split: Split, perOrgan: number): number[] {
-  const seen = new Map<number, number>();
-  const out: number[] = [];
-  for (let i = 0; i < split.count; i++) {
-    const l = split.labels[i];
-    const c = seen.get(l) ?? 0;
-    if (c < perOrgan) {
-      out.push(i);
-      seen.set(l, c + 1);
-    }
-  }
-  return out;
+async function explainOne(model: ResNet3d, split: Split, i: number, o: ExplainFlags, stats: TrainingStats | undefined): Promise<Explained> {
+  const label = split.labels[i];
+  // the map explains --target when given (and is scored against it), else the true class, as the precompute does
+  const target = o.cam.target ?? label;
+  const v = { label: target, mask: maskAt(split, i), labelmap: labelMapAt(split, i) };
+  const { ctx } = await makeScoreContext(model, uint8ToUnit(volumeAt(split, i)), v, o.baseline, stats, { steps: o.steps, batchSize: o.cam.batchSize ?? 8 });
+  const { cam, record } = await explainAndScore(model, o.cam, ctx);
+  return { cam, record, label, pBase: ctx.pBase };
 }
 
 async function main(): Promise<void> {
@@ -110,27 +123,44 @@ async function main(): Promise<void> {
   const opts = explainOptionsFromFlags(flags);
   console.error(`model ${dir} (${model.config.inputSize}³, depth ${model.config.depth}), dataset ${dataset} ${size}³, backend ${backend}`);
 
+  const stats = opts.baseline.kind.startsWith('train') ? trainingStats(ds.splits.train.images.data as Uint8Array, ds.splits.train.count) : undefined;
+  console.error(`deletion ends on / insertion starts from ${describeBaseline(opts.baseline)}`);
+
   if (flags.eval !== undefined) {
     const splitName = stringFlag(flags, 'split', 'test') as 'train' | 'val' | 'test';
     const split = ds.splits[splitName];
     if (!split) throw new Error(`--split must be train, val or test`);
-    const idx = perOrganIndices(split, numberFlag(flags, 'eval', 5));
-    const bar = progress(`explain ${opts.method}`, idx.length);
-    const results: ExplainResult[] = [];
+    const perOrgan = numberFlag(flags, 'eval', 5);
+    const idx = firstPerClass(split.labels, perOrgan);
+    const bar = progress(`explain ${opts.cam.method}`, idx.length);
+    const results: Explained[] = [];
     for (const i of idx) {
-      results.push(
-        await explainVolume(model, uint8ToUnit(volumeAt(split, i)), { ...opts, label: split.labels[i], mask: maskAt(split, i) }),
-      );
+      results.push(await explainOne(model, split, i, opts, stats));
       bar(results.length);
     }
-    const s = summarizeExplanations(results);
-    console.log(`${opts.method} stage ${opts.stage} on ${dataset} ${splitName}: ${s.n} volumes (${numberFlag(flags, 'eval', 5)} per organ), model ${dir}`);
-    console.log(`accuracy ${(s.accuracy * 100).toFixed(1)}%`);
-    console.log(`DAUC (prob) ${fmt(s.dauc)}   IAUC (prob) ${fmt(s.iauc)}`);
-    console.log(`DAUC (0/1)  ${fmt(s.daucCorrect)}   IAUC (0/1)  ${fmt(s.iaucCorrect)}`);
-    console.log(`energy pointing ${fmt(s.energy)} (uniform CAM: ${s.maskFraction.mean.toFixed(3)})   pointing hit ${(s.pointingHit.mean * 100).toFixed(1)}%`);
-    console.log(`time per volume: CAM ${(s.camMs.mean / 1000).toFixed(2)} s, curves ${(s.curvesMs.mean / 1000).toFixed(2)} s`);
-    if (typeof flags.json === 'string') writeFileAtomic(flags.json, JSON.stringify({ summary: s, volumes: idx }, null, 2));
+    const col = (f: (r: Explained) => number | null | undefined) => meanStd(results.map((r) => f(r) ?? NaN));
+    const summary = {
+      n: results.length,
+      accuracy: results.filter((r) => r.cam.predicted === r.label).length / results.length,
+      dauc: col((r) => r.record.dauc),
+      iauc: col((r) => r.record.iauc),
+      ndauc: col((r) => r.record.ndauc),
+      niauc: col((r) => r.record.niauc),
+      dauc01: col((r) => r.record.dauc01),
+      iauc01: col((r) => r.record.iauc01),
+      energy: col((r) => r.record.energy),
+      pointing: col((r) => r.record.pointing),
+      seconds: col((r) => r.record.ms / 1000),
+    };
+    console.log(`${opts.cam.method} stage ${opts.cam.stage} on ${dataset} ${splitName}: ${summary.n} volumes (${perOrgan} per organ), model ${dir}; mean ± sample std over volumes`);
+    console.log(`accuracy ${(summary.accuracy * 100).toFixed(1)}%`);
+    console.log(`DAUC (prob) ${fmt(summary.dauc)}   IAUC (prob) ${fmt(summary.iauc)}`);
+    console.log(`normalised  ${fmt(summary.ndauc)}   ${fmt(summary.niauc)}`);
+    console.log(`DAUC (0/1)  ${fmt(summary.dauc01)}   IAUC (0/1)  ${fmt(summary.iauc01)}`);
+    console.log(`energy pointing ${fmt(summary.energy)}   pointing hit ${(summary.pointing.mean * 100).toFixed(1)}%`);
+    console.log(`time per volume (CAM + curves): ${fmt(summary.seconds, 2)} s`);
+    console.log('for controls (random order, centre prior) and subject-level intervals use `npm run precompute`');
+    if (typeof flags.json === 'string') writeFileAtomic(flags.json, JSON.stringify({ summary, volumes: idx }, null, 2));
     model.dispose();
     return;
   }
@@ -140,9 +170,9 @@ async function main(): Promise<void> {
   if (!m) throw new Error(`--volume must be <split>:<index>, e.g. test:12 (got '${spec || 'nothing'}')`);
   const split = ds.splits[m[1] as 'train' | 'val' | 'test'];
   const i = Number(m[2]);
-  const label = split.labels[i];
-  const r = await explainVolume(model, uint8ToUnit(volumeAt(split, i)), { ...opts, label, mask: maskAt(split, i) });
-  printOne(r, spec, label);
+  if (!(i < split.count)) throw new Error(`--volume ${spec}: the ${m[1]} split has ${split.count} volumes`);
+  const r = await explainOne(model, split, i, opts, stats);
+  printOne(r, spec);
   if (typeof flags.out === 'string') {
     const s = model.config.inputSize;
     writeFileAtomic(flags.out, writeNpy({ dtype: 'float32', shape: [s, s, s], data: r.cam.cam }));

@@ -59,6 +59,18 @@ describe('deletionInsertion', () => {
     ({ predict, mask } = boxModel(S, 3, 7)); // 64 voxels of 1728
   });
 
+  it('deletion ends on and insertion starts from a given baseline state', async () => {
+    const base = new Float32Array(n).fill(0.25);
+    const sal = Float32Array.from({ length: n }, (_, i) => (i * 7919) % n);
+    const r = await deletionInsertion(predict, volume, sal, 1, { steps: 8, insertionStart: base, deletionEnd: base });
+    // the box model reads the mean intensity in the box: 1 for the volume, 0.25 for the baseline
+    expect(r.deletion.y[0]).toBeCloseTo(1, 6);
+    expect(r.deletion.y[8]).toBeCloseTo(0.25, 6);
+    expect(r.insertion.y[0]).toBeCloseTo(0.25, 6);
+    expect(r.insertion.y[8]).toBeCloseTo(1, 6);
+    await expect(deletionInsertion(predict, volume, sal, 1, { insertionStart: new Float32Array(3) })).rejects.toThrow(/must have/);
+  });
+
   it('deletes faster and inserts faster with the oracle saliency than with a random one', async () => {
     let r = 7;
     const random = Float32Array.from({ length: n }, () => ((r = (r * 1103515245 + 12345) >>> 0) >>> 8) / (1 << 24));

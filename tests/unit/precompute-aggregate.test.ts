@@ -1,53 +1,82 @@
 import { describe, expect, it } from 'vitest';
-import { describeSelection, faithfulnessRow, meanStd, representative, stratifiedSubset } from '../../src/lib/precompute/aggregate';
-import { camArrays, decodeCamFile, dequantiseCam, quantiseCam, type MethodSpec, type VolumeRecord } from '../../src/lib/precompute/format';
+import { extrasSubset, faithfulnessRow, failureCases, methodSummary, representative, selectVolumes, unitOf } from '../../src/lib/precompute/aggregate';
+import { camArrays, decodeCamFile, dequantiseCam, fmt, quantiseCam, type MethodRecord, type VolumeRecord } from '../../src/lib/precompute/format';
 import { writeNpz } from '../../src/lib/data/npz';
 
-const methods: MethodSpec[] = [{ key: 'scorecam-s4', method: 'scorecam', stage: 4, label: 'Score-CAM, stage 4' }];
-const rec = (i: number, label: number, predicted: number, dauc: number, iauc: number, hit?: boolean, energy?: number): VolumeRecord => ({
+const m = (dauc: number, iauc: number, extra: Partial<MethodRecord> = {}): MethodRecord => ({ dauc, iauc, ndauc: null, niauc: null, dauc01: dauc, iauc01: iauc, ms: 1, ...extra });
+const rec = (i: number, label: number, predicted: number, subject: number | null, methods: Record<string, MethodRecord>): VolumeRecord => ({
   key: 'k',
   testIndex: i,
   volumeSha256: 's',
+  subject,
   label,
   predicted,
   probs: [],
+  baselineProbs: [],
   maskFraction: 0.1,
-  methods: { 'scorecam-s4': { dauc, iauc, dauc01: dauc, iauc01: iauc, deletion: { x: [], y: [], auc: dauc }, insertion: { x: [], y: [], auc: iauc }, pointingHit: hit, energy, ms: 1 } },
+  labelmap: false,
+  extras: false,
+  methods,
+  ms: { total: 1, methods: 1, controls: 0, extras: 0, sanity: 0 },
 });
 
-describe('stratified subset', () => {
-  it('takes the first K of each organ by index, deterministically', () => {
+describe('selection', () => {
+  it('per organ, per subject, all; extras are the first K selected per organ', () => {
     const labels = [0, 1, 0, 0, 2, 1, 1, 0, 10];
-    expect(stratifiedSubset(labels, 2)).toEqual([0, 1, 2, 4, 5, 8]);
-    expect(stratifiedSubset(labels, null)).toEqual(labels.map((_, i) => i));
-    expect(describeSelection(2, 6, 9)).toMatch(/first 2 test volumes of each organ/);
+    expect(selectVolumes({ mode: 'per-organ', perOrgan: 2 }, labels, undefined).indices).toEqual([0, 1, 2, 4, 5, 8]);
+    expect(selectVolumes({ mode: 'all' }, labels, undefined).indices).toEqual(labels.map((_, i) => i));
+    expect(() => selectVolumes({ mode: 'per-subject', perSubject: 1 }, labels, undefined)).toThrow(/subject ids/);
+    const s = selectVolumes({ mode: 'per-subject', perSubject: 1 }, [0, 1, 0, 1], [5, 5, 6, 6]);
+    expect(s.indices).toEqual([0, 3]);
+    expect(s.description).toMatch(/every one of the 2 test subjects/);
+    expect(extrasSubset([0, 1, 2, 4, 5, 8], labels, 1)).toEqual([0, 1, 4, 8]);
+  });
+  it('the unit of a record is its subject, else the volume', () => {
+    expect(unitOf(rec(3, 0, 0, 9, {}))).toBe(9);
+    expect(unitOf(rec(3, 0, 0, null, {}))).not.toBe(unitOf(rec(4, 0, 0, null, {})));
   });
 });
 
 describe('aggregation', () => {
-  it('mean and sample std', () => {
-    const m = meanStd([1, 2, 3, 4]);
-    expect(m.mean).toBe(2.5);
-    expect(m.std).toBeCloseTo(Math.sqrt(5 / 3), 12);
-    expect(meanStd([5]).std).toBe(0);
-    expect(meanStd([NaN]).n).toBe(0);
-  });
-  it('faithfulness rows with pointing game and chance level', () => {
-    const row = faithfulnessRow(null, [rec(0, 0, 0, 0.1, 0.9, true, 0.5), rec(1, 0, 0, 0.3, 0.7, false, 0.3)], methods);
-    expect(row.n).toBe(2);
-    expect(row.byMethod['scorecam-s4'].dauc.mean).toBeCloseTo(0.2, 12);
-    expect(row.byMethod['scorecam-s4'].iauc.std).toBeCloseTo(Math.sqrt(0.02), 12);
-    expect(row.byMethod['scorecam-s4'].pointing).toEqual({ hits: 1, n: 2, rate: 0.5 });
-    expect(row.byMethod['scorecam-s4'].energy!.mean).toBeCloseTo(0.4, 12);
+  it('means, sample std, pointing, and the paired difference from random by subject', () => {
+    const rs = [
+      rec(0, 0, 0, 1, { a: m(0.1, 0.9, { pointing: 1, energy: 0.5 }), random: m(0.3, 0.6, { pointing: 0.2, energy: 0.1 }) }),
+      rec(1, 0, 0, 1, { a: m(0.3, 0.7, { pointing: 0, energy: 0.3 }), random: m(0.4, 0.5, { pointing: 0.1, energy: 0.1 }) }),
+      rec(2, 1, 1, 2, { a: m(0.2, 0.8, { pointing: 1, energy: 0.4 }), random: m(0.2, 0.7, { pointing: 0, energy: 0.1 }) }),
+    ];
+    const row = faithfulnessRow(null, rs, ['a', 'random']);
+    const a = row.byMethod.a;
+    expect(a.dauc.mean).toBeCloseTo(0.2, 12);
+    expect(a.dauc.std).toBeCloseTo(0.1, 12);
+    expect(a.pointing).toEqual({ hits: 2, n: 3, rate: 2 / 3 });
+    expect(a.vsRandom!.dauc.mean).toBeCloseTo((-0.2 - 0.1 + 0) / 3, 12);
+    expect(a.vsRandom!.dauc.units).toBe(2);
+    expect(row.byMethod.random.vsRandom).toBeUndefined();
     expect(row.maskFraction!.mean).toBeCloseTo(0.1, 12);
-    expect(row.name).toBe('All organs');
+    expect(methodSummary(rs, 'a', false).vsRandom).toBeUndefined();
   });
-  it('representative: correctly classified, IAUC nearest the median, ties to the lower index', () => {
-    const rs = [rec(5, 3, 3, 0.1, 0.2), rec(7, 3, 3, 0.1, 0.6), rec(9, 3, 3, 0.1, 0.9), rec(2, 3, 1, 0.1, 0.6)];
+  it('snapshot rule: correctly classified, gain over random closest to the median, ties to the lower index', () => {
+    const g = (i: number, gain: number, predicted = 3) => rec(i, 3, predicted, null, { 'scorecam-s4': m(0.5 - gain, 0.5), random: m(0.5, 0.5) });
+    const rs = [g(5, 0.1), g(7, 0.2), g(9, 0.6), g(2, 0.2, 1)];
     expect(representative(rs, 'scorecam-s4')!.record.testIndex).toBe(7);
-    const tie = [rec(8, 3, 3, 0, 0.4), rec(4, 3, 3, 0, 0.6)];
-    expect(representative(tie, 'scorecam-s4')!.record.testIndex).toBe(4);
+    expect(representative([g(8, 0.4), g(4, 0.6)], 'scorecam-s4')!.record.testIndex).toBe(4);
     expect(representative([], 'scorecam-s4')).toBeNull();
+  });
+  it('failure cases: the first map peaking on the crop face, the most class-blind map above the threshold', () => {
+    const a = rec(1, 0, 0, null, { k: m(0, 0, { maxOnFace: false }) });
+    const b = rec(2, 0, 0, null, { k: m(0, 0, { maxOnFace: true }) });
+    b.sanity = { k: { cascade: [], contrast: { target: 1, rho: 0.95 }, ms: 0 } };
+    a.sanity = { k: { cascade: [], contrast: { target: 1, rho: 0.5 }, ms: 0 } };
+    const f = failureCases([a, b], 'k');
+    expect(f.map((x) => [x.kind, x.record.testIndex])).toEqual([
+      ['max-on-face', 2],
+      ['class-blind', 2],
+    ]);
+  });
+  it('formats intervals with signs', () => {
+    expect(fmt.ci({ mean: -0.0123, lo: -0.05, hi: 0.02, p: 0.3, n: 3, units: 2 })).toBe('-0.012 [-0.050, +0.020]');
+    expect(fmt.significant({ mean: 0.1, lo: 0.01, hi: 0.2, p: 0.01, n: 3, units: 3 })).toBe(true);
+    expect(fmt.p(0.0001)).toBe('< 0.001');
   });
 });
 

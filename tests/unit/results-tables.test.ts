@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fmt, type MeanStd } from '../../src/lib/precompute/format';
+import { fmt, type ClusterEstimate, type MeanStd } from '../../src/lib/precompute/format';
 import { loadResults } from '../../src/lib/precompute/load.node.ts';
 
 const DIST = process.env.DIST_DIR ?? 'dist';
@@ -56,40 +56,77 @@ describe.skipIf(!ready)('Results page = precompute JSON', () => {
     });
     expect(t.confusion.flat().reduce((a, b) => a + b, 0)).toBe(t.provenance.volumes.n);
   });
-  it('faithfulness, per organ and localisation', () => {
+  it('faithfulness with controls and intervals, per organ, localisation, extras', () => {
     const f = R.faithfulness!;
+    const keys = [...f.methods.map((m) => m.key), ...f.controls.map((c) => c.key)];
+    const ci = (e: ClusterEstimate | undefined) => (e ? fmt.ci(e) : '—');
     const o = table('faithfulness-overall');
-    for (const m of f.methods) {
-      const r = row(o, 'data-method', m.key);
-      const b = f.overall.byMethod[m.key];
-      expect(cell(r, 'dauc')).toBe(ms(b.dauc));
-      expect(cell(r, 'iauc')).toBe(ms(b.iauc));
-      expect(cell(r, 'dauc01')).toBe(ms(b.dauc01));
-      expect(cell(r, 'iauc01')).toBe(ms(b.iauc01));
+    for (const k of keys) {
+      const r = row(o, 'data-method', k);
+      const b = f.overall.byMethod[k];
+      for (const m of ['dauc', 'iauc', 'ndauc', 'niauc', 'dauc01', 'iauc01'] as const) expect(cell(r, m)).toBe(ms(b[m]));
+      expect(cell(r, 'vsRandom.dauc')).toBe(ci(b.vsRandom?.dauc));
+      expect(cell(r, 'vsRandom.iauc')).toBe(ci(b.vsRandom?.iauc));
     }
     const po = table('faithfulness-per-organ');
     for (const org of f.perOrgan) {
       const r = row(po, 'data-label', org.label!);
       expect(cell(r, 'n')).toBe(String(org.n));
-      for (const m of f.methods) {
-        expect(cell(r, `${m.key}.dauc`)).toBe(ms(org.byMethod[m.key]?.dauc));
-        expect(cell(r, `${m.key}.iauc`)).toBe(ms(org.byMethod[m.key]?.iauc));
+      for (const k of keys) {
+        expect(cell(r, `${k}.dauc`)).toBe(ms(org.byMethod[k]?.dauc));
+        expect(cell(r, `${k}.iauc`)).toBe(ms(org.byMethod[k]?.iauc));
       }
     }
     const loc = table('localisation');
-    for (const m of f.methods) {
-      const b = f.overall.byMethod[m.key];
+    for (const k of keys) {
+      const b = f.overall.byMethod[k];
       if (!b.pointing) continue;
-      const r = row(loc, 'data-method', m.key);
-      expect(cell(r, 'hits')).toBe(`${b.pointing.hits} / ${b.pointing.n}`);
+      const r = row(loc, 'data-method', k);
+      expect(cell(r, 'hits')).toBe(`${b.pointing.hits} / ${b.pointing.n} (${fmt.pct(b.pointing.rate, 1)})`);
       expect(cell(r, 'energy')).toBe(ms(b.energy));
+      expect(cell(r, 'vsCentre.energy')).toBe(ci(b.vsCentre?.energy));
+      expect(cell(r, 'vsCentre.pointing')).toBe(ci(b.vsCentre?.pointing));
+    }
+    const ex = table('faithfulness-extras');
+    for (const [k, b] of Object.entries(f.extras.overall.byMethod)) {
+      const r = row(ex, 'data-method', k);
+      expect(cell(r, 'dauc')).toBe(ms(b.dauc));
+      expect(cell(r, 'vsRandom.iauc')).toBe(ci(b.vsRandom?.iauc));
+    }
+    const cmp = table('comparisons');
+    for (const c of f.comparisons) {
+      const r = row(cmp, 'data-cmp', `${c.a}\\|${c.b}\\|${c.metric}`);
+      expect(cell(r, 'est')).toBe(fmt.ci(c.est));
+      expect(cell(r, 'p').replace('&lt;', '<')).toBe(fmt.p(c.pHolm));
     }
     expect(html).toContain(`N = ${f.provenance.volumes.n}`);
+  });
+  it('baseline check, sanity checks and occlusion', () => {
+    const f = R.faithfulness!;
+    const bt = table('baselines');
+    for (const c of f.baseline.candidates) {
+      const r = row(bt, 'data-baseline', c.key.replace(/[.]/g, '\\.'));
+      expect(cell(r, 'medianPTrue')).toBe(fmt.num(c.medianPTrue, 3));
+      expect(cell(r, 'accuracy')).toBe(fmt.pct(c.accuracy, 1));
+      expect(cell(r, 'pass')).toBe(c.pass ? 'pass' : 'fail');
+    }
+    const st = table('sanity');
+    for (const [k, m] of Object.entries(f.sanity.byMethod)) {
+      const r = row(st, 'data-method', k);
+      for (const c of m.cascade) expect(cell(r, `cascade.${c.level}`)).toBe(`${fmt.num(c.median, 2)} [${fmt.num(c.q25, 2)}, ${fmt.num(c.q75, 2)}]`);
+      expect(cell(r, 'contrast')).toBe(fmt.num(m.contrast.median, 2));
+      expect(cell(r, 'pass')).toBe(m.pass ? 'yes' : 'no');
+    }
+    const oc = table('occlusion');
+    const all = row(oc, 'data-label', 'all');
+    expect(cell(all, 'organReplaced')).toBe(fmt.pct(f.occlusion.accuracy.organReplaced, 1));
+    expect(cell(all, 'contextRemoved')).toBe(fmt.pct(f.occlusion.accuracy.contextRemoved, 1));
+    expect(cell(all, 'n')).toBe(String(f.occlusion.n));
   });
   it('one snapshot per organ, each image built and described', () => {
     const s = R.snapshots!;
     expect(s.items).toHaveLength(11);
-    for (const it of s.items) {
+    for (const it of [...s.items, ...s.failures]) {
       const fig = new RegExp(`<figure[^>]*data-organ="${it.organ}"[^>]*>([\\s\\S]*?)</figure>`).exec(html);
       expect(fig, it.organ).toBeTruthy();
       expect(fig![1]).toMatch(/<img[^>]+alt="[^"]{40,}"/);

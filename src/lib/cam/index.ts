@@ -7,4 +7,3 @@ export { throwIfAborted, isAbortError } from '../util/async';
 export { reluNormalize } from './common';
 
 export { computeCam } from './compute';
-export { explainVolume, summarizeExplanations, meanStd, type ExplainOptions, type ExplainResult, type ExplanationSummary, type Stat } from './evaluate';

@@ -11,7 +11,7 @@ import { maskAt, volumeAt } from '../data/medmnist';
 import { writeNpz } from '../data/npz';
 import { VOLUMES_FORMAT, VOLUMES_FORMAT_VERSION, VOLUMES_INDEX, volumeId, type ShippedIndex, type ShippedVolumeEntry } from '../data/shipped';
 import { datasetPath, loadDataset } from '../data/store.node.ts';
-import { stratifiedSubset } from '../precompute/aggregate';
+import { firstPerClass } from '../data/selection';
 import { sha256, sha256File } from '../util/sha256.node.ts';
 
 export interface ExportVolumesOptions {
@@ -32,7 +32,7 @@ export async function exportShippedVolumes(o: ExportVolumesOptions): Promise<Shi
   if (!test.masks) throw new Error(`${dataset} has no masks: the explorer needs ground-truth masks`);
   const src = datasetPath(dataset, size, o.dataDir);
 
-  const picked = stratifiedSubset(test.labels, o.perClass);
+  const picked = firstPerClass(test.labels, o.perClass);
   const counts = new Array<number>(NUM_CLASSES).fill(0);
   for (const i of picked) counts[test.labels[i]]++;
   counts.forEach((c, l) => {

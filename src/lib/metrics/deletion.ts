@@ -2,11 +2,14 @@
  * Deletion and insertion curves (Petsiuk et al., RISE, BMVC 2018) for 3D volumes.
  *
  * Voxels are ordered by saliency (descending; ties by index, so the order is deterministic).
- * Deletion: step i sets the top i·v voxels to the zero baseline. Insertion: step i starts from a
- * 3D-Gaussian-blurred copy (or zeros) and puts back the top i·v original voxels. v = ⌈S³/steps⌉;
+ * Deletion: step i sets the top i·v voxels to the baseline state's values (zeros unless
+ * `deletionEnd` is given). Insertion: step i starts from the insertion start (a given volume, a
+ * 3D-Gaussian-blurred copy, or zeros) and puts back the top i·v original voxels. v = ⌈S³/steps⌉;
  * x_i = i/steps (i = 0…steps); y = the softmax probability of the target; AUC by the trapezoid
  * rule over [0,1]. The original project's variant (…Correct) takes y = 1 when the argmax equals
  * the label, else 0. Deletion and insertion inputs share mixed batches of forward passes.
+ * With one uninformative baseline b for both, `normalizedAuc` rescales an AUC to
+ * (AUC − p_b)/(p_full − p_b): 0 is "no better than the baseline", 1 "as good as the full volume".
  */
 import * as tf from '@tensorflow/tfjs';
 import { ResNet3d } from '../model/resnet3d';
@@ -40,8 +43,10 @@ export interface FaithfulnessOptions {
   steps?: number;
   /** Default 8. */
   batchSize?: number;
-  /** Default 'blur' (RISE). */
-  insertionStart?: 'blur' | 'zero';
+  /** Default 'blur' (RISE); or the start volume itself (same length as the volume). */
+  insertionStart?: 'blur' | 'zero' | Float32Array;
+  /** The state deletion moves towards (deleted voxels take its values); default zeros. */
+  deletionEnd?: Float32Array;
   /** σ in voxels of the insertion start; default RISE's σ = 5 px at 224 px scaled to the volume: 5·S/224. */
   blurSigma?: number;
   /** For the 0/1 variant; default the target. */
@@ -69,6 +74,16 @@ export function trapezoidAuc(y: number[] | ArrayLike<number>, x?: number[] | Arr
     s += (dx * (y[i] + y[i - 1])) / 2;
   }
   return s;
+}
+
+/**
+ * (auc − pBase)/(pFull − pBase): the AUC on a scale where the baseline state scores 0 and the full
+ * volume 1. NaN when the two differ by less than `minGap` (the model does not tell them apart, so
+ * the ratio would be noise).
+ */
+export function normalizedAuc(auc: number, pFull: number, pBase: number, minGap = 0.05): number {
+  const d = pFull - pBase;
+  return Math.abs(d) < minGap ? NaN : (auc - pBase) / d;
 }
 
 /** Voxel indices by decreasing saliency (ties: lower index first, so the order is deterministic). */
@@ -111,10 +126,11 @@ export async function deletionInsertion(
   throwIfAborted(signal);
 
   const order = saliencyOrder(saliency);
+  const is = opts.insertionStart ?? 'blur';
   const start =
-    (opts.insertionStart ?? 'blur') === 'blur'
-      ? gaussianBlur3d(volume, shape, opts.blurSigma ?? defaultBlurSigma(Math.max(...shape)))
-      : new Float32Array(n);
+    is instanceof Float32Array ? is : is === 'blur' ? gaussianBlur3d(volume, shape, opts.blurSigma ?? defaultBlurSigma(Math.max(...shape))) : new Float32Array(n);
+  const end = opts.deletionEnd ?? new Float32Array(n);
+  if (start.length !== n || end.length !== n) throw new Error(`insertion start / deletion end must have ${n} values`);
   // jobs: deletion steps 0…steps, then insertion steps 0…steps
   const jobs = 2 * (steps + 1);
   const yProb = new Float64Array(jobs);
@@ -145,7 +161,10 @@ export async function deletionInsertion(
         }
       } else {
         buf.set(volume, off);
-        for (let q = 0; q < t; q++) buf[off + order[q]] = 0;
+        for (let q = 0; q < t; q++) {
+          const v = order[q];
+          buf[off + v] = end[v];
+        }
       }
     }
     const input = tf.tensor(buf, [b, ...shape]);

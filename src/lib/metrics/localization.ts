@@ -31,28 +31,53 @@ export function maskFraction(mask: ArrayLike<number>): number {
   return mask.length ? s / mask.length : 0;
 }
 
-/** Pearson correlation coefficient; 0 when either input is constant. */
-export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  if (b.length !== n) throw new Error(`pearson: lengths ${n} and ${b.length} differ`);
-  if (n === 0) return 0;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i];
-    mb += b[i];
+/** Kept here for the explorer's import; the one implementation lives in stats.ts. */
+export { pearson } from './stats';
+
+export interface EnergySplit {
+  /** Share of the map's mass on the target organ. */
+  organ: number;
+  /** On other organs (label map only; 0 without one). */
+  neighbours: number;
+  /** On bone (label map only). */
+  bone: number;
+  /** Everywhere else (fat, muscle, air, …; without a label map: everything outside the organ mask). */
+  other: number;
+}
+
+/**
+ * Where a map's mass lies. With a label map (organ index + 1 per organ voxel, `bone` for bone, 0
+ * else) the mass splits into target organ / neighbouring organs / bone / other; with only the organ
+ * mask into organ / other. A map that piles up on the spine is "localised" on something the model
+ * may use but that is not the organ; this split says so.
+ */
+export function energySplit(cam: ArrayLike<number>, mask: ArrayLike<number>, target: number, labelmap?: ArrayLike<number>, bone = 12): EnergySplit {
+  if (cam.length !== mask.length || (labelmap && labelmap.length !== cam.length)) throw new Error('energySplit: cam, mask and label map sizes differ');
+  let organ = 0;
+  let neighbours = 0;
+  let boneE = 0;
+  let other = 0;
+  for (let i = 0; i < cam.length; i++) {
+    const v = cam[i] > 0 ? cam[i] : 0;
+    if (!v) continue;
+    if (labelmap) {
+      const l = labelmap[i];
+      if (l === target + 1) organ += v;
+      else if (l === bone) boneE += v;
+      else if (l > 0) neighbours += v;
+      else other += v;
+    } else if (mask[i]) organ += v;
+    else other += v;
   }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const da = a[i] - ma;
-    const db = b[i] - mb;
-    sab += da * db;
-    saa += da * da;
-    sbb += db * db;
-  }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
+  const t = organ + neighbours + boneE + other;
+  return t > 0 ? { organ: organ / t, neighbours: neighbours / t, bone: boneE / t, other: other / t } : { organ: 0, neighbours: 0, bone: 0, other: 0 };
+}
+
+/** Is the first maximum of the map on a face of the cube (an edge artefact, not a location)? */
+export function maximumOnFace(cam: ArrayLike<number>, size: number): boolean {
+  const k = argmax(cam);
+  const x = k % size;
+  const y = Math.floor(k / size) % size;
+  const z = Math.floor(k / (size * size));
+  return [x, y, z].some((c) => c === 0 || c === size - 1);
 }

@@ -1,61 +1,103 @@
 /**
- * Pure aggregation for the precompute: the deterministic stratified subset of the test split, means
- * and standard deviations, the faithfulness table and the choice of each organ's snapshot volume.
+ * Pure aggregation for the precompute: which volumes are scored, the tables with their controls,
+ * subject-clustered intervals and tests, the sanity-check and occlusion summaries, and the stated
+ * rules that choose the snapshots and the failure cases.
  */
 import { displayName, NUM_CLASSES } from '../data/labels';
-import type { FaithfulnessRow, MeanStd, MethodSpec, VolumeRecord } from './format';
+import { firstPerClass, perSubject } from '../data/selection';
+import { BASELINE_MAX_CLASS_MEAN, BASELINE_MAX_MEDIAN_P_TRUE, type BaselineCheck } from '../metrics/baseline';
+import { SANITY_CLASS_BLIND_RHO, SANITY_MAX_RHO_RANDOMISED } from '../metrics/sanity';
+import { clusterEstimate, holm, meanStd, median, type ClusterEstimate } from '../metrics/stats';
+import {
+  CONTROL_KEYS,
+  CONTROLS,
+  type Comparison,
+  type FaithfulnessRow,
+  type FaithfulnessTable,
+  type MethodKey,
+  type MethodRecord,
+  type MethodSpec,
+  type MethodSummary,
+  type PrecomputeSettings,
+  type Provenance,
+  type Selection,
+  type VolumeRecord,
+} from './format';
 
-/**
- * The first `perOrgan` test volumes of each organ, by index (null → all), sorted by index.
- * Deterministic, independent of the model, and stratified: every organ gets the same share.
- */
-export function stratifiedSubset(labels: ArrayLike<number>, perOrgan: number | null): number[] {
-  const taken = new Array<number>(NUM_CLASSES).fill(0);
-  const out: number[] = [];
-  for (let i = 0; i < labels.length; i++) {
-    const c = labels[i];
-    if (perOrgan === null || taken[c] < perOrgan) {
-      out.push(i);
-      taken[c]++;
-    }
+/** The selected test indices (sorted) and a sentence saying how they were chosen. */
+export function selectVolumes(sel: Selection, labels: ArrayLike<number>, subjects: ArrayLike<number> | undefined): { indices: number[]; description: string } {
+  const n = labels.length;
+  if (sel.mode === 'all') return { indices: firstPerClass(labels, null), description: `all ${n} volumes of the test split` };
+  if (sel.mode === 'per-subject') {
+    if (!subjects) throw new Error('--per-subject needs subject ids in the dataset (masks file key test_subjects); use --per-organ N or --all');
+    const idx = perSubject(labels, subjects, sel.perSubject);
+    const u = new Set(Array.from(subjects)).size;
+    return { indices: idx, description: `${sel.perSubject} crop${sel.perSubject === 1 ? '' : 's'} of every one of the ${u} test subjects, organs taken in turn (${idx.length} of ${n} test volumes)` };
+  }
+  const idx = firstPerClass(labels, sel.perOrgan);
+  return { indices: idx, description: `the first ${sel.perOrgan} test volumes of each organ by index (${idx.length} of ${n})` };
+}
+
+/** The extras subset: the first K selected volumes of each organ, at most `max` of them (lowest indices). */
+export function extrasSubset(selected: number[], labels: ArrayLike<number>, perOrgan: number, max: number | null = null): number[] {
+  const lab = selected.map((i) => labels[i]);
+  const all = firstPerClass(lab, perOrgan).map((j) => selected[j]);
+  return max === null ? all : all.slice(0, max);
+}
+
+/** The unit of resampling of a record: its subject where known, else the volume itself. */
+export function unitOf(r: VolumeRecord): number {
+  return r.subject ?? -1 - r.testIndex;
+}
+
+type Metric = 'dauc' | 'iauc' | 'ndauc' | 'niauc' | 'dauc01' | 'iauc01' | 'energy' | 'pointing';
+const val = (r: MethodRecord | undefined, k: Metric): number => {
+  const v = r?.[k];
+  return typeof v === 'number' ? v : NaN;
+};
+
+/** Paired differences a − b over records that have both, clustered by subject. */
+export function pairedEstimate(records: VolumeRecord[], a: MethodKey, b: MethodKey, metric: Metric, seed = 1): ClusterEstimate {
+  const d: number[] = [];
+  const u: number[] = [];
+  for (const r of records) {
+    const x = val(r.methods[a], metric) - val(r.methods[b], metric);
+    if (Number.isFinite(x)) d.push(x), u.push(unitOf(r));
+  }
+  return clusterEstimate(d, u, { seed });
+}
+
+export function methodSummary(records: VolumeRecord[], key: MethodKey, withControls: boolean): MethodSummary {
+  const rs = records.map((r) => r.methods[key]).filter((m): m is MethodRecord => !!m);
+  const ms = (k: Metric) => meanStd(rs.map((r) => val(r, k)));
+  const out: MethodSummary = { dauc: ms('dauc'), iauc: ms('iauc'), ndauc: ms('ndauc'), niauc: ms('niauc'), dauc01: ms('dauc01'), iauc01: ms('iauc01') };
+  const loc = rs.filter((r) => r.pointing !== undefined);
+  if (loc.length) {
+    const hits = loc.reduce((a, r) => a + r.pointing!, 0);
+    out.pointing = { hits: Math.round(hits * 1000) / 1000, n: loc.length, rate: hits / loc.length };
+    out.energy = meanStd(loc.map((r) => r.energy!));
+    const sp = loc.filter((r) => r.split);
+    const m = (f: (r: MethodRecord) => number) => sp.reduce((a, r) => a + f(r), 0) / Math.max(1, sp.length);
+    out.split = { organ: m((r) => r.split!.organ), neighbours: m((r) => r.split!.neighbours), bone: m((r) => r.split!.bone), other: m((r) => r.split!.other) };
+  }
+  out.maxOnFace = rs.length ? rs.filter((r) => r.maxOnFace).length / rs.length : NaN;
+  if (withControls && key !== CONTROL_KEYS.random) {
+    out.vsRandom = {
+      dauc: pairedEstimate(records, key, CONTROL_KEYS.random, 'dauc'),
+      iauc: pairedEstimate(records, key, CONTROL_KEYS.random, 'iauc'),
+      ndauc: pairedEstimate(records, key, CONTROL_KEYS.random, 'ndauc'),
+      niauc: pairedEstimate(records, key, CONTROL_KEYS.random, 'niauc'),
+    };
+  }
+  if (withControls && loc.length && key !== CONTROL_KEYS.centre) {
+    out.vsCentre = { energy: pairedEstimate(records, key, CONTROL_KEYS.centre, 'energy'), pointing: pairedEstimate(records, key, CONTROL_KEYS.centre, 'pointing') };
   }
   return out;
 }
 
-export function describeSelection(perOrgan: number | null, n: number, splitCount: number): string {
-  return perOrgan === null
-    ? `all ${n} volumes of the test split`
-    : `the first ${perOrgan === 1 ? 'test volume' : `${perOrgan} test volumes`} of each organ by index in the test split (${n} of ${splitCount})`;
-}
-
-/** Mean and sample standard deviation (n − 1; 0 for n < 2). */
-export function meanStd(values: number[]): MeanStd {
-  const v = values.filter(Number.isFinite);
-  const n = v.length;
-  if (!n) return { mean: NaN, std: NaN, n: 0 };
-  const mean = v.reduce((s, x) => s + x, 0) / n;
-  const varS = n > 1 ? v.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1) : 0;
-  return { mean, std: Math.sqrt(varS), n };
-}
-
-export function faithfulnessRow(label: number | null, records: VolumeRecord[], methods: MethodSpec[]): FaithfulnessRow {
+export function faithfulnessRow(label: number | null, records: VolumeRecord[], keys: MethodKey[], withControls = true): FaithfulnessRow {
   const byMethod: FaithfulnessRow['byMethod'] = {};
-  for (const m of methods) {
-    const rs = records.map((r) => r.methods[m.key]).filter(Boolean);
-    const hits = rs.filter((r) => r.pointingHit !== undefined);
-    byMethod[m.key] = {
-      dauc: meanStd(rs.map((r) => r.dauc)),
-      iauc: meanStd(rs.map((r) => r.iauc)),
-      dauc01: meanStd(rs.map((r) => r.dauc01 ?? NaN)),
-      iauc01: meanStd(rs.map((r) => r.iauc01 ?? NaN)),
-      ...(hits.length
-        ? {
-            pointing: { hits: hits.filter((r) => r.pointingHit).length, n: hits.length, rate: hits.filter((r) => r.pointingHit).length / hits.length },
-            energy: meanStd(rs.map((r) => r.energy ?? NaN)),
-          }
-        : {}),
-    };
-  }
+  for (const k of keys) if (records.some((r) => r.methods[k])) byMethod[k] = methodSummary(records, k, withControls);
   const mf = records.filter((r) => r.maskFraction !== undefined);
   return {
     label,
@@ -66,28 +108,196 @@ export function faithfulnessRow(label: number | null, records: VolumeRecord[], m
   };
 }
 
-/**
- * The snapshot volume of an organ: among its subset volumes that are classified correctly (all of
- * them when none is), the one whose IAUC for `key` is closest to the organ's median; ties → lower index.
- */
-export function representative(records: VolumeRecord[], key: string): { record: VolumeRecord; why: string } | null {
+/** Every pair of methods on DAUC and IAUC (and energy, pointing where masks exist), Holm-adjusted together. */
+export function comparisons(records: VolumeRecord[], keys: MethodKey[]): Comparison[] {
+  const metrics: Array<Comparison['metric']> = records.some((r) => r.maskFraction !== undefined) ? ['dauc', 'iauc', 'energy', 'pointing'] : ['dauc', 'iauc'];
+  const out: Array<Omit<Comparison, 'pHolm'>> = [];
+  for (let i = 0; i < keys.length; i++)
+    for (let j = i + 1; j < keys.length; j++) for (const metric of metrics) out.push({ a: keys[i], b: keys[j], metric, est: pairedEstimate(records, keys[i], keys[j], metric, 7 + i * 31 + j) });
+  const adj = holm(out.map((c) => c.est.p));
+  return out.map((c, k) => ({ ...c, pHolm: adj[k] }));
+}
+
+/** Mean normalised curve (p − p_b)/(p_full − p_b) of each key, over volumes with |p_full − p_b| ≥ 0.05 (normalizedAuc's gap). */
+export function meanNormalisedCurves(records: VolumeRecord[], keys: MethodKey[]): FaithfulnessTable['meanCurves'] {
+  const out: FaithfulnessTable['meanCurves'] = {};
+  for (const k of keys) {
+    let del: number[] | null = null;
+    let ins: number[] | null = null;
+    let n = 0;
+    for (const r of records) {
+      const m = r.methods[k];
+      const pf = r.probs[r.label];
+      const pb = r.baselineProbs[r.label];
+      if (!m?.deletion || !m.insertion || Math.abs(pf - pb) < 0.05) continue;
+      del ??= new Array(m.deletion.length).fill(0);
+      ins ??= new Array(m.insertion.length).fill(0);
+      m.deletion.forEach((y, i) => (del![i] += (y - pb) / (pf - pb)));
+      m.insertion.forEach((y, i) => (ins![i] += (y - pb) / (pf - pb)));
+      n++;
+    }
+    if (n) out[k] = { deletion: del!.map((v) => Math.round((v / n) * 1e4) / 1e4), insertion: ins!.map((v) => Math.round((v / n) * 1e4) / 1e4), n };
+  }
+  return out;
+}
+
+export function sanitySummary(records: VolumeRecord[], keys: MethodKey[]): FaithfulnessTable['sanity'] {
+  const rs = records.filter((r) => r.sanity);
+  const byMethod: FaithfulnessTable['sanity']['byMethod'] = {};
+  const q = (v: number[], p: number) => {
+    const s = [...v].sort((a, b) => a - b);
+    return s.length ? s[Math.min(s.length - 1, Math.floor(p * (s.length - 1) + 0.5))] : NaN;
+  };
+  for (const k of keys) {
+    const sr = rs.map((r) => r.sanity![k]).filter(Boolean);
+    if (!sr.length) continue;
+    const cascade = sr[0].cascade.map((_, li) => {
+      const v = sr.map((s) => s.cascade[li].rho);
+      return { level: sr[0].cascade[li].level, median: median(v), q25: q(v, 0.25), q75: q(v, 0.75) };
+    });
+    const c = sr.map((s) => s.contrast.rho);
+    byMethod[k] = {
+      cascade,
+      contrast: { median: median(c), classBlind: c.filter((r) => r > SANITY_CLASS_BLIND_RHO).length / c.length, n: c.length },
+      pass: Math.abs(cascade[cascade.length - 1].median) < SANITY_MAX_RHO_RANDOMISED,
+    };
+  }
+  return { n: rs.length, threshold: SANITY_MAX_RHO_RANDOMISED, classBlindRho: SANITY_CLASS_BLIND_RHO, byMethod };
+}
+
+export function occlusionSummary(records: VolumeRecord[]): FaithfulnessTable['occlusion'] {
+  const rs = records.filter((r) => r.occlusion);
+  const acc = (xs: VolumeRecord[]) => ({
+    full: xs.filter((r) => r.predicted === r.label).length / Math.max(1, xs.length),
+    organReplaced: xs.filter((r) => r.occlusion!.organReplaced.predicted === r.label).length / Math.max(1, xs.length),
+    contextRemoved: xs.filter((r) => r.occlusion!.contextRemoved.predicted === r.label).length / Math.max(1, xs.length),
+  });
+  return {
+    n: rs.length,
+    labelmap: rs.some((r) => r.labelmap),
+    accuracy: acc(rs),
+    perOrgan: Array.from({ length: NUM_CLASSES }, (_, c) => {
+      const xs = rs.filter((r) => r.label === c);
+      return { label: c, name: displayName(c), n: xs.length, ...acc(xs) };
+    }),
+  };
+}
+
+export interface TableInputs {
+  provenance: Provenance;
+  settings: PrecomputeSettings;
+  baseline: { chosen: BaselineCheck; rule: string; candidates: BaselineCheck[]; n: number };
+  records: VolumeRecord[];
+  extrasSelection: string;
+}
+
+export function faithfulnessTable(t: TableInputs): FaithfulnessTable {
+  const { records, settings } = t;
+  const main = settings.methods.map((m) => m.key);
+  const ctl = CONTROLS.map((c) => c.key);
+  const keys = [...main, ...ctl];
+  const ex = records.filter((r) => r.extras);
+  const exKeys = [...main, ...settings.extraMethods.map((m) => m.key)];
+  const ms = (f: (r: VolumeRecord) => number, rs = records) => meanStd(rs.map(f));
+  const hasSubjects = records.length > 0 && records.every((r) => r.subject !== null);
+  return {
+    provenance: t.provenance,
+    units: hasSubjects ? 'subjects' : 'volumes',
+    nUnits: new Set(records.map(unitOf)).size,
+    baseline: t.baseline,
+    methods: settings.methods,
+    controls: CONTROLS.map((c) => ({ key: c.key, label: c.label })),
+    overall: faithfulnessRow(null, records, keys),
+    perOrgan: Array.from({ length: NUM_CLASSES }, (_, c) => faithfulnessRow(c, records.filter((r) => r.label === c), keys)),
+    comparisons: comparisons(records, [...main, CONTROL_KEYS.centre]),
+    meanCurves: meanNormalisedCurves(records, keys),
+    subsetAccuracy: records.filter((r) => r.predicted === r.label).length / Math.max(1, records.length),
+    extras: {
+      n: ex.length,
+      selection: t.extrasSelection,
+      methods: settings.extraMethods,
+      overall: faithfulnessRow(null, ex, [...exKeys, ...ctl]),
+      comparisons: comparisons(ex, exKeys),
+    },
+    sanity: sanitySummary(records, settings.sanityMethods),
+    occlusion: occlusionSummary(records),
+    cost: {
+      msPerVolume: ms((r) => r.ms.total),
+      cpuMsPerVolume: ms((r) => r.ms.cpu ?? NaN, records.filter((r) => !r.extras)),
+      cpuMsPerExtrasVolume: ms((r) => r.ms.cpu ?? NaN, ex),
+      methodsMs: ms((r) => r.ms.methods),
+      controlsMs: ms((r) => r.ms.controls),
+      extrasMs: ms((r) => r.ms.extras, ex),
+      sanityMs: ms((r) => r.ms.sanity, ex),
+      nExtras: ex.length,
+    },
+  };
+}
+
+/** Gain of a map over the random order on one volume: (DAUC_random − DAUC) + (IAUC − IAUC_random). */
+export function gainOverRandom(r: VolumeRecord, key: MethodKey): number {
+  const m = r.methods[key];
+  const g = r.methods[CONTROL_KEYS.random];
+  return m && g ? g.dauc - m.dauc + (m.iauc - g.iauc) : NaN;
+}
+
+export const SNAPSHOT_RULE =
+  'among the organ’s selected volumes that are classified correctly (all of them when none is), the one whose gain over the random order, (DAUC_random − DAUC) + (IAUC − IAUC_random), is closest to the organ’s median gain; ties go to the lower index';
+
+/** The typical snapshot volume of an organ, by SNAPSHOT_RULE. */
+export function representative(records: VolumeRecord[], key: MethodKey): { record: VolumeRecord; why: string } | null {
   if (!records.length) return null;
   const correct = records.filter((r) => r.predicted === r.label);
   const pool = correct.length ? correct : records;
-  const vals = pool.map((r) => r.methods[key]?.iauc ?? NaN).filter(Number.isFinite).sort((a, b) => a - b);
-  if (!vals.length) return { record: pool[0], why: 'the first volume of this organ in the subset' };
-  const median = vals.length % 2 ? vals[(vals.length - 1) / 2] : (vals[vals.length / 2 - 1] + vals[vals.length / 2]) / 2;
+  const m = median(pool.map((r) => gainOverRandom(r, key)));
   let best = pool[0];
   let bestD = Infinity;
   for (const r of pool) {
-    const d = Math.abs((r.methods[key]?.iauc ?? Infinity) - median);
-    if (d < bestD - 1e-12 || (Math.abs(d - bestD) <= 1e-12 && r.testIndex < best.testIndex)) {
-      best = r;
-      bestD = d;
-    }
+    const d = Math.abs(gainOverRandom(r, key) - m);
+    if (d < bestD - 1e-12 || (Math.abs(d - bestD) <= 1e-12 && r.testIndex < best.testIndex)) (best = r), (bestD = d);
   }
   return {
     record: best,
-    why: `${correct.length ? 'among the correctly classified' : 'among the'} ${pool.length} subset volume${pool.length === 1 ? '' : 's'} of this organ, the one whose insertion AUC is closest to their median (${median.toFixed(3)})`,
+    why: `${correct.length ? 'among the correctly classified' : 'among the'} ${pool.length} selected volume${pool.length === 1 ? '' : 's'} of this organ, the one whose gain over the random order is closest to their median (${Number.isFinite(m) ? m.toFixed(3) : 'n/a'})`,
+  };
+}
+
+/** Failure cases: the first volume whose map peaks on the crop face, and the most class-blind map. */
+export function failureCases(records: VolumeRecord[], key: MethodKey): Array<{ record: VolumeRecord; kind: 'max-on-face' | 'class-blind'; why: string }> {
+  const out: Array<{ record: VolumeRecord; kind: 'max-on-face' | 'class-blind'; why: string }> = [];
+  const face = records.filter((r) => r.methods[key]?.maxOnFace);
+  if (face.length) out.push({ record: face[0], kind: 'max-on-face', why: `the first of the ${face.length} selected volumes whose map has its maximum on a face of the crop` });
+  const blind = records.filter((r) => r.sanity?.[key]).sort((a, b) => b.sanity![key].contrast.rho - a.sanity![key].contrast.rho || a.testIndex - b.testIndex)[0];
+  if (blind && blind.sanity![key].contrast.rho > SANITY_CLASS_BLIND_RHO)
+    out.push({
+      record: blind,
+      kind: 'class-blind',
+      why: `the sanity-check volume whose map for the true class is most like its map for ${displayName(blind.sanity![key].contrast.target)} (Spearman ρ = ${blind.sanity![key].contrast.rho.toFixed(3)})`,
+    });
+  return out;
+}
+
+/**
+ * How far a baseline candidate is from passing: the larger of its two statistics over their
+ * thresholds (≤ 1 passes).
+ */
+export function baselineMiss(c: BaselineCheck): number {
+  return Math.max(c.medianPTrue / BASELINE_MAX_MEDIAN_P_TRUE, c.topClassMean / BASELINE_MAX_CLASS_MEAN);
+}
+
+/**
+ * The rule: the first passing candidate in the order of `baselineCandidates` (crop-independent
+ * states first: they hold no information about the crop by construction; a blur keeps the crop's
+ * coarse layout). If none passes, the one that misses the check by the least (`baselineMiss`),
+ * flagged on the page as failing.
+ */
+export function chooseBaseline(checks: BaselineCheck[]): { chosen: BaselineCheck; rule: string } {
+  if (!checks.length) throw new Error('chooseBaseline: no candidates');
+  const pass = checks.find((c) => c.pass);
+  if (pass) return { chosen: pass, rule: 'the first candidate, in the order listed, that passes the check (crop-independent states first)' };
+  const best = [...checks].sort((a, b) => baselineMiss(a) - baselineMiss(b))[0];
+  return {
+    chosen: best,
+    rule: 'no candidate passes the check, so the one that misses it by the least is used (the smallest of the larger ratio of each statistic to its threshold), and every deletion and insertion number below carries that caveat',
   };
 }

@@ -1,14 +1,186 @@
 /**
- * One test volume through every configured CAM method: the CAM, its deletion and insertion curves
- * and (where a mask exists) the pointing game. Shared by the precompute workers and the CI check.
+ * The one explain-and-score pipeline: a CAM (or a control map) → deletion and insertion towards /
+ * from the baseline state → AUCs (raw, normalised, 0/1) → localisation (pointing game, energy,
+ * energy split, maximum on the crop face). The precompute workers, the CI check and
+ * `npm run explain` all go through it.
  */
-import { computeCam } from '../cam';
-import { deletionInsertion, energyPointingGame, maskFraction, pointingGameHit } from '../metrics';
+import { computeCam, type CamOptions, type CamResult } from '../cam';
+import {
+  cascadingRandomization,
+  centrePrior,
+  centreVoxel,
+  contrastClass,
+  deletionInsertion,
+  energyPointingGame,
+  energySplit,
+  maskFraction,
+  maximumOnFace,
+  normalizedAuc,
+  occlusionInputs,
+  pointingGameHit,
+  randomMap,
+  spearman,
+} from '../metrics';
+import { baselineVolume, type BaselineSpec, type TrainingStats } from '../metrics/baseline';
 import type { ResNet3d } from '../model/resnet3d';
+import * as tf from '@tensorflow/tfjs';
 import { uint8ToUnit } from '../data/volume';
-import type { MethodRecord, MethodSpec, PrecomputeSettings, VolumeRecord } from './format';
+import { argmax } from '../util/array';
+import { CONTROL_KEYS, type MethodRecord, type MethodSpec, type PrecomputeSettings, type SanityRecord, type VolumeRecord } from './format';
 
 const round = (v: number, d = 6) => Math.round(v * 10 ** d) / 10 ** d;
+
+/** One volume and what is known about it. */
+export interface VolumeInput {
+  image: Uint8Array;
+  label: number;
+  mask?: Uint8Array;
+  labelmap?: Uint8Array;
+  subject?: number | null;
+}
+
+/** What scoring needs besides the map: the baseline state and curve settings. */
+export interface ScoreContext {
+  x: Float32Array;
+  size: number;
+  label: number;
+  mask?: Uint8Array;
+  labelmap?: Uint8Array;
+  baseline: Float32Array;
+  pFull: number;
+  pBase: number;
+  steps: number;
+  batchSize: number;
+  /** Keep the curves (p(true) per step) in the record. */
+  curves: boolean;
+}
+
+/** Softmax rows of a batch of S³ volumes in [0, 1]. */
+export async function predictBatch(model: ResNet3d, volumes: Float32Array[], size: number): Promise<number[][]> {
+  const n = size ** 3;
+  const buf = new Float32Array(volumes.length * n);
+  volumes.forEach((v, j) => buf.set(v, j * n));
+  const t = tf.tensor(buf, [volumes.length, size, size, size]);
+  const p = tf.tidy(() => model.predict(t));
+  t.dispose();
+  const d = (await p.data()) as Float32Array;
+  p.dispose();
+  const k = d.length / volumes.length;
+  return volumes.map((_, j) => Array.from(d.subarray(j * k, (j + 1) * k)));
+}
+
+
+/** Scores one map: deletion/insertion with the context's baseline, then localisation where a mask exists. */
+export async function scoreMap(model: ResNet3d, map: Float32Array, ctx: ScoreContext, pointingAt?: number): Promise<MethodRecord> {
+  const t0 = performance.now();
+  const di = await deletionInsertion(model, ctx.x, map, ctx.label, {
+    steps: ctx.steps,
+    batchSize: ctx.batchSize,
+    insertionStart: ctx.baseline,
+    deletionEnd: ctx.baseline,
+    label: ctx.label,
+  });
+  const r: MethodRecord = {
+    dauc: di.deletion.auc,
+    iauc: di.insertion.auc,
+    ndauc: nullable(normalizedAuc(di.deletion.auc, ctx.pFull, ctx.pBase)),
+    niauc: nullable(normalizedAuc(di.insertion.auc, ctx.pFull, ctx.pBase)),
+    dauc01: di.deletionCorrect.auc,
+    iauc01: di.insertionCorrect.auc,
+    ...(ctx.curves ? { deletion: di.deletion.y.map((v) => round(v, 4)), insertion: di.insertion.y.map((v) => round(v, 4)) } : {}),
+    ms: 0,
+  };
+  if (ctx.mask) {
+    r.pointing = pointingAt !== undefined ? (ctx.mask[pointingAt] ? 1 : 0) : pointingGameHit(map, ctx.mask) ? 1 : 0;
+    r.energy = energyPointingGame(map, ctx.mask);
+    const s = energySplit(map, ctx.mask, ctx.label, ctx.labelmap);
+    r.split = { organ: round(s.organ), neighbours: round(s.neighbours), bone: round(s.bone), other: round(s.other) };
+  }
+  r.maxOnFace = maximumOnFace(map, ctx.size);
+  r.ms = Math.round(performance.now() - t0);
+  return r;
+}
+
+const nullable = (v: number) => (Number.isFinite(v) ? v : null);
+
+export function camOptions(m: MethodSpec, target: number, batchSize: number): CamOptions {
+  return { method: m.method, stage: m.stage, target, batchSize, ...(m.rankBy ? { rankBy: m.rankBy } : {}), ...(m.topN ? { topN: m.topN } : {}) };
+}
+
+/** Explains `target` with one method and scores the map. */
+export async function explainAndScore(model: ResNet3d, m: MethodSpec | CamOptions, ctx: ScoreContext): Promise<{ cam: CamResult; record: MethodRecord }> {
+  const t0 = performance.now();
+  const opts = 'key' in m ? camOptions(m, ctx.label, ctx.batchSize) : { ...m, target: ctx.label, batchSize: ctx.batchSize };
+  const cam = await computeCam(model, ctx.x, opts);
+  const record = await scoreMap(model, cam.cam, ctx);
+  record.ms = Math.round(performance.now() - t0);
+  return { cam, record };
+}
+
+/** The random control: the mean over `seeds` random voxel orders (curves, AUCs and pointing averaged). */
+async function randomControl(model: ResNet3d, ctx: ScoreContext, seeds: number, seedBase: number): Promise<MethodRecord> {
+  const t0 = performance.now();
+  const rs: MethodRecord[] = [];
+  for (let s = 0; s < seeds; s++) rs.push(await scoreMap(model, randomMap(ctx.x.length, seedBase * 1000 + s + 1), ctx));
+  const mean = (f: (r: MethodRecord) => number | null | undefined) => {
+    const v = rs.map(f).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+    return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
+  };
+  const meanCurve = (k: 'deletion' | 'insertion') => (rs[0][k] ? rs[0][k]!.map((_, i) => round(rs.reduce((a, r) => a + r[k]![i], 0) / rs.length, 4)) : undefined);
+  const out: MethodRecord = {
+    dauc: mean((r) => r.dauc)!,
+    iauc: mean((r) => r.iauc)!,
+    ndauc: mean((r) => r.ndauc),
+    niauc: mean((r) => r.niauc),
+    dauc01: mean((r) => r.dauc01)!,
+    iauc01: mean((r) => r.iauc01)!,
+    ...(ctx.curves ? { deletion: meanCurve('deletion'), insertion: meanCurve('insertion') } : {}),
+    maxOnFace: false,
+    ms: Math.round(performance.now() - t0),
+  };
+  if (ctx.mask) {
+    out.pointing = mean((r) => r.pointing)!;
+    out.energy = mean((r) => r.energy)!;
+    out.split = { organ: mean((r) => r.split!.organ)!, neighbours: mean((r) => r.split!.neighbours)!, bone: mean((r) => r.split!.bone)!, other: mean((r) => r.split!.other)! };
+  }
+  return out;
+}
+
+/**
+ * The scoring context of one volume: its baseline state and the model's probabilities for the
+ * volume and the baseline (and for `extra` inputs, predicted in the same batch).
+ */
+export async function makeScoreContext(
+  model: ResNet3d,
+  x: Float32Array,
+  v: Omit<VolumeInput, 'image'>,
+  baselineSpec: BaselineSpec,
+  trainStats: TrainingStats | undefined,
+  s: { steps: number; batchSize: number },
+  extra: Float32Array[] = [],
+): Promise<{ ctx: ScoreContext & { baseProbs: number[] }; probs: number[]; extra: number[][] }> {
+  const size = model.config.inputSize;
+  const baseline = baselineVolume(baselineSpec, x, size, trainStats);
+  const [probs, baseProbs, ...rest] = await predictBatch(model, [x, baseline, ...extra], size);
+  return {
+    ctx: { x, size, label: v.label, mask: v.mask, labelmap: v.labelmap, baseline, pFull: probs[v.label], pBase: baseProbs[v.label], baseProbs, steps: s.steps, batchSize: s.batchSize, curves: true },
+    probs,
+    extra: rest,
+  };
+}
+
+export interface ComputeContext {
+  settings: Pick<PrecomputeSettings, 'methods' | 'extraMethods' | 'steps' | 'randomSeeds' | 'sanityMethods' | 'batchSize'>;
+  baseline: BaselineSpec;
+  trainStats?: TrainingStats;
+  /** Run the extra methods and the sanity checks on this volume. */
+  extras: boolean;
+  /** Seed of the random orders (e.g. the test index, so every volume gets its own). */
+  seed: number;
+  /** Only these method keys (e.g. the CI check); controls and sanity skipped when set. */
+  only?: MethodKey[];
+}
+type MethodKey = string;
 
 export interface VolumeComputation {
   record: Omit<VolumeRecord, 'key' | 'testIndex' | 'volumeSha256'>;
@@ -16,46 +188,82 @@ export interface VolumeComputation {
 }
 
 /**
- * Explains the ground-truth class `label` (so DAUC/IAUC measure the evidence for the right organ,
- * also when the model gets it wrong) with each method, then scores the map.
+ * One test volume through everything: prediction, baseline and occlusion predictions, each method's
+ * CAM for the ground-truth class (so DAUC/IAUC measure the evidence for the right organ, also when
+ * the model is wrong) and its scores, the controls, and on the extras subset the extra methods and
+ * the sanity checks.
  */
-export async function computeVolume(
-  model: ResNet3d,
-  image: Uint8Array,
-  mask: Uint8Array | undefined,
-  label: number,
-  settings: Pick<PrecomputeSettings, 'methods' | 'steps' | 'insertionStart' | 'batchSize'>,
-  only?: (m: MethodSpec) => boolean,
-): Promise<VolumeComputation> {
-  const x = uint8ToUnit(image);
+export async function computeVolume(model: ResNet3d, v: VolumeInput, c: ComputeContext): Promise<VolumeComputation> {
+  const t0 = performance.now();
+  const size = model.config.inputSize;
+  const s = c.settings;
+  const x = uint8ToUnit(v.image);
+  const occ = v.mask ? occlusionInputs(x, v.mask, size) : undefined;
+  const { ctx, probs, extra: preds } = await makeScoreContext(model, x, v, c.baseline, c.trainStats, s, occ ? [occ.organReplaced, occ.contextRemoved] : []);
   const methods: Record<string, MethodRecord> = {};
   const cams: Record<string, Float32Array> = {};
-  let predicted = -1;
-  let probs: number[] = [];
-  for (const m of settings.methods) {
-    if (only && !only(m)) continue;
-    const t0 = performance.now();
-    const res = await computeCam(model, x, { method: m.method, stage: m.stage, target: label, batchSize: settings.batchSize });
-    predicted = res.predicted;
-    probs = Array.from(res.probs, (p) => round(p));
-    const di = await deletionInsertion(model, x, res.cam, label, {
-      steps: settings.steps,
-      batchSize: settings.batchSize,
-      insertionStart: settings.insertionStart,
-      label,
-    });
-    const curve = (c: { x: number[]; y: number[]; auc: number }) => ({ x: c.x.map((v) => round(v)), y: c.y.map((v) => round(v)), auc: c.auc });
-    methods[m.key] = {
-      dauc: di.deletion.auc,
-      iauc: di.insertion.auc,
-      deletion: curve(di.deletion),
-      insertion: curve(di.insertion),
-      ...(mask ? { pointingHit: pointingGameHit(res.cam, mask), energy: energyPointingGame(res.cam, mask) } : {}),
-      dauc01: di.deletionCorrect.auc,
-      iauc01: di.insertionCorrect.auc,
-      ms: Math.round(performance.now() - t0),
-    };
-    cams[m.key] = res.cam;
+  const ms = { total: 0, methods: 0, controls: 0, extras: 0, sanity: 0 };
+  const want = (m: MethodSpec) => !c.only || c.only.includes(m.key);
+  let t = performance.now();
+  for (const m of s.methods.filter(want)) {
+    const r = await explainAndScore(model, m, ctx);
+    methods[m.key] = r.record;
+    cams[m.key] = r.cam.cam;
   }
-  return { record: { label, predicted, probs, ...(mask ? { maskFraction: maskFraction(mask) } : {}), methods }, cams };
+  ms.methods = performance.now() - t;
+  if (!c.only) {
+    t = performance.now();
+    methods[CONTROL_KEYS.random] = await randomControl(model, ctx, s.randomSeeds, c.seed);
+    methods[CONTROL_KEYS.centre] = await scoreMap(model, centrePrior(size), ctx, centreVoxel(size));
+    ms.controls = performance.now() - t;
+  }
+  let sanity: Record<string, SanityRecord> | undefined;
+  if (c.extras) {
+    t = performance.now();
+    const ectx = { ...ctx, curves: false };
+    for (const m of s.extraMethods.filter(want)) methods[m.key] = (await explainAndScore(model, m, ectx)).record;
+    ms.extras = performance.now() - t;
+    t = performance.now();
+    for (const key of c.only ? [] : s.sanityMethods) {
+      const m = s.methods.find((q) => q.key === key);
+      if (!m || !cams[key]) continue;
+      const ts = performance.now();
+      const cascade = await cascadingRandomization(model, cams[key], async (rm) => (await computeCam(rm, x, camOptions(m, v.label, s.batchSize))).cam);
+      const other = contrastClass(probs, v.label);
+      const alt = await computeCam(model, x, camOptions(m, other, s.batchSize));
+      sanity ??= {};
+      sanity[key] = {
+        cascade: cascade.map((q) => ({ level: q.level, rho: round(q.rho, 4) })),
+        contrast: { target: other, rho: round(spearman(cams[key], alt.cam), 4) },
+        ms: Math.round(performance.now() - ts),
+      };
+    }
+    ms.sanity = performance.now() - t;
+  }
+  ms.total = performance.now() - t0;
+  const r6 = (p: number[]) => p.map((q) => round(q));
+  return {
+    record: {
+      subject: v.subject ?? null,
+      label: v.label,
+      predicted: argmax(probs),
+      probs: r6(probs),
+      baselineProbs: r6(ctx.baseProbs),
+      ...(v.mask ? { maskFraction: maskFraction(v.mask) } : {}),
+      labelmap: !!v.labelmap,
+      ...(occ
+        ? {
+            occlusion: {
+              organReplaced: { predicted: argmax(preds[0]), pTrue: round(preds[0][v.label]) },
+              contextRemoved: { predicted: argmax(preds[1]), pTrue: round(preds[1][v.label]) },
+            },
+          }
+        : {}),
+      extras: c.extras,
+      methods,
+      ...(sanity ? { sanity } : {}),
+      ms: { total: Math.round(ms.total), methods: Math.round(ms.methods), controls: Math.round(ms.controls), extras: Math.round(ms.extras), sanity: Math.round(ms.sanity) },
+    },
+    cams,
+  };
 }

@@ -8,24 +8,29 @@
  *   cache/precompute/faithfulness.json       FaithfulnessTable (DAUC/IAUC, localisation; subset)
  *   cache/precompute/snapshots.json          SnapshotTable (one representative test volume per organ)
  *   cache/precompute/training.json           TrainingTable (the shipped model's history.json)
- *   cache/precompute/volumes/test-<i>.json   VolumeRecord, one per test volume of the subset
+ *   cache/precompute/baselines.json          what each candidate baseline state predicts; the one chosen
+ *   cache/precompute/train-stats.npz         the training statistics the chosen baseline state needs (if any)
+ *   cache/precompute/volumes/test-<i>.json   VolumeRecord, one per selected (or shipped) test volume
  *                                            (the resumable unit: kept while its key matches)
- *   cache/precompute/check/test-<i>.npz      image + mask of one subset volume, so CI can recompute it
- *                                            without data/ (see tests/unit/precompute-verify.test.ts)
  *   public/precompute/cams/index.json        CamIndex: which CAM files exist, for the explorer
  *   public/precompute/cams/test-<i>.npz      quantised CAMs of a test volume (CAM_FILE_FORMAT below)
  *   public/figures/snapshots/<organ>.png     the static per-organ snapshots
  */
 import { readNpz } from '../data/npz';
 import type { NdArray } from '../data/npy';
+import type { BaselineCheck } from '../metrics/baseline';
+import type { ClusterEstimate, MeanStd } from '../metrics/stats';
+export type { MeanStd, ClusterEstimate };
 
 export const CACHE_DIR = 'cache/precompute';
 export const CAM_DIR = 'public/precompute/cams';
 export const SNAPSHOT_DIR = 'public/figures/snapshots';
-/** Bump when the meaning of cached numbers changes without a change in src/lib/{cam,metrics,model}. */
-export const PRECOMPUTE_VERSION = 1;
+/** Training-split statistics of the baseline state (mean_volume S³ float32, mean_value [1]), where the chosen state needs them. */
+export const TRAIN_STATS_FILE = 'train-stats.npz';
+/** Bump when the meaning of cached numbers changes without a change in the hashed code. */
+export const PRECOMPUTE_VERSION = 2;
 
-/** A CAM method at a stage, e.g. `scorecam-s4`, `gradcam-s4`. */
+/** A CAM method at a stage, e.g. `scorecam-s4`, `gradcam-s4`, `faster-scorecam-variance-s4`. */
 export type MethodKey = string;
 
 export interface MethodSpec {
@@ -33,16 +38,42 @@ export interface MethodSpec {
   method: 'scorecam' | 'faster-scorecam' | 'gradcam';
   stage: 1 | 2 | 3 | 4;
   label: string;
+  /** Faster Score-CAM only: channel ranking and how many channels are kept. */
+  rankBy?: 'energy' | 'variance';
+  topN?: number;
 }
 
+/** The controls scored like a method on every volume (not CAMs: maps that know nothing of the model). */
+export const CONTROL_KEYS = { random: 'random', centre: 'centre' } as const;
+export const CONTROLS = [
+  { key: CONTROL_KEYS.random, label: 'Control: random voxel order' },
+  { key: CONTROL_KEYS.centre, label: 'Control: centre prior (Gaussian at the crop centre)' },
+] as const;
+
+/** Which test volumes get per-volume records. */
+export type Selection =
+  | { mode: 'all' }
+  /** K crops of every test subject (organs taken in turn so that every organ gets its share). */
+  | { mode: 'per-subject'; perSubject: number }
+  /** The first N crops of every organ by index (for data without subject ids). */
+  | { mode: 'per-organ'; perOrgan: number };
+
 export interface PrecomputeSettings {
+  /** Methods scored on every selected volume. */
   methods: MethodSpec[];
+  /** Methods scored on the extras subset only (per-stage Score-CAM, Faster Score-CAM). */
+  extraMethods: MethodSpec[];
   /** Deletion/insertion steps. */
   steps: number;
-  /** Insertion starts from a blurred copy or zeros. */
-  insertionStart: 'blur' | 'zero';
-  /** Test volumes per organ in the faithfulness subset (null = the whole split). */
-  perOrgan: number | null;
+  /** Random voxel orders per volume, averaged (the random control). */
+  randomSeeds: number;
+  selection: Selection;
+  /** The first K selected volumes of each organ also get the extras: extraMethods and the sanity checks. */
+  extrasPerOrgan: number;
+  /** At most this many extras volumes in all (the lowest test indices of that subset); null: no cap. */
+  extrasMax: number | null;
+  /** Methods (keys of `methods`) whose sanity checks run on the extras subset. */
+  sanityMethods: MethodKey[];
   batchSize: number;
 }
 
@@ -52,7 +83,7 @@ export interface Provenance {
   code: { hash: string; files: number; version: number };
   /** How many test volumes the table covers and how they were chosen. */
   volumes: { n: number; selection: string };
-  settings?: Partial<PrecomputeSettings>;
+  settings?: Partial<PrecomputeSettings> & { baseline?: string };
   computedAt: string;
 }
 
@@ -62,38 +93,66 @@ export interface CurveRecord {
   auc: number;
 }
 
+export interface EnergySplitRecord {
+  organ: number;
+  neighbours: number;
+  bone: number;
+  other: number;
+}
+
 export interface MethodRecord {
+  /** AUC of p(true class) along deletion / insertion towards / from the baseline state. */
   dauc: number;
   iauc: number;
+  /** The same, normalised: (AUC − p_baseline)/(p_full − p_baseline); null where p_full ≈ p_baseline. */
+  ndauc: number | null;
+  niauc: number | null;
   /** The original project's 0/1 variant: y = 1 while the prediction is still the label. */
-  dauc01?: number;
-  iauc01?: number;
-  deletion: CurveRecord;
-  insertion: CurveRecord;
-  /** Pointing game: the CAM maximum lies in the organ mask (phantom only). */
-  pointingHit?: boolean;
-  /** Energy-based pointing game: share of CAM mass inside the mask. */
+  dauc01: number;
+  iauc01: number;
+  /** p(true) at steps 0…N, 4 decimals (main methods and controls only; x_i = i/N). */
+  deletion?: number[];
+  insertion?: number[];
+  /** Pointing game: 1 if the map's maximum lies in the organ mask (random control: mean over seeds). */
+  pointing?: number;
+  /** Energy-based pointing game: share of the map's mass inside the organ mask. */
   energy?: number;
+  split?: EnergySplitRecord;
+  /** The map's maximum lies on a face of the crop (an edge artefact). */
+  maxOnFace?: boolean;
+  ms: number;
+}
+
+export interface SanityRecord {
+  cascade: Array<{ level: string; rho: number }>;
+  contrast: { target: number; rho: number };
   ms: number;
 }
 
 export interface VolumeRecord {
-  /** sha256 of (volume sha, weights sha, code hash, settings): recompute when it changes. */
+  /** sha256 of (volume sha, weights sha, code hash, settings, baseline): recompute when it changes. */
   key: string;
   testIndex: number;
   volumeSha256: string;
+  /** Subject id where the dataset records one, else null. */
+  subject: number | null;
   label: number;
   predicted: number;
   probs: number[];
+  /** Class probabilities of the baseline state of this volume. */
+  baselineProbs: number[];
   /** Share of the volume inside the organ mask: the energy score of a uniform map. */
   maskFraction?: number;
+  /** The split of the energy used a label map (organ / neighbours / bone), not only the organ mask. */
+  labelmap: boolean;
+  /** Prediction with the organ replaced by its surroundings' mean, and with the context removed. */
+  occlusion?: { organReplaced: { predicted: number; pTrue: number }; contextRemoved: { predicted: number; pTrue: number } };
+  /** Whether this volume is in the extras subset. */
+  extras: boolean;
   methods: Record<MethodKey, MethodRecord>;
-}
-
-export interface MeanStd {
-  mean: number;
-  std: number;
-  n: number;
+  sanity?: Record<MethodKey, SanityRecord>;
+  /** Wall time of this volume by part, ms; cpu: the worker's CPU time for the whole volume, ms. */
+  ms: { total: number; methods: number; controls: number; extras: number; sanity: number; cpu?: number };
 }
 
 export interface ClassificationTable {
@@ -106,6 +165,25 @@ export interface ClassificationTable {
   confusion: number[][];
 }
 
+/** Aggregates of one method or control over a set of volumes. */
+export interface MethodSummary {
+  dauc: MeanStd;
+  iauc: MeanStd;
+  ndauc: MeanStd;
+  niauc: MeanStd;
+  dauc01: MeanStd;
+  iauc01: MeanStd;
+  /** Paired difference from the random control (method − random) with a subject-bootstrap 95% CI. */
+  vsRandom?: { dauc: ClusterEstimate; iauc: ClusterEstimate; ndauc: ClusterEstimate; niauc: ClusterEstimate };
+  pointing?: { hits: number; n: number; rate: number };
+  energy?: MeanStd;
+  split?: EnergySplitRecord;
+  /** Share of maps whose maximum lies on a face of the crop. */
+  maxOnFace?: number;
+  /** Paired difference from the centre prior (method − centre) in energy and pointing. */
+  vsCentre?: { energy: ClusterEstimate; pointing: ClusterEstimate };
+}
+
 export interface FaithfulnessRow {
   /** null for the overall row. */
   label: number | null;
@@ -113,18 +191,56 @@ export interface FaithfulnessRow {
   n: number;
   /** Mean share of the volume inside the mask (chance level of the energy score). */
   maskFraction?: MeanStd;
-  byMethod: Record<MethodKey, { dauc: MeanStd; iauc: MeanStd; dauc01?: MeanStd; iauc01?: MeanStd; pointing?: { hits: number; n: number; rate: number }; energy?: MeanStd }>;
+  byMethod: Record<MethodKey, MethodSummary>;
+}
+
+export interface Comparison {
+  a: MethodKey;
+  b: MethodKey;
+  metric: 'dauc' | 'iauc' | 'energy' | 'pointing';
+  /** a − b, paired, with subject-bootstrap CI and a subject-level sign-flip p-value. */
+  est: ClusterEstimate;
+  /** Holm-adjusted over the table's comparisons. */
+  pHolm: number;
 }
 
 export interface FaithfulnessTable {
   provenance: Provenance;
+  /** What the intervals resample: subjects where the data has ids, else volumes (stated on the page). */
+  units: 'subjects' | 'volumes';
+  nUnits: number;
+  baseline: { chosen: BaselineCheck; rule: string; candidates: BaselineCheck[]; n: number };
   methods: MethodSpec[];
+  controls: Array<{ key: MethodKey; label: string }>;
   overall: FaithfulnessRow;
   perOrgan: FaithfulnessRow[];
-  /** Share of subset volumes still classified correctly on the unperturbed input. */
+  comparisons: Comparison[];
+  /** Mean normalised curves (p − p_b)/(p_full − p_b) at steps 0…N, over volumes with a usable gap. */
+  meanCurves: Record<MethodKey, { deletion: number[]; insertion: number[]; n: number }>;
+  /** Share of selected volumes classified correctly on the unperturbed input. */
   subsetAccuracy: number;
-  /** Mean wall time per volume and method, ms (this machine, Node wasm, 1 thread per worker). */
-  msPerVolume: Record<MethodKey, number>;
+  extras: {
+    n: number;
+    selection: string;
+    methods: MethodSpec[];
+    /** Main and extra methods and the controls, on the extras subset. */
+    overall: FaithfulnessRow;
+    comparisons: Comparison[];
+  };
+  sanity: {
+    n: number;
+    threshold: number;
+    classBlindRho: number;
+    byMethod: Record<MethodKey, { cascade: Array<{ level: string; median: number; q25: number; q75: number }>; contrast: { median: number; classBlind: number; n: number }; pass: boolean }>;
+  };
+  occlusion: {
+    n: number;
+    labelmap: boolean;
+    accuracy: { full: number; organReplaced: number; contextRemoved: number };
+    perOrgan: Array<{ label: number; name: string; n: number; full: number; organReplaced: number; contextRemoved: number }>;
+  };
+  /** Wall time per volume (ms; Node wasm, one thread per worker process), by part. */
+  cost: { msPerVolume: MeanStd; cpuMsPerVolume: MeanStd; cpuMsPerExtrasVolume: MeanStd; methodsMs: MeanStd; controlsMs: MeanStd; extrasMs: MeanStd; sanityMs: MeanStd; nExtras: number };
 }
 
 export interface SnapshotItem {
@@ -140,6 +256,8 @@ export interface SnapshotItem {
   insertion: CurveRecord;
   pointingHit?: boolean;
   energy?: number;
+  /** 'typical' (one per organ) or a failure case. */
+  kind: 'typical' | 'max-on-face' | 'class-blind';
   image: { src: string; width: number; height: number; sha256: string };
   at: { z: number; y: number; x: number };
   /** How this volume was chosen among the organ's subset volumes. */
@@ -148,7 +266,10 @@ export interface SnapshotItem {
 
 export interface SnapshotTable {
   provenance: Provenance;
+  /** The stated rule that chose the typical snapshots. */
+  rule: string;
   items: SnapshotItem[];
+  failures: SnapshotItem[];
 }
 
 export interface TrainingTable {
@@ -175,9 +296,13 @@ export interface CacheManifest {
     size: number;
   };
   settings: PrecomputeSettings;
+  /** The baseline state the check chose. */
+  baseline: string;
+  /** Mean wall time per selected volume, ms, and the machine's worker count. */
+  cost: { cpuMsPerVolume: number | null; cpuMsPerExtrasVolume: number | null; workers: number };
   /** sha256 of every output file, by repository-relative path. */
   outputs: Record<string, string>;
-  /** Subset volumes still missing (a partial run); 0 when complete. */
+  /** Selected volumes still missing (a partial run); 0 when complete. */
   missing: number;
   computedAt: string;
 }
@@ -241,4 +366,14 @@ export const fmt = {
   pct: (v: number, digits = 2) => `${(v * 100).toFixed(digits)}%`,
   num: (v: number, digits = 4) => v.toFixed(digits),
   meanStd: (m: MeanStd, digits = 4) => `${m.mean.toFixed(digits)} ± ${m.std.toFixed(digits)}`,
+  /** A signed difference with its interval: "+0.123 [+0.050, +0.190]". */
+  ci: (e: ClusterEstimate, digits = 3) => (e.n ? `${signed(e.mean, digits)} [${signed(e.lo, digits)}, ${signed(e.hi, digits)}]` : '—'),
+  p: (p: number) => (!Number.isFinite(p) ? '—' : p < 0.001 ? '< 0.001' : p.toFixed(3)),
+  /** Is the interval clear of 0? */
+  significant: (e: ClusterEstimate) => e.n > 0 && (e.lo > 0 || e.hi < 0),
 };
+
+function signed(v: number, digits: number): string {
+  const s = v.toFixed(digits);
+  return v >= 0 && !s.startsWith('-') ? `+${s}` : s.replace(/^-(0\.0+)$/, '+$1');
+}

@@ -2,7 +2,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parameterCount } from '../model/parameters';
-import { CACHE_DIR, type CacheManifest, type ClassificationTable, type FaithfulnessTable, type SnapshotTable, type TrainingTable } from './format';
+import { readNpzFile } from '../data/store.node.ts';
+import type { TrainingStats } from '../metrics/baseline';
+import { CACHE_DIR, TRAIN_STATS_FILE, type CacheManifest, type ClassificationTable, type FaithfulnessTable, type SnapshotTable, type TrainingTable } from './format';
 
 export interface Results {
   manifest: CacheManifest | null;
@@ -63,4 +65,12 @@ export function loadModelSummary(root = process.cwd()): ModelSummary | null {
   if (existsSync(join(dir, 'manifest.json'))) name = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).name ?? name;
   const wb = existsSync(join(dir, 'weights.bin')) ? readFileSync(join(dir, 'weights.bin')).byteLength : 0;
   return { dir: m.inputs.modelDir, name, config: c, parameters, stageSizes, weightsBytes: wb, weightsDtype: specs[0]?.quantization ? 'float16' : 'float32' };
+}
+
+/** The training statistics the cache's baseline state was built from (null when it needs none). */
+export function loadTrainStats(root = process.cwd()): TrainingStats | null {
+  const p = join(root, CACHE_DIR, TRAIN_STATS_FILE);
+  if (!existsSync(p)) return null;
+  const a = readNpzFile(p);
+  return { meanVolume: a.mean_volume.data as Float32Array, meanValue: (a.mean_value.data as Float32Array)[0] };
 }

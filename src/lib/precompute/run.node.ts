@@ -1,220 +1,165 @@
 /**
- * The precompute pipeline (Node only): classification over the whole test split, per-volume CAMs and
- * deletion/insertion curves over a stratified subset (resumable, in parallel worker processes), the
- * aggregated tables, the per-organ snapshots, the explorer's CAM files and the cache manifest.
+ * The precompute pipeline (Node only), in four steps:
+ * 1. screen the whole test split in the worker pool: classification, and what every baseline
+ *    candidate predicts; the baseline check chooses the state deletion ends on and insertion
+ *    starts from;
+ * 2. per-volume records for the selected volumes (resumable: a record is kept while its key, a hash
+ *    of every input, matches), the extras subset first since it costs most;
+ * 3. the tables (aggregate.ts), 4. the figures, the explorer's CAM files and the manifest (outputs.node.ts).
  */
-import { fork } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { cpus } from 'node:os';
 import { displayName, labelName, NUM_CLASSES } from '../data/labels';
-import { maskAt, volumeAt, type Split } from '../data/medmnist';
+import { labelMapAt, maskAt, volumeAt, type Split } from '../data/medmnist';
 import { writeNpz } from '../data/npz';
-import { loadDataset, readNpzFile, writeFileAtomic } from '../data/store.node.ts';
+import { loadDataset, writeFileAtomic } from '../data/store.node.ts';
 import { initNodeBackend } from '../model/backend.node.ts';
 import { modelFromArtifacts, type ModelJson } from '../model/io';
 import type { ResNet3d } from '../model/resnet3d';
 import { evaluate } from '../model/train';
 import { classificationReport } from '../metrics/classification';
-import { encodePng } from '../viz/png';
-import { renderSnapshot } from '../viz/snapshot';
-import { describeSelection, faithfulnessRow, representative, stratifiedSubset } from './aggregate';
-import { computeVolume } from './compute';
-import {
-  CACHE_DIR,
-  CAM_DIR,
-  CAM_FILE_FORMAT,
-  camArrays,
-  decodeCamFile,
-  PRECOMPUTE_VERSION,
-  SNAPSHOT_DIR,
-  type CacheManifest,
-  type CamIndex,
-  type ClassificationTable,
-  type FaithfulnessTable,
-  type MethodSpec,
-  type PrecomputeSettings,
-  type Provenance,
-  type SnapshotItem,
-  type SnapshotTable,
-  type TrainingTable,
-  type VolumeRecord,
-} from './format';
-import { codeHash, sha256, sha256File } from './hash.node.ts';
-
-export { DEFAULT_MODEL_DIR } from './verify.node.ts';
+import { baselineCandidates, baselineKey, baselineVolume, checkBaseline, trainingStats, type BaselineSpec, type TrainingStats } from '../metrics/baseline';
+import { uint8ToUnit } from '../data/volume';
+import { chooseBaseline, extrasSubset, faithfulnessTable, selectVolumes } from './aggregate';
+import { computeVolume, predictBatch } from './compute';
+import { CACHE_DIR, camArrays, PRECOMPUTE_VERSION, type ClassificationTable, type MethodSpec, type PrecomputeSettings, type Provenance, type VolumeRecord } from './format';
+import { codeHash, sha256 } from './hash.node.ts';
+import { runPool, serveWorker } from './pool.node.ts';
+import { SHIPPED_CAM_METHODS, writeOutputs } from './outputs.node.ts';
+import { readModelInputs, readRecord, recordPath, shippedVolumes, WORK_DIR, workCamPath, writeJson, type ModelInputs, type PrecomputeOptions } from './files.node.ts';
 import { DEFAULT_MODEL_DIR } from './verify.node.ts';
-export const SHIPPED_VOLUMES_INDEX = 'public/volumes/index.json';
-export const WORK_DIR = join(CACHE_DIR, '.work');
 
-export const DEFAULT_METHODS: MethodSpec[] = [
-  { key: 'scorecam-s4', method: 'scorecam', stage: 4, label: 'Score-CAM, stage 4' },
-  { key: 'scorecam-s3', method: 'scorecam', stage: 3, label: 'Score-CAM, stage 3' },
-  { key: 'gradcam-s4', method: 'gradcam', stage: 4, label: 'Grad-CAM, stage 4' },
+export { DEFAULT_MODEL_DIR, type PrecomputeOptions };
+
+const score = (method: 'scorecam' | 'gradcam', stage: 1 | 2 | 3 | 4, what: string): MethodSpec => ({ key: `${method}-s${stage}`, method, stage, label: `${what}, stage ${stage}` });
+export const DEFAULT_METHODS: MethodSpec[] = [score('scorecam', 4, 'Score-CAM'), score('gradcam', 4, 'Grad-CAM')];
+export const DEFAULT_EXTRA_METHODS: MethodSpec[] = [
+  score('scorecam', 3, 'Score-CAM'),
+  score('scorecam', 2, 'Score-CAM'),
+  score('scorecam', 1, 'Score-CAM'),
+  score('gradcam', 3, 'Grad-CAM'),
+  { key: 'faster-energy-s4', method: 'faster-scorecam', stage: 4, rankBy: 'energy', label: 'Faster Score-CAM (energy ranking), stage 4' },
+  { key: 'faster-variance-s4', method: 'faster-scorecam', stage: 4, rankBy: 'variance', label: 'Faster Score-CAM (variance ranking), stage 4' },
 ];
-/** Methods whose CAMs are shipped to the explorer for each shipped volume. */
-export const SHIPPED_CAM_METHODS = ['scorecam-s4', 'gradcam-s4'];
-export const SNAPSHOT_METHOD = 'scorecam-s4';
-/** Output pixels per voxel of the snapshots (64³ → 256 px panels). */
-export const SNAPSHOT_SCALE = 4;
-
-export interface PrecomputeOptions {
-  modelDir: string;
-  historyPath?: string;
-  dataset: string;
-  size: number;
-  settings: PrecomputeSettings;
-  workers: number;
-  log: (msg: string) => void;
-}
 
 export function defaultSettings(): PrecomputeSettings {
-  return { methods: DEFAULT_METHODS, steps: 32, insertionStart: 'blur', perOrgan: 8, batchSize: 8 };
+  return {
+    methods: DEFAULT_METHODS,
+    extraMethods: DEFAULT_EXTRA_METHODS,
+    steps: 128,
+    randomSeeds: 3,
+    selection: { mode: 'per-subject', perSubject: 2 },
+    extrasPerOrgan: 2,
+    extrasMax: null,
+    sanityMethods: DEFAULT_METHODS.map((m) => m.key),
+    batchSize: 8,
+  };
 }
 
 export function defaultWorkers(): number {
-  return Math.max(1, Math.min(cpus().length, 4));
+  return Math.max(1, Math.min(cpus().length, 16));
 }
 
 // ---- inputs -----------------------------------------------------------------------------------------
-
-export interface ModelInputs {
-  dir: string;
-  name: string;
-  weightsSha256: string;
-  weightsDtype: string;
-  modelJson: ModelJson;
-  weights: Uint8Array;
-}
-
-export function readModelInputs(dir: string): ModelInputs {
-  for (const f of ['model.json', 'weights.bin']) {
-    if (!existsSync(join(dir, f))) throw new Error(`${join(dir, f)} not found: train and export a model first, or pass --model <dir>`);
-  }
-  const modelJson = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as ModelJson;
-  const buf = readFileSync(join(dir, 'weights.bin'));
-  const weights = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  let name = basename(dir);
-  let dtype = modelJson.weightsManifest[0]?.weights[0]?.quantization?.dtype ?? 'float32';
-  if (existsSync(join(dir, 'manifest.json'))) {
-    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
-    if (typeof m.name === 'string') name = m.name;
-    if (m.weights?.dtype) dtype = m.weights.dtype;
-  }
-  return { dir, name, weightsSha256: sha256(weights), weightsDtype: dtype, modelJson, weights };
-}
-
-export function shippedVolumes(): Array<{ id: string; index: number; label: number; file: string; sha256: string }> {
-  if (!existsSync(SHIPPED_VOLUMES_INDEX)) return [];
-  const idx = JSON.parse(readFileSync(SHIPPED_VOLUMES_INDEX, 'utf8'));
-  return (idx.volumes ?? []).filter((v: { split?: string }) => (v.split ?? 'test') === 'test');
-}
-
-export function shippedVolumeHashes(): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!existsSync(SHIPPED_VOLUMES_INDEX)) return out;
-  out[SHIPPED_VOLUMES_INDEX] = sha256File(SHIPPED_VOLUMES_INDEX);
-  for (const v of shippedVolumes()) {
-    const p = join(dirname(SHIPPED_VOLUMES_INDEX), v.file);
-    if (existsSync(p)) out[p] = sha256File(p);
-  }
-  return out;
-}
-
-export function splitSha256(split: Split): string {
-  return sha256(
-    Buffer.concat([
-      Buffer.from((split.images.data as Uint8Array).buffer, (split.images.data as Uint8Array).byteOffset, (split.images.data as Uint8Array).byteLength),
-      Buffer.from(split.labels.buffer, split.labels.byteOffset, split.labels.byteLength),
-    ]),
-  );
-}
-
-export function recordKey(volumeSha: string, weightsSha: string, code: string, s: PrecomputeSettings): string {
-  return sha256(
-    JSON.stringify({ v: PRECOMPUTE_VERSION, volumeSha, weightsSha, code, methods: s.methods.map((m) => [m.key, m.method, m.stage]), steps: s.steps, insertionStart: s.insertionStart }),
-  );
-}
-
-export const recordPath = (i: number) => join(CACHE_DIR, 'volumes', `test-${String(i).padStart(4, '0')}.json`);
-export const workCamPath = (i: number) => join(WORK_DIR, `test-${String(i).padStart(4, '0')}.npz`);
-
-function writeJson(path: string, value: unknown): void {
-  writeFileAtomic(path, [new TextEncoder().encode(JSON.stringify(value, null, 1) + '\n')]);
-}
-
-export function readRecord(i: number): VolumeRecord | null {
-  const p = recordPath(i);
-  if (!existsSync(p)) return null;
-  try {
-    return JSON.parse(readFileSync(p, 'utf8')) as VolumeRecord;
-  } catch {
-    return null;
-  }
-}
 
 async function loadModel(mi: ModelInputs): Promise<ResNet3d> {
   await initNodeBackend('wasm');
   return modelFromArtifacts(mi.modelJson, mi.weights, mi.dir);
 }
 
-// ---- worker -------------------------------------------------------------------------------------------
+export function splitSha256(split: Split): string {
+  const img = split.images.data as Uint8Array;
+  return sha256(Buffer.concat([Buffer.from(img.buffer, img.byteOffset, img.byteLength), Buffer.from(split.labels.buffer, split.labels.byteOffset, split.labels.byteLength)]));
+}
 
-export interface WorkerJob {
-  opts: Omit<PrecomputeOptions, 'log'>;
-  indices: number[];
+/** Everything a record depends on besides the volume: a changed input recomputes it. */
+export function recordKey(volumeSha: string, weightsSha: string, code: string, s: PrecomputeSettings, baseline: string, extras: boolean, only?: string[]): string {
+  const methods = (ms: MethodSpec[]) => ms.map((m) => [m.key, m.method, m.stage, m.rankBy ?? null, m.topN ?? null]);
+  return sha256(
+    JSON.stringify({
+      v: PRECOMPUTE_VERSION,
+      volumeSha,
+      weightsSha,
+      code,
+      methods: methods(s.methods),
+      extra: extras ? [methods(s.extraMethods), s.sanityMethods] : null,
+      steps: s.steps,
+      seeds: s.randomSeeds,
+      baseline,
+      only: only ?? null,
+    }),
+  );
+}
+
+// ---- worker tasks ---------------------------------------------------------------------------------------
+
+export interface WorkerConfig {
+  modelDir: string;
+  dataset: string;
+  size: number;
+  settings: PrecomputeSettings;
   code: string;
-  worker: number;
 }
-
-/** Computes and writes the records of `indices` (one worker process). */
-export async function runWorker(job: WorkerJob, log: (m: string) => void): Promise<void> {
-  const { opts } = job;
-  const mi = readModelInputs(opts.modelDir);
-  const model = await loadModel(mi);
-  const ds = await loadDataset(opts.dataset, opts.size, { withMasks: true, fetchIfMissing: false });
-  const test = ds.splits.test;
-  let done = 0;
-  for (const i of job.indices) {
-    const t0 = performance.now();
-    const image = volumeAt(test, i);
-    const mask = maskAt(test, i);
-    const volumeSha = sha256(image);
-    const key = recordKey(volumeSha, mi.weightsSha256, job.code, opts.settings);
-    const { record, cams } = await computeVolume(model, image, mask, test.labels[i], opts.settings);
-    mkdirSync(WORK_DIR, { recursive: true });
-    writeFileAtomic(workCamPath(i), [writeNpz(camArrays(cams, opts.size), { compress: true })]);
-    writeJson(recordPath(i), { key, testIndex: i, volumeSha256: volumeSha, ...record } satisfies VolumeRecord);
-    done++;
-    const s4 = record.methods['scorecam-s4'];
-    log(
-      `[w${job.worker}] test-${i} ${labelName(record.label)} → ${labelName(record.predicted)} ${done}/${job.indices.length}` +
-        (s4 ? ` scorecam-s4 DAUC ${s4.dauc.toFixed(3)} IAUC ${s4.iauc.toFixed(3)}` : '') +
-        ` ${((performance.now() - t0) / 1000).toFixed(1)}s`,
-    );
-  }
+type Payload =
+  | { kind: 'screen'; indices: number[]; candidates: BaselineSpec[] }
+  /** `only`: just these methods, no controls (the explorer's shipped volumes outside the selection). */
+  | { kind: 'volume'; index: number; extras: boolean; baseline: BaselineSpec; key: string; only?: string[] };
+interface ScreenRow {
+  i: number;
+  probs: number[];
+  candidates: Record<string, number[]>;
 }
+type Result = { rows: ScreenRow[]; lossSum: number } | { seconds: number; line: string };
 
-function runWorkers(jobs: WorkerJob[], script: string, log: (m: string) => void): Promise<void> {
-  return Promise.all(
-    jobs.map(
-      (job) =>
-        new Promise<void>((resolve, reject) => {
-          const file = join(WORK_DIR, `job-${job.worker}.json`);
-          mkdirSync(WORK_DIR, { recursive: true });
-          writeFileSync(file, JSON.stringify(job));
-          const child = fork(script, ['--worker', file], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-          child.stdout!.on('data', (d) => String(d).split('\n').filter(Boolean).forEach((l) => log(l)));
-          child.stderr!.on('data', (d) => String(d).split('\n').filter(Boolean).forEach((l) => log(`[w${job.worker}] ${l}`)));
-          child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker ${job.worker} exited with code ${code}`))));
-        }),
-    ),
-  ).then(() => undefined);
+/** The worker process: `precompute --worker <config.json> --worker-id N` runs this. */
+export async function runWorker(configFile: string): Promise<void> {
+  const cfg = JSON.parse(readFileSync(configFile, 'utf8')) as WorkerConfig;
+  await serveWorker<Payload, Result>(async () => {
+    const mi = readModelInputs(cfg.modelDir);
+    const model = await loadModel(mi);
+    const ds = await loadDataset(cfg.dataset, cfg.size, { withMasks: true, fetchIfMissing: false });
+    const test = ds.splits.test;
+    let stats: TrainingStats | undefined;
+    const trainStats = () => (stats ??= trainingStats(ds.splits.train.images.data as Uint8Array, ds.splits.train.count));
+    return async (p) => {
+      if (p.kind === 'screen') {
+        const src = { count: p.indices.length, size: ds.size, volume: (j: number) => volumeAt(test, p.indices[j]), label: (j: number) => test.labels[p.indices[j]] };
+        const ev = evaluate(model, src, cfg.settings.batchSize);
+        const k = model.config.numClasses;
+        const rows: ScreenRow[] = p.indices.map((i, j) => ({ i, probs: Array.from(ev.probs.subarray(j * k, (j + 1) * k)), candidates: {} }));
+        for (const c of p.candidates) {
+          const states = p.indices.map((i) => baselineVolume(c, uint8ToUnit(volumeAt(test, i)), ds.size, trainStats()));
+          const probs = await predictBatch(model, states, ds.size);
+          rows.forEach((r, j) => (r.candidates[baselineKey(c)] = probs[j]));
+        }
+        return { rows, lossSum: ev.loss * p.indices.length };
+      }
+      const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
+      const i = p.index;
+      const image = volumeAt(test, i);
+      const { record, cams } = await computeVolume(
+        model,
+        { image, label: test.labels[i], mask: maskAt(test, i), labelmap: labelMapAt(test, i), subject: test.subjects?.[i] ?? null },
+        { settings: cfg.settings, baseline: p.baseline, trainStats: p.baseline.kind.startsWith('train') ? trainStats() : undefined, extras: p.extras, seed: i, only: p.only },
+      );
+      // CPU time of this process: the cost on a machine that is not shared (wall time is inflated under load)
+      const cpu = process.cpuUsage(cpu0);
+      record.ms.cpu = Math.round((cpu.user + cpu.system) / 1000);
+      mkdirSync(WORK_DIR, { recursive: true });
+      writeFileAtomic(workCamPath(i), [writeNpz(camArrays(cams, ds.size), { compress: true })]);
+      writeJson(recordPath(i), { key: p.key, testIndex: i, volumeSha256: sha256(image), ...record } satisfies VolumeRecord);
+      const s4 = record.methods[cfg.settings.methods[0]?.key];
+      const line = `test-${i} ${labelName(record.label)} → ${labelName(record.predicted)}${p.extras ? ' +extras' : ''}${s4 ? ` ${cfg.settings.methods[0].key} DAUC ${s4.dauc.toFixed(3)} IAUC ${s4.iauc.toFixed(3)}` : ''}`;
+      return { seconds: (performance.now() - t0) / 1000, line };
+    };
+  });
 }
 
 // ---- the whole run ------------------------------------------------------------------------------------
 
-export async function runPrecompute(opts: PrecomputeOptions, script: string): Promise<CacheManifest> {
+export async function runPrecompute(opts: PrecomputeOptions, script: string): Promise<void> {
   const { log, settings } = opts;
   const t0 = performance.now();
   const mi = readModelInputs(opts.modelDir);
@@ -228,216 +173,113 @@ export async function runPrecompute(opts: PrecomputeOptions, script: string): Pr
     dataset: { name: ds.name, size: ds.size, split: 'test' as const, splitSha256: testSha, count: test.count },
     code: { hash: code.hash, files: code.files, version: PRECOMPUTE_VERSION },
   };
-  mkdirSync(CACHE_DIR, { recursive: true });
+  mkdirSync(WORK_DIR, { recursive: true });
   writeFileSync(join(CACHE_DIR, '.gitignore'), '.work/\n');
+  const cfgFile = join(WORK_DIR, 'worker.json');
+  writeFileSync(cfgFile, JSON.stringify({ modelDir: opts.modelDir, dataset: opts.dataset, size: opts.size, settings, code: code.hash } satisfies WorkerConfig));
+  const pool = <R>(payloads: Payload[], on: (p: Payload, r: R) => void) => runPool<Payload, R>(script, ['--worker', cfgFile], opts.workers, payloads, on, log);
 
-  // 1. classification over the whole test split (cached while model, split and code are unchanged)
-  const clsPath = join(CACHE_DIR, 'classification.json');
-  let cls: ClassificationTable | null = existsSync(clsPath) ? JSON.parse(readFileSync(clsPath, 'utf8')) : null;
-  const same = (p: Provenance) =>
-    p.model.weightsSha256 === mi.weightsSha256 && p.dataset.splitSha256 === testSha && p.code.hash === code.hash;
-  if (!cls || !same(cls.provenance)) {
-    log(`classification: ${test.count} test volumes…`);
-    const model = await loadModel(mi);
-    const tc = performance.now();
-    const src = { count: test.count, size: ds.size, volume: (i: number) => volumeAt(test, i), label: (i: number) => test.labels[i] };
-    const ev = evaluate(model, src, 8);
-    model.dispose();
-    const rep = classificationReport(ev.labels, ev.probs, NUM_CLASSES);
-    cls = {
-      provenance: {
-        ...provenanceBase,
-        volumes: { n: test.count, selection: `all ${test.count} volumes of the test split` },
-        computedAt: new Date().toISOString(),
-      },
-      loss: ev.loss,
-      accuracy: ev.accuracy,
-      macroAuc: rep.macroAUC,
-      perClass: rep.classCounts.map((n, label) => ({
-        label,
-        name: displayName(label),
-        n,
-        correct: rep.confusionMatrix[label][label],
-        accuracy: rep.perClassAccuracy[label] ?? NaN,
-        auc: rep.perClassAUC[label] ?? NaN,
-      })),
-      confusion: rep.confusionMatrix,
-    };
-    writeJson(clsPath, cls);
-    log(`classification: loss ${ev.loss.toFixed(4)}, accuracy ${(ev.accuracy * 100).toFixed(2)}%, macro AUC ${rep.macroAUC.toFixed(4)} (${((performance.now() - tc) / 1000).toFixed(0)} s)`);
-  } else log('classification: cached');
+  // 1. screen the whole split: classification + baseline candidates (cached while model, split and code are unchanged)
+  const screenPath = join(CACHE_DIR, 'baselines.json');
+  const candidates = baselineCandidates(ds.size);
+  type Screen = { key: string; probs: number[][]; lossSum: number; candidates: Record<string, number[][]> };
+  const screenKey = sha256(JSON.stringify({ w: mi.weightsSha256, testSha, code: code.hash, c: candidates }));
+  let screen: Screen | null = existsSync(join(WORK_DIR, 'screen.json')) ? JSON.parse(readFileSync(join(WORK_DIR, 'screen.json'), 'utf8')) : null;
+  if (!screen || screen.key !== screenKey) {
+    log(`screening ${test.count} test volumes: classification and ${candidates.length} baseline candidates, ${opts.workers} worker(s)…`);
+    const ts = performance.now();
+    const s: Screen = { key: screenKey, probs: new Array(test.count), lossSum: 0, candidates: Object.fromEntries(candidates.map((c) => [baselineKey(c), new Array(test.count)])) };
+    const chunks: Payload[] = [];
+    for (let i = 0; i < test.count; i += 16) chunks.push({ kind: 'screen', indices: Array.from({ length: Math.min(16, test.count - i) }, (_, j) => i + j), candidates });
+    let screened = 0;
+    await pool<{ rows: ScreenRow[]; lossSum: number }>(chunks, (_, r) => {
+      screened += r.rows.length;
+      if (screened % 160 < r.rows.length) log(`screening: ${screened}/${test.count}`);
+      s.lossSum += r.lossSum;
+      for (const row of r.rows) {
+        s.probs[row.i] = row.probs;
+        for (const [k, p] of Object.entries(row.candidates)) s.candidates[k][row.i] = p;
+      }
+    });
+    writeJson(join(WORK_DIR, 'screen.json'), s);
+    screen = s;
+    log(`screening done in ${((performance.now() - ts) / 1000).toFixed(0)} s`);
+  } else log('screening: cached');
+  const labels = Array.from(test.labels);
+  const checks = candidates.map((c) => checkBaseline(c, screen!.candidates[baselineKey(c)], labels));
+  const { chosen, rule } = chooseBaseline(checks);
+  for (const c of checks) log(`baseline ${c.key}: median p(true) ${c.medianPTrue.toFixed(3)}, top class ${labelName(c.topClass)} mean p ${c.topClassMean.toFixed(3)} → ${c.pass ? 'pass' : 'fail'}`);
+  log(`baseline chosen: ${chosen.key} (${rule})`);
+  writeJson(screenPath, { candidates: checks, chosen: chosen.key, rule, n: test.count });
 
-  // 2. per-volume records (subset ∪ shipped volumes), resumable
-  const subset = stratifiedSubset(test.labels, settings.perOrgan);
-  const shipped = shippedVolumes();
-  const work = [...new Set([...subset, ...shipped.map((v) => v.index)])].sort((a, b) => a - b);
-  const pending = work.filter((i) => {
-    const r = readRecord(i);
-    const key = recordKey(sha256(volumeAt(test, i)), mi.weightsSha256, code.hash, settings);
-    return !r || r.key !== key || !existsSync(workCamPath(i)) && shipped.some((v) => v.index === i);
-  });
-  log(`faithfulness: ${work.length} volumes (${subset.length} subset + ${work.length - subset.length} shipped-only), ${pending.length} to compute, ${opts.workers} worker(s)`);
+  const cls = classificationTable(screen.probs, labels, screen.lossSum / test.count, { ...provenanceBase, volumes: { n: test.count, selection: `all ${test.count} volumes of the test split` }, computedAt: new Date().toISOString() });
+  writeJson(join(CACHE_DIR, 'classification.json'), cls);
+  log(`classification: loss ${cls.loss.toFixed(4)}, accuracy ${(cls.accuracy * 100).toFixed(2)}%, macro AUC ${cls.macroAuc.toFixed(4)}`);
+
+  // 2. per-volume records, resumable; the extras volumes first (they take longest)
+  const sel = selectVolumes(settings.selection, test.labels, test.subjects);
+  const extras = new Set(extrasSubset(sel.indices, test.labels, settings.extrasPerOrgan, settings.extrasMax));
+  // the explorer's shipped volumes get records too (for their CAM files), unless a quick run skips them
+  const shipped = opts.skipShipped ? [] : shippedTestIndices();
+  const work = [...new Set([...sel.indices, ...shipped])].sort((a, b) => a - b);
+  const selected = new Set(sel.indices);
+  const onlyOf = (i: number) => (selected.has(i) ? undefined : SHIPPED_CAM_METHODS);
+  const keyOf = (i: number) => recordKey(sha256(volumeAt(test, i)), mi.weightsSha256, code.hash, settings, chosen.key, extras.has(i), onlyOf(i));
+  const pending = work.filter((i) => readRecord(i)?.key !== keyOf(i) || !existsSync(workCamPath(i))).sort((a, b) => Number(extras.has(b)) - Number(extras.has(a)) || a - b);
+  log(`records: ${work.length} volumes (${sel.indices.length} selected, ${extras.size} with extras, ${work.length - sel.indices.length} shipped-only), ${pending.length} to compute, ${opts.workers} worker(s)`);
   if (pending.length) {
-    const w = Math.min(opts.workers, pending.length);
-    const jobs: WorkerJob[] = Array.from({ length: w }, (_, k) => ({
-      opts: { modelDir: opts.modelDir, dataset: opts.dataset, size: opts.size, settings, workers: 1, historyPath: opts.historyPath },
-      indices: pending.filter((_, j) => j % w === k),
-      code: code.hash,
-      worker: k,
-    }));
     const tw = performance.now();
-    await runWorkers(jobs, script, log);
-    log(`faithfulness: ${pending.length} volumes in ${((performance.now() - tw) / 1000).toFixed(0)} s`);
+    let done = 0;
+    await pool<{ seconds: number; line: string }>(
+      pending.map((i) => ({ kind: 'volume', index: i, extras: extras.has(i), baseline: chosen.spec, key: keyOf(i), only: onlyOf(i) })),
+      (_, r) => log(`${++done}/${pending.length} ${r.line} ${r.seconds.toFixed(1)} s`),
+    );
+    log(`records: ${pending.length} volumes in ${((performance.now() - tw) / 1000).toFixed(0)} s`);
   }
   const records = new Map<number, VolumeRecord>();
   for (const i of work) {
     const r = readRecord(i);
-    if (r && r.key === recordKey(sha256(volumeAt(test, i)), mi.weightsSha256, code.hash, settings)) records.set(i, r);
+    if (r && r.key === keyOf(i)) records.set(i, r);
   }
-  // drop records no longer in the work list or stale
-  if (existsSync(join(CACHE_DIR, 'volumes'))) {
-    for (const f of readdirSync(join(CACHE_DIR, 'volumes'))) {
-      const i = Number(/test-(\d+)\.json$/.exec(f)?.[1]);
-      if (!records.has(i)) rmSync(join(CACHE_DIR, 'volumes', f));
-    }
-  }
-  const subRecords = subset.map((i) => records.get(i)).filter((r): r is VolumeRecord => !!r);
-  const missing = subset.length - subRecords.length;
-  const selection = describeSelection(settings.perOrgan, subRecords.length, test.count) + (missing ? `; ${missing} not yet computed` : '');
+  const volDir = join(CACHE_DIR, 'volumes');
+  if (existsSync(volDir)) for (const f of readdirSync(volDir)) if (!records.has(Number(/test-(\d+)\.json$/.exec(f)?.[1]))) rmSync(join(volDir, f));
+  const selRecords = sel.indices.map((i) => records.get(i)).filter((r): r is VolumeRecord => !!r);
+  const missing = sel.indices.length - selRecords.length;
+
+  // 3. tables
   const provenance: Provenance = {
     ...provenanceBase,
-    volumes: { n: subRecords.length, selection },
-    settings,
+    volumes: { n: selRecords.length, selection: sel.description + (missing ? `; ${missing} not yet computed` : '') },
+    settings: { ...settings, baseline: chosen.key },
     computedAt: new Date().toISOString(),
   };
-
-  // 3. faithfulness table
-  const faith: FaithfulnessTable = {
-    provenance,
-    methods: settings.methods,
-    overall: faithfulnessRow(null, subRecords, settings.methods),
-    perOrgan: Array.from({ length: NUM_CLASSES }, (_, c) => faithfulnessRow(c, subRecords.filter((r) => r.label === c), settings.methods)),
-    subsetAccuracy: subRecords.filter((r) => r.predicted === r.label).length / Math.max(1, subRecords.length),
-    msPerVolume: Object.fromEntries(
-      settings.methods.map((m) => {
-        const ms = subRecords.map((r) => r.methods[m.key]?.ms).filter((v): v is number => Number.isFinite(v));
-        return [m.key, ms.length ? Math.round(ms.reduce((a, b) => a + b, 0) / ms.length) : NaN];
-      }),
-    ),
-  };
+  const nEx = [...extras].filter((i) => records.has(i)).length;
+  const extrasSelection =
+    `the first ${settings.extrasPerOrgan} selected volume${settings.extrasPerOrgan === 1 ? '' : 's'} of each organ` +
+    (settings.extrasMax !== null ? `, at most ${settings.extrasMax} in all (the lowest test indices)` : '') +
+    ` (${nEx} volume${nEx === 1 ? '' : 's'})`;
+  const faith = faithfulnessTable({ provenance, settings, baseline: { chosen, rule, candidates: checks, n: test.count }, records: selRecords, extrasSelection });
   writeJson(join(CACHE_DIR, 'faithfulness.json'), faith);
 
-  // 4. snapshots: one representative subset volume per organ
-  mkdirSync(SNAPSHOT_DIR, { recursive: true });
-  const items: SnapshotItem[] = [];
-  let snapModel: ResNet3d | null = null;
-  for (let c = 0; c < NUM_CLASSES; c++) {
-    const rep = representative(subRecords.filter((r) => r.label === c), SNAPSHOT_METHOD);
-    if (!rep) continue;
-    const r = rep.record;
-    const i = r.testIndex;
-    let cam: Float32Array | undefined;
-    if (existsSync(workCamPath(i))) cam = decodeCamFile(new Uint8Array(readFileSync(workCamPath(i))))[SNAPSHOT_METHOD];
-    if (!cam) {
-      snapModel ??= await loadModel(mi);
-      const m = settings.methods.find((x) => x.key === SNAPSHOT_METHOD)!;
-      cam = (await computeVolume(snapModel, volumeAt(test, i), maskAt(test, i), r.label, settings, (x) => x.key === m.key)).cams[SNAPSHOT_METHOD];
-    }
-    const { image, layout } = renderSnapshot(volumeAt(test, i), cam, maskAt(test, i) ?? null, ds.size, { scale: SNAPSHOT_SCALE });
-    const rgb = new Uint8Array(image.width * image.height * 3);
-    for (let p = 0, q = 0; p < rgb.length; p += 3, q += 4) (rgb[p] = image.rgba[q]), (rgb[p + 1] = image.rgba[q + 1]), (rgb[p + 2] = image.rgba[q + 2]);
-    const png = encodePng(image.width, image.height, rgb, 3, 9);
-    const file = join(SNAPSHOT_DIR, `${labelName(c)}.png`);
-    writeFileAtomic(file, [png]);
-    const mr = r.methods[SNAPSHOT_METHOD];
-    items.push({
-      label: c,
-      organ: labelName(c),
-      name: displayName(c),
-      testIndex: i,
-      predicted: r.predicted,
-      predictedName: displayName(r.predicted),
-      probability: r.probs[c],
-      method: SNAPSHOT_METHOD,
-      deletion: mr.deletion,
-      insertion: mr.insertion,
-      pointingHit: mr.pointingHit,
-      energy: mr.energy,
-      image: { src: `/figures/snapshots/${labelName(c)}.png`, width: image.width, height: image.height, sha256: sha256(png) },
-      at: layout.at,
-      why: rep.why,
-    });
-  }
-  snapModel?.dispose();
-  const snaps: SnapshotTable = { provenance, items };
-  writeJson(join(CACHE_DIR, 'snapshots.json'), snaps);
-
-  // 5. CAM files for the explorer's shipped volumes
-  mkdirSync(CAM_DIR, { recursive: true });
-  const camIndex: CamIndex = { format: CAM_FILE_FORMAT, model: { name: mi.name, weightsSha256: mi.weightsSha256 }, codeHash: code.hash, size: ds.size, items: [] };
-  const keep = new Set<string>(['index.json']);
-  for (const v of shipped) {
-    const r = records.get(v.index);
-    if (!r || !existsSync(workCamPath(v.index))) continue;
-    const all = decodeCamFile(new Uint8Array(readFileSync(workCamPath(v.index))));
-    const cams = Object.fromEntries(SHIPPED_CAM_METHODS.filter((k) => all[k]).map((k) => [k, all[k]]));
-    const file = `test-${String(v.index).padStart(4, '0')}.npz`;
-    writeFileAtomic(join(CAM_DIR, file), [writeNpz(camArrays(cams, ds.size), { compress: true, level: 9 })]);
-    keep.add(file);
-    camIndex.items.push({ testIndex: v.index, label: r.label, file, methods: Object.keys(cams), volumeSha256: r.volumeSha256 });
-  }
-  for (const f of readdirSync(CAM_DIR)) if (!keep.has(f)) rmSync(join(CAM_DIR, f));
-  writeJson(join(CAM_DIR, 'index.json'), camIndex);
-
-  // 6. training curves
-  const historyPath = opts.historyPath ?? join(opts.modelDir, 'history.json');
-  let historySha: string | null = null;
-  if (existsSync(historyPath)) {
-    const h = JSON.parse(readFileSync(historyPath, 'utf8'));
-    historySha = sha256File(historyPath);
-    const training: TrainingTable = {
-      source: { file: historyPath, sha256: historySha },
-      model: h.name ?? mi.name,
-      config: h.config ?? {},
-      bestEpoch: h.bestEpoch ?? null,
-      epochs: (h.epochs ?? []).map((e: TrainingTable['epochs'][number]) => ({
-        epoch: e.epoch,
-        lr: e.lr,
-        trainLoss: e.trainLoss,
-        trainAccuracy: e.trainAccuracy,
-        valLoss: e.valLoss,
-        valAccuracy: e.valAccuracy,
-        seconds: e.seconds,
-      })),
-    };
-    writeJson(join(CACHE_DIR, 'training.json'), training);
-  } else log(`training curves: ${historyPath} not found (pass --history <file>)`);
-
-  // 7. manifest
-  const outputs: Record<string, string> = {};
-  const add = (p: string) => existsSync(p) && (outputs[p] = sha256File(p));
-  for (const f of ['classification.json', 'faithfulness.json', 'snapshots.json', 'training.json']) add(join(CACHE_DIR, f));
-  for (const i of [...records.keys()].sort((a, b) => a - b)) add(recordPath(i));
-  for (const f of [...keep].sort()) add(join(CAM_DIR, f));
-  for (const it of items) add(join(SNAPSHOT_DIR, `${it.organ}.png`));
-  const manifest: CacheManifest = {
-    version: PRECOMPUTE_VERSION,
-    inputs: {
-      modelDir: mi.dir,
-      weightsSha256: mi.weightsSha256,
-      codeHash: code.hash,
-      historySha256: historySha,
-      shippedVolumes: shippedVolumeHashes(),
-      testSplitSha256: testSha,
-      dataset: ds.name,
-      size: ds.size,
-    },
-    settings,
-    outputs,
-    missing,
-    computedAt: new Date().toISOString(),
-  };
-  writeJson(join(CACHE_DIR, 'manifest.json'), manifest);
-  log(`done in ${((performance.now() - t0) / 1000).toFixed(0)} s: ${subRecords.length}/${subset.length} subset volumes, ${items.length} snapshots, ${camIndex.items.length} explorer CAM files`);
-  return manifest;
+  // 4. figures, explorer CAMs, training curves, manifest
+  await writeOutputs({ opts, mi, ds, records, selRecords, provenance, settings, baseline: chosen, code: code.hash, missing, workers: opts.workers, trainStats: () => trainingStats(ds.splits.train.images.data as Uint8Array, ds.splits.train.count), loadModel: () => loadModel(mi), log });
+  log(`done in ${((performance.now() - t0) / 1000).toFixed(0)} s: ${selRecords.length}/${sel.indices.length} selected volumes`);
 }
+
+function classificationTable(probsRows: number[][], labels: number[], loss: number, provenance: Provenance): ClassificationTable {
+  const k = probsRows[0].length;
+  const probs = new Float32Array(probsRows.length * k);
+  probsRows.forEach((p, i) => probs.set(p, i * k));
+  const rep = classificationReport(Int32Array.from(labels), probs, NUM_CLASSES);
+  const correct = rep.confusionMatrix.reduce((a, row, c) => a + row[c], 0);
+  return {
+    provenance,
+    loss,
+    accuracy: correct / labels.length,
+    macroAuc: rep.macroAUC,
+    perClass: rep.classCounts.map((n, label) => ({ label, name: displayName(label), n, correct: rep.confusionMatrix[label][label], accuracy: rep.perClassAccuracy[label] ?? NaN, auc: rep.perClassAUC[label] ?? NaN })),
+    confusion: rep.confusionMatrix,
+  };
+}
+
+const shippedTestIndices = () => shippedVolumes().map((v) => v.index);

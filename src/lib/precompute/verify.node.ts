@@ -22,9 +22,10 @@ export interface VerifyResult {
 
 export function recomputeCommand(m: CacheManifest | null): string {
   const model = m?.inputs.modelDir ?? DEFAULT_MODEL_DIR;
-  const per = m?.settings.perOrgan === null ? ' --all' : m ? ` --per-organ ${m.settings.perOrgan}` : '';
-  const steps = m ? ` --steps ${m.settings.steps}` : '';
-  return `npm run precompute -- --model ${model}${per}${steps}`;
+  if (!m?.settings?.selection) return `npm run precompute -- --model ${model}`;
+  const s = m.settings;
+  const sel = s.selection.mode === 'all' ? ' --all' : s.selection.mode === 'per-subject' ? ` --per-subject ${s.selection.perSubject}` : ` --per-organ ${s.selection.perOrgan}`;
+  return `npm run precompute -- --model ${model}${sel} --steps ${s.steps} --random-seeds ${s.randomSeeds} --extras-per-organ ${s.extrasPerOrgan}${s.extrasMax !== null && s.extrasMax !== undefined ? ` --extras-max ${s.extrasMax}` : ''}`;
 }
 
 export function verifyCache(opts: { root?: string; checkData?: boolean } = {}): VerifyResult {

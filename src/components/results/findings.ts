@@ -1,0 +1,62 @@
+/**
+ * Sentences for the Results page built from the faithfulness table, so that the prose says what
+ * the numbers say for whichever model and data the cache was computed on (nothing typed by hand).
+ */
+import type { ClusterEstimate, FaithfulnessTable, MethodKey } from '../../lib/precompute/format';
+import { CONTROL_KEYS, fmt } from '../../lib/precompute/format';
+import { displayName } from '../../lib/data/labels';
+
+export const methodLabel = (t: FaithfulnessTable, k: MethodKey) =>
+  [...t.methods, ...t.extras.methods].find((m) => m.key === k)?.label ?? t.controls.find((c) => c.key === k)?.label.replace(/^Control: /, '') ?? k;
+
+const list = (xs: string[]) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
+
+/** "beats the random order on deletion" = Δ DAUC interval below 0; on insertion = Δ IAUC interval above 0. */
+export function versusRandom(t: FaithfulnessTable): { deletion: string[]; insertion: string[]; neither: string[] } {
+  const del: string[] = [];
+  const ins: string[] = [];
+  const neither: string[] = [];
+  for (const m of [...t.methods.map((q) => q.key), CONTROL_KEYS.centre]) {
+    const v = t.overall.byMethod[m]?.vsRandom;
+    if (!v) continue;
+    const d = v.dauc.n > 0 && v.dauc.hi < 0;
+    const i = v.iauc.n > 0 && v.iauc.lo > 0;
+    if (d) del.push(methodLabel(t, m));
+    if (i) ins.push(methodLabel(t, m));
+    if (!d && !i) neither.push(methodLabel(t, m));
+  }
+  return { deletion: del, insertion: ins, neither };
+}
+
+export function sentenceVersusRandom(t: FaithfulnessTable): string {
+  const v = versusRandom(t);
+  const parts = [
+    v.deletion.length ? `lower deletion AUC than the random order, with an interval clear of zero: ${list(v.deletion)}` : 'no map has a deletion AUC below the random order’s with an interval clear of zero',
+    v.insertion.length ? `higher insertion AUC: ${list(v.insertion)}` : 'none has an insertion AUC above it with an interval clear of zero',
+  ];
+  return `On this model and these volumes, ${parts.join('; ')}${v.neither.length ? `. Not distinguishable from a random voxel order on either curve: ${list(v.neither)}` : ''}.`;
+}
+
+/** Comparisons with Holm-adjusted p < 0.05, as readable sentences. */
+export function significantComparisons(t: FaithfulnessTable, cs = t.comparisons): string[] {
+  const name = { dauc: 'DAUC', iauc: 'IAUC', energy: 'energy in the organ', pointing: 'pointing-game hit rate' } as const;
+  return cs.filter((c) => c.pHolm < 0.05).map((c) => `${methodLabel(t, c.a)} − ${methodLabel(t, c.b)} in ${name[c.metric]}: ${fmt.ci(c.est)} (p = ${fmt.p(c.pHolm)})`);
+}
+
+/** Organs where the centre prior points better than a method (hit-rate difference < 0 and clear of zero overall). */
+export function centreBeats(t: FaithfulnessTable): string[] {
+  return t.methods
+    .map((m) => m.key)
+    .filter((k) => {
+      const e: ClusterEstimate | undefined = t.overall.byMethod[k]?.vsCentre?.pointing;
+      return !!e && e.n > 0 && e.mean < 0;
+    })
+    .map((k) => methodLabel(t, k));
+}
+
+/** The baseline candidate that RISE uses (a light blur) and what it predicts. */
+export function riseBlur(t: FaithfulnessTable) {
+  return t.baseline.candidates.find((c) => c.spec.kind === 'blur' && (c.spec.sigma ?? 99) < 2) ?? null;
+}
+
+export const organ = (c: number) => displayName(c).toLowerCase();

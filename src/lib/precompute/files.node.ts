@@ -1,0 +1,73 @@
+/** The precompute's files and inputs on disk (Node only), shared by the run and the outputs. */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { writeFileAtomic } from '../data/store.node.ts';
+import type { ModelJson } from '../model/io';
+import { CACHE_DIR, type PrecomputeSettings, type VolumeRecord } from './format';
+import { sha256 } from './hash.node.ts';
+
+export const WORK_DIR = join(CACHE_DIR, '.work');
+
+export interface PrecomputeOptions {
+  modelDir: string;
+  historyPath?: string;
+  dataset: string;
+  size: number;
+  settings: PrecomputeSettings;
+  workers: number;
+  /** Do not add the explorer's shipped volumes outside the selection (their CAM files are then not written). */
+  skipShipped?: boolean;
+  log: (msg: string) => void;
+}
+
+export interface ModelInputs {
+  dir: string;
+  name: string;
+  weightsSha256: string;
+  weightsDtype: string;
+  modelJson: ModelJson;
+  weights: Uint8Array;
+}
+
+export function readModelInputs(dir: string): ModelInputs {
+  for (const f of ['model.json', 'weights.bin']) {
+    if (!existsSync(join(dir, f))) throw new Error(`${join(dir, f)} not found: train and export a model first, or pass --model <dir>`);
+  }
+  const modelJson = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as ModelJson;
+  const buf = readFileSync(join(dir, 'weights.bin'));
+  const weights = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  let name = basename(dir);
+  let dtype = modelJson.weightsManifest[0]?.weights[0]?.quantization?.dtype ?? 'float32';
+  if (existsSync(join(dir, 'manifest.json'))) {
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    if (typeof m.name === 'string') name = m.name;
+    if (m.weights?.dtype) dtype = m.weights.dtype;
+  }
+  return { dir, name, weightsSha256: sha256(weights), weightsDtype: dtype, modelJson, weights };
+}
+
+export const recordPath = (i: number) => join(CACHE_DIR, 'volumes', `test-${String(i).padStart(4, '0')}.json`);
+export const workCamPath = (i: number) => join(WORK_DIR, `test-${String(i).padStart(4, '0')}.npz`);
+
+export function writeJson(path: string, value: unknown): void {
+  writeFileAtomic(path, [new TextEncoder().encode(JSON.stringify(value, null, 1) + '\n')]);
+}
+
+export function readRecord(i: number): VolumeRecord | null {
+  const p = recordPath(i);
+  if (!existsSync(p)) return null;
+  try {
+    return JSON.parse(readFileSync(p, 'utf8')) as VolumeRecord;
+  } catch {
+    return null;
+  }
+}
+
+export const SHIPPED_VOLUMES_INDEX = 'public/volumes/index.json';
+
+export function shippedVolumes(): Array<{ id: string; index: number; label: number; file: string; sha256: string }> {
+  if (!existsSync(SHIPPED_VOLUMES_INDEX)) return [];
+  const idx = JSON.parse(readFileSync(SHIPPED_VOLUMES_INDEX, 'utf8'));
+  return (idx.volumes ?? []).filter((v: { split?: string }) => (v.split ?? 'test') === 'test');
+}
+
