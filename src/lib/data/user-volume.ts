@@ -3,8 +3,10 @@
  * (S³ float32 in [0, 1], C order [z][y][x]). Browser-safe, no DOM; everything runs locally.
  */
 import { DataFormatError, describeShape, formatBytes, readNpy, type NdArray } from './npy';
-import { isGzip, looksLikeNifti, readNifti, DEFAULT_MAX_BYTES, DEFAULT_MAX_VOXELS } from './nifti';
+import { looksLikeNifti, readNifti, DEFAULT_MAX_BYTES, DEFAULT_MAX_VOXELS } from './nifti';
+import { isGzip } from './inflate';
 import { normalize, resizeTrilinear, uint8ToUnit, windowHU } from './volume';
+import { checkInput, fractionInHuWindow, type InputWarning } from './input-check';
 
 export const USER_MAX_FILE_BYTES = DEFAULT_MAX_BYTES; // 256 MB
 export const USER_MAX_VOXELS = DEFAULT_MAX_VOXELS; // 512³
@@ -23,6 +25,8 @@ export interface PreparedVolume {
   intensity: IntensityMode;
   /** one sentence for the page: what was done to the data */
   description: string;
+  /** blank / constant / out-of-distribution warnings (shown beside the prediction) */
+  warnings: InputWarning[];
 }
 
 /** Parse a user file by name/content: .npy, .nii, .nii.gz. */
@@ -83,13 +87,15 @@ export function prepareUserVolume(arr: NdArray, name = 'volume', size = 64): Pre
   let unit: Float32Array;
   let intensity: IntensityMode;
   let how: string;
+  let huInWindow: number | undefined;
   if (arr.dtype === 'uint8') {
     unit = uint8ToUnit(clean as Uint8Array);
     intensity = 'unit8';
-    how = 'uint8 values scaled by 1/255 (like the training data)';
+    how = 'uint8 values used as is, scaled by 1/255 (OrganMNIST3D-style, like the training data)';
   } else if (lo <= -500 && hi >= 0) {
     unit = uint8ToUnit(windowHU(clean));
     intensity = 'hu-window';
+    huInWindow = fractionInHuWindow(clean);
     how = `values look like Hounsfield units (${Math.round(lo)} … ${Math.round(hi)}): abdominal window W400/L40 applied, like the training data`;
   } else {
     unit = normalize(clean);
@@ -104,7 +110,8 @@ export function prepareUserVolume(arr: NdArray, name = 'volume', size = 64): Pre
     sourceShape: [d, h, w],
     sourceDtype: arr.dtype,
     intensity,
-    description: `${d} × ${h} × ${w} ${arr.dtype} resampled to ${size}³ (trilinear); ${how}.`,
+    description: `${d} × ${h} × ${w} ${arr.dtype} ${d === size && h === size && w === size ? `used at its size (${size}³)` : `resampled to ${size}³ (trilinear)`}; ${how}.`,
+    warnings: checkInput(volume, { huInWindow }),
   };
 }
 
