@@ -13,21 +13,42 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_MODEL_DIR, defaultSettings, defaultWorkers, runPrecompute, runWorker, splitSha256, type WorkerJob } from '../src/lib/precompute/run.node.ts';
 import { recomputeCommand, verifyCache } from '../src/lib/precompute/verify.node.ts';
 import { loadDataset } from '../src/lib/data/store.node.ts';
-import { numberFlag, parseFlags, runCli, stringFlag } from './lib/cli';
+import { choice, flag, num, parseCli, runCli, str, UsageError, type CliSpec } from './lib/cli';
 
 const log = (m: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
 
+export const SPEC: CliSpec = {
+  command: 'npm run precompute --',
+  summary: "Computes the site's result tables and figures (resumable), or with --verify checks the committed cache (what `npm run build` runs).",
+  flags: {
+    verify: { type: 'boolean', help: 'check the committed cache instead of computing' },
+    deep: { type: 'boolean', help: 'with --verify: also hash the test split in data/' },
+    model: { type: 'string', arg: 'DIR', def: DEFAULT_MODEL_DIR, help: 'model folder' },
+    history: { type: 'string', arg: 'FILE', help: 'training history.json to publish' },
+    dataset: { type: 'string', arg: 'phantom|organmnist3d', def: 'phantom', help: 'which dataset' },
+    size: { type: 'string', arg: '28|64', def: 64, help: 'volume edge in voxels' },
+    'per-organ': { type: 'string', arg: 'N', def: 8, help: 'test volumes per organ (1-10000)' },
+    all: { type: 'boolean', help: 'every test volume' },
+    steps: { type: 'string', arg: 'N', def: 32, help: 'deletion/insertion steps (1-1024)' },
+    batch: { type: 'string', arg: 'N', def: 8, help: 'forward-pass batch (1-256)' },
+    methods: { type: 'string', arg: 'LIST', help: 'comma-separated method keys (default all)' },
+    workers: { type: 'string', arg: 'N', help: 'worker processes (1-64; default from the CPU count)' },
+    worker: { type: 'string', arg: 'JOB.json', help: '(internal) run one worker job' },
+  },
+};
+
 async function main(): Promise<void> {
-  const { flags } = parseFlags(process.argv.slice(2));
-  if (typeof flags.worker === 'string') {
-    const job = JSON.parse(readFileSync(flags.worker, 'utf8')) as WorkerJob;
+  const flags = parseCli(SPEC);
+  const worker = str(flags, 'worker');
+  if (worker !== undefined) {
+    const job = JSON.parse(readFileSync(worker, 'utf8')) as WorkerJob;
     await runWorker(job, (m) => console.log(m));
     return;
   }
-  if (flags.verify) {
+  if (flag(flags, 'verify')) {
     const t0 = performance.now();
     const r = verifyCache();
-    if (r.ok && flags.deep && r.manifest) {
+    if (r.ok && flag(flags, 'deep') && r.manifest) {
       const ds = await loadDataset(r.manifest.inputs.dataset, r.manifest.inputs.size, { fetchIfMissing: false });
       if (splitSha256(ds.splits.test) !== r.manifest.inputs.testSplitSha256) r.problems.push('the test split in data/ differs from the one the cache was computed on'), (r.ok = false);
     }
@@ -46,21 +67,24 @@ async function main(): Promise<void> {
     return;
   }
   const settings = defaultSettings();
-  settings.steps = numberFlag(flags, 'steps', settings.steps);
-  settings.batchSize = numberFlag(flags, 'batch', settings.batchSize);
-  settings.perOrgan = flags.all ? null : numberFlag(flags, 'per-organ', settings.perOrgan ?? 8);
-  if (typeof flags.methods === 'string') {
-    const keys = flags.methods.split(',');
+  settings.steps = num(flags, 'steps', settings.steps, { min: 1, max: 1024 });
+  settings.batchSize = num(flags, 'batch', settings.batchSize, { min: 1, max: 256 });
+  settings.perOrgan = flag(flags, 'all') ? null : num(flags, 'per-organ', settings.perOrgan ?? 8, { min: 1, max: 10_000 });
+  const methods = str(flags, 'methods');
+  if (methods !== undefined) {
+    const keys = methods.split(',');
+    const unknown = keys.filter((k) => !settings.methods.some((m) => m.key === k));
+    if (unknown.length) throw new UsageError(`--methods: unknown method ${unknown.join(', ')} (known: ${settings.methods.map((m) => m.key).join(', ')})`);
     settings.methods = settings.methods.filter((m) => keys.includes(m.key));
   }
   await runPrecompute(
     {
-      modelDir: stringFlag(flags, 'model', DEFAULT_MODEL_DIR),
-      historyPath: typeof flags.history === 'string' ? flags.history : undefined,
-      dataset: stringFlag(flags, 'dataset', 'phantom'),
-      size: numberFlag(flags, 'size', 64),
+      modelDir: str(flags, 'model', DEFAULT_MODEL_DIR),
+      historyPath: str(flags, 'history'),
+      dataset: choice(flags, 'dataset', ['phantom', 'organmnist3d'] as const, 'phantom'),
+      size: Number(choice(flags, 'size', ['28', '64'] as const, '64')),
       settings,
-      workers: numberFlag(flags, 'workers', defaultWorkers()),
+      workers: num(flags, 'workers', defaultWorkers(), { min: 1, max: 64 }),
       log,
     },
     fileURLToPath(import.meta.url),

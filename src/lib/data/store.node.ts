@@ -74,7 +74,7 @@ export interface LoadOptions {
 
 /** The command that makes (or re-makes, with --force) a dataset file: quoted in every error about one. */
 export function dataCommand(name: string, size: number, dir = DEFAULT_DATA_DIR, force = false): string {
-  return `npm run data -- --dataset ${name} --size ${size}${dir !== DEFAULT_DATA_DIR ? ` --out ${dir}` : ''}${force ? ' --force' : ''}`;
+  return `npm run data -- --dataset ${name} --size ${size}${dir !== DEFAULT_DATA_DIR ? ` --data ${dir}` : ''}${force ? ' --force' : ''}`;
 }
 
 /**

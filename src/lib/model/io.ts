@@ -184,13 +184,26 @@ export async function loadModel(fetchBytes: FetchBytes, where = 'model', opts: {
       throw new ModelLoadError(`${where}/${file}: not valid JSON`);
     }
   };
-  const manifest = await readJson<ModelManifest>('manifest.json');
+  let manifest: ModelManifest;
+  try {
+    manifest = await readJson<ModelManifest>('manifest.json');
+  } catch (e) {
+    // without the manifest nothing vouches for the weights: a damaged weights.bin would still predict, confidently
+    throw new ModelLoadError(
+      `${(e as Error).message} — a model folder needs the manifest.json that \`npm run evaluate\` writes (it holds the weights' SHA-256); refusing to run unverified weights`,
+    );
+  }
   const modelJson = await readJson<ModelJson>('model.json');
   let weights: Uint8Array;
   try {
     weights = await fetchBytes(WEIGHTS_FILE);
   } catch (e) {
     throw new ModelLoadError(`${where}/${WEIGHTS_FILE}: could not be read (${e instanceof Error ? e.message : e})`);
+  }
+  if (typeof manifest.weights?.bytes === 'number' && manifest.weights.bytes !== weights.byteLength) {
+    throw new ModelLoadError(
+      `${where}/${WEIGHTS_FILE}: ${weights.byteLength} bytes, manifest.json says ${manifest.weights.bytes}: the file is truncated or from another export`,
+    );
   }
   if (opts.verify !== false) {
     const hash = await sha256Hex(weights);
