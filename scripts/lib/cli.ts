@@ -87,7 +87,11 @@ export function parseCli(spec: CliSpec, argv = process.argv.slice(2), exit: (cod
     return exit(0);
   }
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {};
-  for (const [k, f] of Object.entries(spec.flags)) options[k] = { type: f.type, multiple: f.multiple, short: f.short };
+  for (const [k, f] of Object.entries(spec.flags)) {
+    options[k] = { type: f.type };
+    if (f.multiple) options[k].multiple = true;
+    if (f.short) options[k].short = f.short;
+  }
   try {
     const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
     return values as Values;

@@ -57,7 +57,7 @@ export function inputStats(volume: ArrayLike<number>): InputStats {
   return { min, max, mean, std: Math.sqrt(Math.max(0, (n ? sum2 / n : 0) - mean * mean)), saturated: n ? sat / n : 0 };
 }
 
-const WORTH = 'the prediction below says nothing about an organ';
+const WORTH = "the model's prediction for it says nothing about an organ";
 
 /**
  * Warnings for the model's input (S³ values in [0, 1]). `huInWindow`, when the source was in
