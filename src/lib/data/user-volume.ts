@@ -3,7 +3,7 @@
  * (S³ float32 in [0, 1], C order [z][y][x]). Browser-safe, no DOM; everything runs locally.
  */
 import { DataFormatError, describeShape, formatBytes, readNpy, type NdArray } from './npy';
-import { looksLikeNifti, readNifti, DEFAULT_MAX_BYTES, DEFAULT_MAX_VOXELS } from './nifti';
+import { looksLikeNifti, niftiFromBytes, NiftiGunzip, readNifti, DEFAULT_MAX_BYTES, DEFAULT_MAX_VOXELS } from './nifti';
 import { isGzip } from './inflate';
 import { normalize, resizeTrilinear, uint8ToUnit, windowHU } from './volume';
 import { checkInput, fractionInHuWindow, type InputWarning } from './input-check';
@@ -42,6 +42,41 @@ export function readUserFile(bytes: Uint8Array, name: string): NdArray {
     return readNifti(bytes, name, { maxBytes: USER_MAX_FILE_BYTES, maxVoxels: USER_MAX_VOXELS });
   }
   throw new DataFormatError(name, 'not a supported volume: open a .npy, .nii or .nii.gz file');
+}
+
+/**
+ * Streamed variant of readUserFile for uploads: a .nii.gz is inflated chunk by chunk while the
+ * file is read (bounded by the size limit and, once its header is in, by the size the header
+ * declares), so a lying or oversized stream is refused early; other formats are collected into
+ * one buffer of the file's known size. `head` is the file's first bytes (for sniffing), `isize`
+ * the gzip trailer's size field (a buffer-size hint only; it is verified at the end).
+ */
+export async function readUserFileStream(
+  name: string,
+  byteLength: number,
+  head: Uint8Array,
+  chunks: AsyncIterable<Uint8Array>,
+  isize = 0,
+): Promise<NdArray> {
+  if (byteLength > USER_MAX_FILE_BYTES) {
+    throw new DataFormatError(name, `too large: ${formatBytes(byteLength)} (limit ${formatBytes(USER_MAX_FILE_BYTES)})`);
+  }
+  if (byteLength === 0) throw new DataFormatError(name, 'the file is empty');
+  const limits = { maxBytes: USER_MAX_FILE_BYTES, maxVoxels: USER_MAX_VOXELS };
+  if (isGzip(head)) {
+    const g = new NiftiGunzip(name, limits, isize);
+    for await (const c of chunks) g.push(c);
+    return niftiFromBytes(g.finish(), name, limits);
+  }
+  const bytes = new Uint8Array(byteLength);
+  let off = 0;
+  for await (const c of chunks) {
+    if (off + c.length > byteLength) throw new DataFormatError(name, 'the file grew while it was being read');
+    bytes.set(c, off);
+    off += c.length;
+  }
+  if (off !== byteLength) throw new DataFormatError(name, `truncated: read ${formatBytes(off)} of ${formatBytes(byteLength)}`);
+  return readUserFile(bytes, name);
 }
 
 /**
