@@ -1,45 +1,48 @@
-/** The page's side of the upload worker: one worker per file, terminated when done or replaced. */
+/** The page's side of the upload worker (upload-worker.ts). */
 import type { PreparedVolume } from '../../lib/data/user-volume';
 import type { FromUploadWorker, ToUploadWorker } from './upload-protocol';
 
-let current: { worker: Worker; reject: (e: unknown) => void } | null = null;
-
 const spawn = (): Worker => new Worker(new URL('./upload-worker.ts', import.meta.url), { type: 'module', name: 'scorecam-upload' });
-// a worker started with the page: once the page has loaded, opening a file makes no request (works offline)
-let spare: Worker | null = typeof Worker === 'undefined' ? null : spawn();
+
+// Started with the page and kept between files, so once the page has loaded, opening a file makes
+// no request at all (it works offline). It is replaced only when a running parse is cancelled.
+let worker: Worker | null = typeof Worker === 'undefined' ? null : spawn();
+let running: ((e: unknown) => void) | null = null;
 
 /**
- * Reads and prepares `file` in a worker (see upload-worker.ts). Starting another upload cancels
- * this one: its worker is terminated and its promise rejects with an AbortError.
- * `onProgress` gets the bytes read so far.
+ * Reads and prepares `file` in the worker. Starting another upload while one is parsing cancels
+ * it: the worker is terminated (freeing its memory at once) and that promise rejects with an
+ * AbortError. `onProgress` gets the bytes read so far.
  */
 export function parseUpload(file: File, size: number, onProgress?: (read: number, total: number) => void): Promise<PreparedVolume> {
-  if (current) {
-    current.worker.terminate();
-    current.reject(new DOMException('replaced by a newer upload', 'AbortError'));
+  if (running && worker) {
+    worker.terminate();
+    worker = null;
+    running(new DOMException('replaced by a newer upload', 'AbortError'));
   }
-  const worker = spare ?? spawn();
-  spare = null;
+  const w = (worker ??= spawn());
   return new Promise<PreparedVolume>((resolve, reject) => {
-    const job = { worker, reject };
-    current = job;
-    const done = () => {
-      worker.terminate();
-      if (current === job) current = null;
-      spare ??= spawn();
+    running = reject;
+    const settle = () => {
+      running = null;
+      w.onmessage = null;
+      w.onerror = null;
     };
-    worker.onmessage = (ev: MessageEvent<FromUploadWorker>) => {
+    w.onmessage = (ev: MessageEvent<FromUploadWorker>) => {
       const m = ev.data;
       if (m.type === 'progress') return onProgress?.(m.read, m.total);
-      done();
+      settle();
       if (m.type === 'result') resolve(m.prepared);
       else reject(new Error(m.message));
     };
-    worker.onerror = (ev) => {
+    w.onerror = (ev) => {
       ev.preventDefault();
-      done();
+      settle();
+      // a crashed worker (e.g. out of memory) is not reused
+      w.terminate();
+      if (worker === w) worker = null;
       reject(new Error(`the file reader stopped: ${ev.message || 'out of memory?'}`));
     };
-    worker.postMessage({ file, size } satisfies ToUploadWorker);
+    w.postMessage({ file, size } satisfies ToUploadWorker);
   });
 }

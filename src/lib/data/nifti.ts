@@ -110,6 +110,10 @@ export function readNiftiHeader(bytes: Uint8Array, name = 'volume.nii', limits: 
   if (count > maxVoxels) {
     throw new DataFormatError(name, `too large: ${nx} × ${ny} × ${nz} voxels (limit ${Math.round(Math.cbrt(maxVoxels))}³)`);
   }
+  const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (count * size > maxBytes) {
+    throw new DataFormatError(name, `too large: ${nx} × ${ny} × ${nz} ${dtype} is ${formatBytes(count * size)} (limit ${formatBytes(maxBytes)})`);
+  }
   const rawOffset = dv.getFloat32(108, le);
   if (!Number.isFinite(rawOffset) || rawOffset < 0 || !Number.isInteger(rawOffset)) {
     throw new DataFormatError(name, `invalid vox_offset ${rawOffset} in the header (must be a whole number of bytes ≥ 352): the header is damaged`);
