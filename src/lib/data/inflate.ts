@@ -5,16 +5,16 @@
  * (a gzip trailer that lies about ISIZE made `gunzipSync` inflate for 45 s, a 2.28 GB stream was
  * silently cut to its declared size and accepted), they do not check the CRC-32, and a truncated
  * stream surfaces as an opaque error. Here the input is pushed in small slices through fflate's
- * streaming `Inflate`, so output can be counted while it is produced: at most ~66 MB can appear
- * between two checks (deflate expands at most ~1032×; slices are 64 kB), and the stream is
+ * streaming `Inflate`, so output can be counted while it is produced: at most ~17 MB can appear
+ * between two checks (deflate expands at most ~1032×; slices are 16 kB), and the stream is
  * aborted the moment it passes its cap. Every failure is a DataFormatError naming the file.
  */
 import { Inflate } from 'fflate';
 import { DataFormatError, formatBytes } from './npy';
 import { crc32 } from './crc32';
 
-/** Input slice size: bounds the output one push can produce (deflate's ratio is at most ~1032:1). */
-const SLICE = 64 * 1024;
+/** Input slice size: bounds the output one push can produce (deflate expands at most ~1032:1). */
+const SLICE = 16 * 1024;
 
 /** fflate's error code for a stream that ends before its final block. */
 const UNEXPECTED_EOF = 0;

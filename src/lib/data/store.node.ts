@@ -110,7 +110,11 @@ function processAlive(pid: number): boolean {
  * to a temp file that replaces `dest` only once its MD5 is verified, so a valid file is never lost
  * to a failed download (with or without --force).
  */
-export async function produceDataset(name: string, size: number, opts: { dir?: string; seed?: number; log?: (m: string) => void } = {}): Promise<string[]> {
+export async function produceDataset(
+  name: string,
+  size: number,
+  opts: { dir?: string; seed?: number; log?: (m: string) => void; fetchImpl?: typeof fetch } = {},
+): Promise<string[]> {
   const dir = opts.dir ?? DEFAULT_DATA_DIR;
   checkSize(name, size);
   const p = datasetPath(name, size, dir);
@@ -124,10 +128,10 @@ export async function produceDataset(name: string, size: number, opts: { dir?: s
   const { download, progressBar } = await import('./download.node.ts');
   opts.log?.(`downloading ${remote.url} → ${p}`);
   try {
-    await download(remote.url, p, { md5: remote.md5, onProgress: progressBar(remote.file) });
+    await download(remote.url, p, { md5: remote.md5, onProgress: progressBar(remote.file), fetchImpl: opts.fetchImpl });
   } catch (e) {
     const kept = existsSync(p) ? ` The existing ${p} was left as it was.` : '';
-    throw new Error(`${(e as Error).message}.${kept}`);
+    throw new Error(`${(e as Error).message.replace(/\.$/, '')}.${kept}`);
   }
   return [p];
 }

@@ -200,11 +200,6 @@ export async function loadModel(fetchBytes: FetchBytes, where = 'model', opts: {
   } catch (e) {
     throw new ModelLoadError(`${where}/${WEIGHTS_FILE}: could not be read (${e instanceof Error ? e.message : e})`);
   }
-  if (typeof manifest.weights?.bytes === 'number' && manifest.weights.bytes !== weights.byteLength) {
-    throw new ModelLoadError(
-      `${where}/${WEIGHTS_FILE}: ${weights.byteLength} bytes, manifest.json says ${manifest.weights.bytes}: the file is truncated or from another export`,
-    );
-  }
   if (opts.verify !== false) {
     const hash = await sha256Hex(weights);
     if (hash !== manifest.weights?.sha256) {
