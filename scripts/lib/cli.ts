@@ -92,8 +92,12 @@ export function parseCli(spec: CliSpec, argv = process.argv.slice(2), exit: (cod
     if (f.multiple) options[k].multiple = true;
     if (f.short) options[k].short = f.short;
   }
+  // `--steps -5` is a value, not a short option: join it so the range check can name it
+  const args = argv.flatMap((a, i) => (i > 0 && /^-\d/.test(a) && options[argv[i - 1].replace(/^--/, '')]?.type === 'string' ? [] : [
+    i + 1 < argv.length && /^-\d/.test(argv[i + 1]) && options[a.replace(/^--/, '')]?.type === 'string' ? `${a}=${argv[i + 1]}` : a,
+  ]));
   try {
-    const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+    const { values } = parseArgs({ args, options, strict: true, allowPositionals: false });
     return values as Values;
   } catch (e) {
     const err = e as Error & { code?: string };
