@@ -214,7 +214,7 @@ class Explorer {
     if (warn) {
       warn.textContent = warnings.map((w) => w.message).join(' ');
       warn.hidden = warnings.length === 0;
-      this.root.dataset.inputWarning = warnings.map((w) => w.issue).join(' ');
+      this.root.dataset.inputIssues = warnings.map((w) => w.issue).join(' ');
     }
     this.ct = ct;
     this.mask = mask;
@@ -528,6 +528,7 @@ class Explorer {
     try {
       if (file.size > USER_MAX_FILE_BYTES) throw new Error(`${file.name}: too large: ${kb(file.size)} (limit ${kb(USER_MAX_FILE_BYTES)})`);
       const p = await parseUpload(file, SIZE, (read, total) => say(`Reading ${file.name} in your browser: ${kb(read)} of ${kb(total)}…`));
+      performance.mark('upload-parsed'); // the browser test separates parsing from drawing the new volume
       ++this.volumeToken;
       this.cancelJob();
       this.entry = null;

@@ -8,8 +8,8 @@
  * - style-src needs 'unsafe-inline': KaTeX writes style="…" attributes on every formula, Astro
  *   inlines small scoped stylesheets, and plotly injects <style> elements at run time; hashes
  *   cannot cover style attributes. Inline styles cannot run code, so this is the usual compromise.
- * - script-src has 'wasm-unsafe-eval' (TensorFlow.js's WebAssembly backend) and, on the explorer
- *   page only, 'unsafe-eval': plotly's 3D stack compiles its array kernels with `new Function`.
+ * - script-src has 'wasm-unsafe-eval' (TensorFlow.js's WebAssembly backend); no 'unsafe-eval'
+ *   (the explorer's model worker, wasm and plotly 3D view run without it: tests/e2e/hostile-upload.spec.ts).
  * - frame-ancestors cannot be set from a <meta> tag (browsers ignore it there).
  */
 
@@ -28,12 +28,10 @@ export async function scriptHash(text: string): Promise<string> {
 export interface CspOptions {
   /** hashes of the page's inline scripts */
   scriptHashes: string[];
-  /** allow eval (the explorer's plotly 3D view) */
-  allowEval?: boolean;
 }
 
 export function contentSecurityPolicy(o: CspOptions): string {
-  const script = ["'self'", "'wasm-unsafe-eval'", ...(o.allowEval ? ["'unsafe-eval'"] : []), ...o.scriptHashes];
+  const script = ["'self'", "'wasm-unsafe-eval'", ...o.scriptHashes];
   return [
     "default-src 'self'",
     `script-src ${script.join(' ')}`,
