@@ -184,15 +184,7 @@ export async function loadModel(fetchBytes: FetchBytes, where = 'model', opts: {
       throw new ModelLoadError(`${where}/${file}: not valid JSON`);
     }
   };
-  let manifest: ModelManifest;
-  try {
-    manifest = await readJson<ModelManifest>('manifest.json');
-  } catch (e) {
-    // without the manifest nothing vouches for the weights: a damaged weights.bin would still predict, confidently
-    throw new ModelLoadError(
-      `${(e as Error).message} — a model folder needs the manifest.json that \`npm run evaluate\` writes (it holds the weights' SHA-256); refusing to run unverified weights`,
-    );
-  }
+  const manifest = await readJson<ModelManifest>('manifest.json');
   const modelJson = await readJson<ModelJson>('model.json');
   let weights: Uint8Array;
   try {
