@@ -241,7 +241,7 @@ describe('dataset files: nothing valid is deleted, stale temp files cleaned, a d
     const b = readFileSync(file);
     writeFileSync(file, b.subarray(0, b.length - 100));
     await expect(loadDataset('phantom', 28, { dir, fetchIfMissing: false })).rejects.toThrow(
-      new RegExp(`damaged or not a phantom 28³ file; regenerate it with: npm run data -- --dataset phantom --size 28 --data ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} --force`),
+      new RegExp(`damaged or is not a valid phantom 28³ dataset; regenerate it with: npm run data -- --dataset phantom --size 28 --data ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} --force`),
     );
   });
 });

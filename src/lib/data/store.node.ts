@@ -158,6 +158,6 @@ export async function loadDataset(name: string, size: number, opts: LoadOptions 
   } catch (e) {
     if (!(e instanceof DataFormatError)) throw e;
     const how = name === 'phantom' ? 'regenerate it' : 'download it again (the old file is replaced only once the new one is verified)';
-    throw new DataFormatError(e.file, `${e.problem} — the dataset file is damaged or not a ${name} ${size}³ file; ${how} with: ${dataCommand(name, size, dir, true)}`);
+    throw new DataFormatError(e.file, `${e.problem} — the file is damaged or is not a valid ${name} ${size}³ dataset; ${how} with: ${dataCommand(name, size, dir, true)}`);
   }
 }
