@@ -129,6 +129,8 @@ export function listNpz(bytes: Uint8Array, name: string): NpzEntry[] {
 export interface ReadNpzOptions {
   /** only decode these keys; other members (a README, an array this code does not need) are ignored; a missing requested key is an error */
   keys?: string[];
+  /** with `keys`: also decode these when the file has them */
+  optional?: string[];
   /** largest uncompressed member accepted (default NPZ_MAX_MEMBER_BYTES) */
   maxMemberBytes?: number;
 }
@@ -184,10 +186,10 @@ export function npzMemberBytes(bytes: Uint8Array, name: string, e: NpzEntry, max
  */
 export function readNpz(bytes: Uint8Array, name: string, opts: ReadNpzOptions = {}): Record<string, NdArray> {
   const entries = listNpz(bytes, name);
-  const want = opts.keys ? new Set(opts.keys) : null;
-  if (want) {
+  const want = opts.keys ? new Set([...opts.keys, ...(opts.optional ?? [])]) : null;
+  if (opts.keys) {
     const have = new Set(entries.map((e) => e.key));
-    const missing = [...want].filter((k) => !have.has(k));
+    const missing = opts.keys.filter((k) => !have.has(k));
     if (missing.length) {
       throw new DataFormatError(
         name,

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataFormatError, type NdArray } from './npy';
-import { npzChunks, type WriteNpzOptions } from './npz';
+import { npzChunks, type ReadNpzOptions, type WriteNpzOptions } from './npz';
 import {
   checkSize,
   datasetFileName,
@@ -14,6 +14,7 @@ import {
   datasetToArrays,
   DATASET_KEYS,
   MASK_KEYS,
+  MASK_OPTIONAL_KEYS,
   masksFileName,
   type Dataset,
 } from './medmnist';
@@ -40,7 +41,7 @@ export function writeNpzFile(dest: string, arrays: Record<string, NdArray>, opts
   writeFileAtomic(dest, npzChunks(arrays, opts));
 }
 
-export function readNpzFile(path: string, opts: { keys?: string[] } = {}): Record<string, NdArray> {
+export function readNpzFile(path: string, opts: ReadNpzOptions = {}): Record<string, NdArray> {
   const bytes = readFileSync(path);
   const u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return readNpz(u8, path, opts);
@@ -153,7 +154,7 @@ export async function loadDataset(name: string, size: number, opts: LoadOptions 
   }
   try {
     const main = readNpzFile(p, { keys: [...DATASET_KEYS] });
-    const masks = needMasks ? { arrays: readNpzFile(mp, { keys: [...MASK_KEYS] }), file: mp } : undefined;
+    const masks = needMasks ? { arrays: readNpzFile(mp, { keys: [...MASK_KEYS], optional: [...MASK_OPTIONAL_KEYS] }), file: mp } : undefined;
     return datasetFromArrays(name, size, main, p, masks);
   } catch (e) {
     if (!(e instanceof DataFormatError)) throw e;
