@@ -288,11 +288,11 @@ function gzipHeaderEnd(b: Uint8Array, name: string): number {
   return p <= b.length ? p : -1;
 }
 
-/** One-shot bounded gunzip of bytes already in memory (see BoundedGunzip). */
-export function gunzipLimited(bytes: Uint8Array, name: string, max: number): Uint8Array {
+/** One-shot bounded gunzip of bytes already in memory (see BoundedGunzip; `declare` as there). */
+export function gunzipLimited(bytes: Uint8Array, name: string, max: number, declare?: (head: Uint8Array) => number | null): Uint8Array {
   const n = bytes.length;
   const hint = n >= 18 ? (bytes[n - 4] | (bytes[n - 3] << 8) | (bytes[n - 2] << 16) | (bytes[n - 1] << 24)) >>> 0 : 0;
-  const g = new BoundedGunzip(name, max, hint);
+  const g = new BoundedGunzip(name, max, hint, declare);
   for (let p = 0; p < n; p += 1 << 20) g.push(bytes.subarray(p, Math.min(n, p + (1 << 20))));
   return g.finish();
 }

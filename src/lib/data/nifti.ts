@@ -10,7 +10,7 @@
  * Anything else throws a DataFormatError that says what is wrong.
  */
 import { DataFormatError, formatBytes, type NdArray, type DType } from './npy';
-import { BoundedGunzip, isGzip } from './inflate';
+import { gunzipLimited, isGzip } from './inflate';
 
 export const NIFTI1_HEADER_SIZE = 348;
 
@@ -150,42 +150,17 @@ export function niftiDeclaredBytes(h: NiftiHeader): number {
 }
 
 /**
- * Inflate a .nii.gz pushed in chunks: the output cap starts at the size limit and tightens to the
- * size the header declares as soon as the header has been inflated, so a stream that holds more
+ * The `declare` hook of a BoundedGunzip inflating a .nii.gz: once the header has been inflated it
+ * is validated and the output cap tightens to the size it declares, so a stream that holds more
  * than its header says is aborted there instead of inflating on.
  */
-export class NiftiGunzip {
-  private g: BoundedGunzip;
-  private capped = false;
-  constructor(
-    private readonly name: string,
-    private readonly limits: NiftiLimits = {},
-    sizeHint = 0,
-  ) {
-    this.g = new BoundedGunzip(name, limits.maxBytes ?? DEFAULT_MAX_BYTES, sizeHint, (head) => {
-      if (this.capped || head.length < NIFTI1_HEADER_SIZE) return null;
-      this.capped = true;
-      return niftiDeclaredBytes(readNiftiHeader(head, this.name, this.limits));
-    });
-  }
-  push(chunk: Uint8Array): void {
-    this.g.push(chunk);
-  }
-  finish(): Uint8Array {
-    return this.g.finish();
-  }
+export function niftiDeclare(name: string, limits: NiftiLimits = {}): (head: Uint8Array) => number | null {
+  return (head) => (head.length < NIFTI1_HEADER_SIZE ? null : niftiDeclaredBytes(readNiftiHeader(head, name, limits)));
 }
 
 /** Parse NIfTI-1 bytes (.nii, or .nii.gz — gzip is detected from the bytes). */
 export function readNifti(input: Uint8Array, name = 'volume.nii', limits: NiftiLimits = {}): NiftiVolume {
-  let bytes = input;
-  if (isGzip(input)) {
-    const n = input.length;
-    const hint = n >= 18 ? (input[n - 4] | (input[n - 3] << 8) | (input[n - 2] << 16) | (input[n - 1] << 24)) >>> 0 : 0;
-    const g = new NiftiGunzip(name, limits, hint);
-    for (let p = 0; p < n; p += 1 << 20) g.push(input.subarray(p, Math.min(n, p + (1 << 20))));
-    bytes = g.finish();
-  }
+  const bytes = isGzip(input) ? gunzipLimited(input, name, limits.maxBytes ?? DEFAULT_MAX_BYTES, niftiDeclare(name, limits)) : input;
   return niftiFromBytes(bytes, name, limits);
 }
 

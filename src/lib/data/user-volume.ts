@@ -3,8 +3,8 @@
  * (S³ float32 in [0, 1], C order [z][y][x]). Browser-safe, no DOM; everything runs locally.
  */
 import { DataFormatError, describeShape, formatBytes, readNpy, type NdArray } from './npy';
-import { looksLikeNifti, niftiFromBytes, NiftiGunzip, readNifti, DEFAULT_MAX_BYTES, DEFAULT_MAX_VOXELS } from './nifti';
-import { isGzip } from './inflate';
+import { looksLikeNifti, niftiDeclare, niftiFromBytes, readNifti, DEFAULT_MAX_BYTES, DEFAULT_MAX_VOXELS } from './nifti';
+import { BoundedGunzip, isGzip } from './inflate';
 import { normalize, resizeTrilinear, uint8ToUnit, windowHU } from './volume';
 import { checkInput, fractionInHuWindow, type InputWarning } from './input-check';
 
@@ -64,7 +64,7 @@ export async function readUserFileStream(
   if (byteLength === 0) throw new DataFormatError(name, 'the file is empty');
   const limits = { maxBytes: USER_MAX_FILE_BYTES, maxVoxels: USER_MAX_VOXELS };
   if (isGzip(head)) {
-    const g = new NiftiGunzip(name, limits, isize);
+    const g = new BoundedGunzip(name, limits.maxBytes, isize, niftiDeclare(name, limits));
     for await (const c of chunks) g.push(c);
     return niftiFromBytes(g.finish(), name, limits);
   }
