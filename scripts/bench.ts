@@ -25,6 +25,7 @@ import { deletionInsertion, pearson } from '../src/lib/metrics';
 import type { ResNet3d } from '../src/lib/model/resnet3d';
 import { UsageError, choice, dataChoice, dataFlags, flag, num, parseCli, parseNum, runCli, str, writeFileAtomic, type CliSpec, type Values } from './lib/cli';
 import { loadModelDir } from './lib/model-dir';
+import { SHIPPED_MODEL_DIR } from '../src/lib/model/shipped';
 
 export interface BenchRow {
   name: string;
@@ -163,7 +164,7 @@ export const SPEC: CliSpec = {
   command: 'npm run bench --',
   summary: 'Times forward, Score-CAM, Faster Score-CAM, Grad-CAM and deletion+insertion on one volume, as ratios to the forward pass of the same run.',
   flags: {
-    model: { type: 'string', arg: 'DIR', def: 'public/models/resnet10-phantom64', help: 'model folder' },
+    model: { type: 'string', arg: 'DIR', def: SHIPPED_MODEL_DIR, help: 'model folder' },
     volume: { type: 'string', arg: 'SPLIT:INDEX', def: 'test:0', help: 'dataset volume (a synthetic one when the data are missing)' },
     ...dataFlags({ size: "the model's" }),
     backend: { type: 'string', arg: 'wasm|cpu', def: 'wasm', help: 'TensorFlow.js backend' },

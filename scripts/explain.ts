@@ -20,6 +20,7 @@ import { explainVolume, summarizeExplanations, type CamMethod, type ExplainOptio
 import { readFileSync, statSync } from 'node:fs';
 import { checkModelFitsData, choice, dataChoice, dataFlags, flag, num, parseCli, progress, runCli, str, UsageError, writeFileAtomic, type CliSpec, type Values } from './lib/cli';
 import { loadModelDir } from './lib/model-dir';
+import { SHIPPED_MODEL_DIR } from '../src/lib/model/shipped';
 
 const METHODS: CamMethod[] = ['scorecam', 'faster-scorecam', 'gradcam'];
 
@@ -34,7 +35,7 @@ export const SPEC: CliSpec = {
     file: { type: 'string', arg: 'FILE', help: 'your own volume (.npy, .nii, .nii.gz), prepared as the explorer does' },
     split: { type: 'string', arg: 'train|val|test', def: 'test', help: 'split for --eval' },
     ...dataFlags({ size: "the model's" }),
-    model: { type: 'string', arg: 'DIR', def: 'public/models/resnet10-phantom64', help: 'model folder (manifest.json, model.json, weights.bin)' },
+    model: { type: 'string', arg: 'DIR', def: SHIPPED_MODEL_DIR, help: 'model folder (manifest.json, model.json, weights.bin)' },
     method: { type: 'string', arg: METHODS.join('|'), def: 'scorecam', help: 'CAM method' },
     stage: { type: 'string', arg: '1-4', def: 4, help: 'ResNet stage to explain' },
     target: { type: 'string', arg: 'CLASS', help: 'class to explain (name or index; default: the prediction)' },

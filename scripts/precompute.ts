@@ -1,5 +1,5 @@
 /**
- * npm run precompute -- [--model public/models/resnet10-phantom64] [--history FILE]
+ * npm run precompute -- [--model DIR] [--history FILE]   (see --help)
  *                       [--dataset phantom] [--size 64] [--per-organ 8 | --all] [--steps 32]
  *                       [--workers N] [--batch 8]
  * npm run precompute -- --verify [--deep]      (what `npm run build` runs: checks the committed cache)
