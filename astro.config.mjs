@@ -35,6 +35,9 @@ export default defineConfig({
     },
   },
   vite: {
+    // Astro inlines small page scripts; emitted as files instead, they are covered by the
+    // Content-Security-Policy's script-src 'self' (src/lib/site/csp.ts) without per-build hashes
+    build: { assetsInlineLimit: (file) => (file.endsWith('.js') ? false : undefined) },
     resolve: {
       alias: {
         // tfjs references node-fetch for Node; the site never uses it.

@@ -6,43 +6,34 @@
  * and what share of each crop is the organ, its neighbours and bone. Prints a table and writes
  * cache/audit/<dataset>_<size>.json, which the Data page reads.
  */
-import { parseArgs } from 'node:util';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { auditDataset, type AuditResult } from '../src/lib/data/audit';
 import { ORGAN_LABELS } from '../src/lib/data/labels';
-import { checkSize, datasetInfo } from '../src/lib/data/medmnist';
 import { datasetPath, loadDataset } from '../src/lib/data/store.node.ts';
-import { writeFileAtomic } from './lib/cli';
+import { dataChoice, dataFlags, parseCli, runCli, str, writeFileAtomic, type CliSpec } from './lib/cli';
 import { sha256File } from '../src/lib/util/sha256.node.ts';
 
-const USAGE = 'usage: npm run data:audit -- [--dataset phantom|organmnist3d] [--size 64|28] [--data DIR] [--out FILE]';
+export const SPEC: CliSpec = {
+  command: 'npm run data:audit --',
+  summary: 'How far cheap baselines get on a dataset; prints a table and writes cache/audit/<dataset>_<size>.json (read by the Data page).',
+  flags: {
+    ...dataFlags(),
+    out: { type: 'string', arg: 'FILE', def: 'cache/audit/<dataset>_<size>.json', help: 'where to write the JSON' },
+  },
+};
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      dataset: { type: 'string', default: 'phantom' },
-      size: { type: 'string', default: '64' },
-      data: { type: 'string', default: 'data' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
-  const name = datasetInfo(values.dataset!).name;
-  const size = checkSize(name, Number(values.size));
-  const out = values.out ?? join('cache', 'audit', `${name}_${size}.json`);
+  const v = parseCli(SPEC);
+  const { dataset: name, size, dataDir } = dataChoice(v);
+  const out = str(v, 'out') ?? join('cache', 'audit', `${name}_${size}.json`);
   const t0 = performance.now();
-  const ds = await loadDataset(name, size, { dir: values.data, withMasks: name === 'phantom', fetchIfMissing: false });
+  const ds = await loadDataset(name, size, { dir: dataDir, withMasks: name === 'phantom', fetchIfMissing: false });
   const res: AuditResult & { file?: string; sha256?: string; seconds?: number } = auditDataset(ds, {
     onProgress: (m) => console.error(`  ${m}…`),
   });
   res.file = datasetPath(name, size);
-  res.sha256 = sha256File(datasetPath(name, size, values.data));
+  res.sha256 = sha256File(datasetPath(name, size, dataDir));
   res.seconds = Math.round((performance.now() - t0) / 100) / 10;
   print(res);
   mkdirSync(dirname(out), { recursive: true });
@@ -72,7 +63,4 @@ function print(a: AuditResult): void {
   console.log(`\ntargets ${a.targetsMet ? 'met' : 'NOT met'}`);
 }
 
-main().catch((e) => {
-  console.error(`error: ${(e as Error).message}`);
-  process.exit(1);
-});
+runCli(main);

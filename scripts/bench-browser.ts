@@ -1,6 +1,5 @@
 /**
- * npm run bench:browser -- [--backends wasm,webgl,webgpu,cpu] [--volume test-0000] [--model <folder>]
- *                          [--full-on webgl] [--timeout 300] [--url http://127.0.0.1:4321/scorecam-3d/]
+ * npm run bench:browser -- [flags; see --help]
  *
  * Score-CAM in headless Chromium (/usr/bin/chromium, --enable-unsafe-webgpu) on each TF.js
  * backend, for one shipped volume, through the explorer's test hook (window.__explorer.benchmark).
@@ -13,6 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chromium } from '@playwright/test';
+import { num, parseCli, runCli, str, type CliSpec } from './lib/cli';
 
 interface Row {
   backend: string;
@@ -24,10 +24,19 @@ interface Row {
   error?: string;
 }
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
-}
+export const SPEC: CliSpec = {
+  command: 'npm run bench:browser --',
+  summary: 'Score-CAM in headless Chromium on each TF.js backend, through the explorer (serves dist/ with astro preview).',
+  flags: {
+    backends: { type: 'string', arg: 'LIST', def: 'wasm,webgl,webgpu,cpu', help: 'backends to time' },
+    'full-on': { type: 'string', arg: 'LIST', def: 'wasm,webgl', help: 'backends that run full Score-CAM (others: Faster)' },
+    volume: { type: 'string', arg: 'ID', help: 'shipped volume id, e.g. test-0000' },
+    model: { type: 'string', arg: 'DIR', help: 'model folder under the site' },
+    timeout: { type: 'string', arg: 'SECONDS', def: 300, help: 'per-backend timeout (1-3600)' },
+    port: { type: 'string', arg: 'PORT', def: 4327, help: 'port for astro preview' },
+    url: { type: 'string', arg: 'URL', help: 'use a running site instead' },
+  },
+};
 
 async function reachable(url: string): Promise<boolean> {
   try {
@@ -39,15 +48,16 @@ async function reachable(url: string): Promise<boolean> {
 }
 
 async function main() {
+  const v = parseCli(SPEC);
   const base = (process.env.BASE_PATH ?? '/scorecam-3d').replace(/^\/*|\/*$/g, '');
-  const port = Number(arg('port', '4327'));
-  let url = arg('url', `http://127.0.0.1:${port}/${base ? base + '/' : ''}`);
+  const port = num(v, 'port', 4327, { min: 1, max: 65535 });
+  let url = str(v, 'url', `http://127.0.0.1:${port}/${base ? base + '/' : ''}`);
   if (!url.endsWith('/')) url += '/';
-  const backends = arg('backends', 'wasm,webgl,webgpu,cpu').split(',').filter(Boolean);
-  const fullOn = new Set(arg('full-on', 'wasm,webgl').split(','));
-  const timeoutMs = Number(arg('timeout', '300')) * 1000;
-  const volume = arg('volume', '');
-  const model = arg('model', '');
+  const backends = str(v, 'backends', 'wasm,webgl,webgpu,cpu').split(',').filter(Boolean);
+  const fullOn = new Set(str(v, 'full-on', 'wasm,webgl').split(','));
+  const timeoutMs = num(v, 'timeout', 300, { min: 1, max: 3600 }) * 1000;
+  const volume = str(v, 'volume', '');
+  const model = str(v, 'model', '');
 
   let server: ChildProcess | null = null;
   if (!(await reachable(url + 'explorer/'))) {
@@ -128,7 +138,4 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+runCli(main);

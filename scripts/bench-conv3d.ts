@@ -1,5 +1,5 @@
 /**
- * npm run bench:conv3d -- [--backends cpu,wasm] [--batches 1,8] [--reps 2] [--size 64]
+ * npm run bench:conv3d -- [--backends cpu,wasm] [--batches 1,8] [--reps 2] [--size 64]   (see --help)
  *
  * Default batches: 1 on cpu (batch 8 there takes minutes), 1 and 8 on wasm.
  *
@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../src/lib/model/backend.node.ts';
 import { conv3d, conv3dFormulationFor, nativeIsUnsafe, setConv3dFormulation, type Conv3dFormulation } from '../src/lib/model/conv3d';
 import { resnetConfig, stageSizes } from '../src/lib/model/resnet3d';
-import { numberFlag, parseFlags, runCli, stringFlag } from './lib/cli';
+import { num, parseCli, parseNum, runCli, str, type CliSpec } from './lib/cli';
 
 interface Layer {
   name: string;
@@ -50,13 +50,24 @@ function time(reps: number, f: () => void): number {
   return (performance.now() - t0) / reps;
 }
 
+export const SPEC: CliSpec = {
+  command: 'npm run bench:conv3d --',
+  summary: "Times the network's conv3d layers: the slice-summed conv2d formulation against tf.conv3d, per backend.",
+  flags: {
+    backends: { type: 'string', arg: 'LIST', def: 'cpu,wasm', help: 'backends to time' },
+    batches: { type: 'string', arg: 'LIST', def: '1 on cpu, 1,8 on wasm', help: 'batch sizes (1-64 each)' },
+    reps: { type: 'string', arg: 'N', def: '2 (1 at batch ≥ 8)', help: 'repetitions (1-100)' },
+    size: { type: 'string', arg: 'S', def: 64, help: 'input edge (4-128)' },
+  },
+};
+
 async function main(): Promise<void> {
-  const { flags } = parseFlags(process.argv.slice(2));
-  const backends = stringFlag(flags, 'backends', 'cpu,wasm').split(',');
-  const batchesFor = (backend: string) => stringFlag(flags, 'batches', backend === 'cpu' ? '1' : '1,8').split(',').map(Number);
+  const v = parseCli(SPEC);
+  const backends = str(v, 'backends', 'cpu,wasm').split(',');
+  const batchesFor = (backend: string) => str(v, 'batches', backend === 'cpu' ? '1' : '1,8').split(',').map((b) => parseNum('--batches', b, { min: 1, max: 64 }));
   // 2 timed reps after a warm-up; 1 at batch ≥ 8 (wasm's native conv3d takes ~9 s per pass there)
-  const repsFor = (batch: number) => numberFlag(flags, 'reps', batch >= 8 ? 1 : 2);
-  const size = numberFlag(flags, 'size', 64);
+  const repsFor = (batch: number) => num(v, 'reps', batch >= 8 ? 1 : 2, { min: 1, max: 100 });
+  const size = num(v, 'size', 64, { min: 4, max: 128 });
   const layers = layersOf(size);
   const forms: Conv3dFormulation[] = ['slice-sum', 'native'];
   const started = performance.now();

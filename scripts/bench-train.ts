@@ -1,6 +1,6 @@
 /**
  * npm run bench:train -- [--depth 10] [--width 1] [--size 64] [--batch 8] [--workers 2]
- *                        [--train 48] [--val 16] [--reps 2] [--epoch-train 971] [--epoch-val 161]
+ *                        [--train 48] [--val 16] [--reps 2] [--epoch-train 971] [--epoch-val 161]   (see --help)
  *
  * Training speed, single-thread loop vs data-parallel workers, measured in the same run: one
  * epoch of `trainRun` (the code `npm run train` runs, checkpointing to memory) on --train seeded
@@ -17,7 +17,7 @@ import { DEFAULT_TRAIN_CONFIG, rng, type DataParallel, type TrainConfig, type Vo
 import { memoryRunStore, trainRun } from '../src/lib/model/trainer';
 import { createDataParallel } from '../src/lib/model/parallel.node.ts';
 import { NUM_CLASSES } from '../src/lib/data/labels';
-import { numberFlag, parseFlags, runCli } from './lib/cli';
+import { choice, num, parseCli, runCli, type CliSpec } from './lib/cli';
 
 /** Seeded random uint8 volumes: the timing does not depend on the content. */
 function randomSource(count: number, size: number, seed: number): VolumeSource {
@@ -39,19 +39,35 @@ interface EpochTiming {
 const fmt = (v: number, d = 0) => v.toFixed(d);
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
+export const SPEC: CliSpec = {
+  command: 'npm run bench:train --',
+  summary: 'Training speed: the single-thread loop against N data-parallel workers, measured in the same run.',
+  flags: {
+    depth: { type: 'string', arg: '10|18|34', def: 10, help: 'ResNet depth' },
+    width: { type: 'string', arg: 'K', def: 1, help: 'width multiplier (1-8)' },
+    size: { type: 'string', arg: 'S', def: 64, help: 'volume edge (4-128)' },
+    batch: { type: 'string', arg: 'N', def: 8, help: 'batch size (1-256)' },
+    workers: { type: 'string', arg: 'N', def: 2, help: 'data-parallel workers compared with 1 (2-64)' },
+    train: { type: 'string', arg: 'N', def: 48, help: 'random training volumes (1-100000)' },
+    val: { type: 'string', arg: 'N', def: 16, help: 'random validation volumes (1-100000)' },
+    reps: { type: 'string', arg: 'N', def: 2, help: 'repetitions (1-100)' },
+    'epoch-train': { type: 'string', arg: 'N', def: 971, help: 'training split size to extrapolate to' },
+    'epoch-val': { type: 'string', arg: 'N', def: 161, help: 'validation split size to extrapolate to' },
+  },
+};
+
 async function main(): Promise<void> {
-  const { flags } = parseFlags(process.argv.slice(2));
-  const depth = numberFlag(flags, 'depth', 10) as ResNetDepth;
-  const width = numberFlag(flags, 'width', 1);
-  const size = numberFlag(flags, 'size', 64);
-  const batchSize = numberFlag(flags, 'batch', 8);
-  const workers = numberFlag(flags, 'workers', 2);
-  const nTrain = numberFlag(flags, 'train', 48);
-  const nVal = numberFlag(flags, 'val', 16);
-  const reps = numberFlag(flags, 'reps', 2);
-  const epochTrain = numberFlag(flags, 'epoch-train', 971);
-  const epochVal = numberFlag(flags, 'epoch-val', 161);
-  if (!Number.isInteger(workers) || workers < 2) throw new Error(`--workers must be ≥ 2 (it is compared with 1), got ${workers}`);
+  const v = parseCli(SPEC);
+  const depth = Number(choice(v, 'depth', ['10', '18', '34'] as const, '10')) as ResNetDepth;
+  const width = num(v, 'width', 1, { min: 1, max: 8 });
+  const size = num(v, 'size', 64, { min: 4, max: 128 });
+  const batchSize = num(v, 'batch', 8, { min: 1, max: 256 });
+  const workers = num(v, 'workers', 2, { min: 2, max: 64 });
+  const nTrain = num(v, 'train', 48, { min: 1, max: 100_000 });
+  const nVal = num(v, 'val', 16, { min: 1, max: 100_000 });
+  const reps = num(v, 'reps', 2, { min: 1, max: 100 });
+  const epochTrain = num(v, 'epoch-train', 971, { min: 1, max: 1e7 });
+  const epochVal = num(v, 'epoch-val', 161, { min: 1, max: 1e7 });
   if (nTrain < batchSize) throw new Error(`--train ${nTrain} must be at least --batch ${batchSize}`);
 
   const backend = await initNodeBackend('wasm');

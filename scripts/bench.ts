@@ -1,6 +1,6 @@
 /**
  * npm run bench -- [--model DIR] [--volume test:0] [--backend wasm] [--reps 3] [--steps 64]
- *                  [--top-n 28] [--sweep 24,32] [--json FILE] [--browser]
+ *                  [--top-n 28] [--sweep 24,32] [--json FILE] [--browser]   (see --help)
  *
  * Times, for the shipped model on one 64³ volume on Node (wasm, one thread), a forward pass,
  * full Score-CAM, Faster Score-CAM, Grad-CAM and deletion+insertion, each as a ratio against the
@@ -23,8 +23,9 @@ import { uint8ToUnit } from '../src/lib/data/volume';
 import { computeCam, FASTER_RANK_BY, FASTER_TOP_N, type CamResult } from '../src/lib/cam';
 import { deletionInsertion, pearson } from '../src/lib/metrics';
 import type { ResNet3d } from '../src/lib/model/resnet3d';
-import { numberFlag, parseFlags, runCli, stringFlag, writeFileAtomic, type Flags } from './lib/cli';
+import { UsageError, choice, dataChoice, dataFlags, flag, num, parseCli, parseNum, runCli, str, writeFileAtomic, type CliSpec, type Values } from './lib/cli';
 import { loadModelDir } from './lib/model-dir';
+import { SHIPPED_MODEL_DIR } from '../src/lib/model/shipped';
 
 export interface BenchRow {
   name: string;
@@ -46,7 +47,7 @@ export interface BenchSection {
 }
 
 export interface BenchContext {
-  flags: Flags;
+  flags: Values;
   modelDir: string;
   volumeSpec: string;
 }
@@ -159,34 +160,58 @@ export function printSection(s: BenchSection): void {
   for (const n of s.notes) console.log(n);
 }
 
+export const SPEC: CliSpec = {
+  command: 'npm run bench --',
+  summary: 'Times forward, Score-CAM, Faster Score-CAM, Grad-CAM and deletion+insertion on one volume, as ratios to the forward pass of the same run.',
+  flags: {
+    model: { type: 'string', arg: 'DIR', def: SHIPPED_MODEL_DIR, help: 'model folder' },
+    volume: { type: 'string', arg: 'SPLIT:INDEX', def: 'test:0', help: 'dataset volume (a synthetic one when the data are missing)' },
+    ...dataFlags({ size: "the model's" }),
+    backend: { type: 'string', arg: 'wasm|cpu', def: 'wasm', help: 'TensorFlow.js backend' },
+    reps: { type: 'string', arg: 'N', def: 3, help: 'repetitions (1-100)' },
+    steps: { type: 'string', arg: 'N', def: 64, help: 'deletion/insertion steps (1-1024)' },
+    'top-n': { type: 'string', arg: 'N', def: FASTER_TOP_N, help: 'Faster Score-CAM channels (1-512)' },
+    sweep: { type: 'string', arg: 'LIST', def: '24,32', help: 'top-n values to sweep ("" for none)' },
+    json: { type: 'string', arg: 'FILE', help: 'write the sections as JSON' },
+    browser: { type: 'boolean', help: 'also run the browser section (scripts/bench-browser.ts)' },
+  },
+};
+
 async function main(): Promise<void> {
-  const { flags } = parseFlags(process.argv.slice(2));
-  const backend = await initNodeBackend(stringFlag(flags, 'backend', 'wasm'));
-  const { model, dir } = await loadModelDir(typeof flags.model === 'string' ? flags.model : undefined);
+  const flags = parseCli(SPEC);
+  const reps = num(flags, 'reps', 3, { min: 1, max: 100 });
+  const steps = num(flags, 'steps', 64, { min: 1, max: 1024 });
+  const topN = num(flags, 'top-n', FASTER_TOP_N, { min: 1, max: 512 });
+  const sweepStr = str(flags, 'sweep', '24,32');
+  const sweep = sweepStr === '' ? [] : sweepStr.split(',').map((x) => parseNum('--sweep', x, { min: 1, max: 512 }));
+  const spec = str(flags, 'volume', 'test:0');
+  if (!/^(train|val|test):\d+$/.test(spec)) throw new UsageError(`--volume must be <split>:<index>, e.g. test:0 (got '${spec}')`);
+  const backend = await initNodeBackend(choice(flags, 'backend', ['wasm', 'cpu'] as const, 'wasm'));
+  const { model, dir } = await loadModelDir(str(flags, 'model'));
   const s = model.config.inputSize;
-  const spec = stringFlag(flags, 'volume', 'test:0');
+  const d = dataChoice(flags, { size: s });
   let volume: Float32Array;
   try {
-    const ds = await loadDataset(stringFlag(flags, 'dataset', 'phantom'), s, { fetchIfMissing: false });
+    const ds = await loadDataset(d.dataset, d.size, { dir: d.dataDir, fetchIfMissing: false });
     const [split, i] = spec.split(':');
     volume = uint8ToUnit(volumeAt(ds.splits[split as 'test'], Number(i)));
+    if (volume.length !== s ** 3) throw new Error(`the data are ${d.size}³ but the model expects ${s}³`);
   } catch (e) {
     console.error(`notice: no dataset volume (${e instanceof Error ? e.message : e}); using a synthetic ${s}³ volume`);
     volume = Float32Array.from({ length: s ** 3 }, (_, i) => ((i * 2654435761) % 997) / 997);
   }
   console.log(`bench: model ${dir}, volume ${spec}, backend ${backend}`);
-  const sweep = typeof flags.sweep === 'string' ? flags.sweep.split(',').map(Number) : flags.sweep === false ? [] : [24, 32];
   const node = await benchNode(model, volume, {
-    reps: numberFlag(flags, 'reps', 3),
-    steps: numberFlag(flags, 'steps', 64),
-    topN: numberFlag(flags, 'top-n', FASTER_TOP_N),
+    reps,
+    steps,
+    topN,
     sweep,
     log: (m) => console.error(m),
   });
   printSection(node);
   const sections = [node];
   const browserBench = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bench-browser.ts');
-  if (flags.browser && existsSync(browserBench)) {
+  if (flag(flags, 'browser') && existsSync(browserBench)) {
     const mod = (await import(browserBench)) as { benchSection?: (ctx: BenchContext) => Promise<BenchSection> };
     if (mod.benchSection) {
       try {
@@ -198,7 +223,8 @@ async function main(): Promise<void> {
       }
     }
   }
-  if (typeof flags.json === 'string') writeFileAtomic(flags.json, JSON.stringify({ model: dir, volume: spec, sections }, null, 2));
+  const json = str(flags, 'json');
+  if (json) writeFileAtomic(json, JSON.stringify({ model: dir, volume: spec, sections }, null, 2));
   model.dispose();
 }
 

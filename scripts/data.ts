@@ -1,53 +1,34 @@
 /**
- * npm run data -- [--dataset phantom|organmnist3d] [--size 28|64] [--out DIR] [--seed N] [--force]
- *                 [--no-montage]
+ * npm run data -- [--dataset phantom|organmnist3d] [--size 28|64]... [--data DIR] [--seed N] [--force]   (see --help)
  * Default: the phantom dataset at size 64 (and 28 from the same subjects), into data/.
+ *
+ * Nothing valid is deleted first: the phantom is written to a temp file and renamed over, the real
+ * data are downloaded to a temp file that replaces the old one only once its MD5 is verified.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkSize, classCounts, datasetInfo, SPLITS, type Dataset } from '../src/lib/data/medmnist';
+import { classCounts, datasetInfo, SPLITS, type Dataset } from '../src/lib/data/medmnist';
 import { ORGAN_LABELS } from '../src/lib/data/labels';
 import { generatePhantomDatasets, PHANTOM_DEFAULT_SEED } from '../src/lib/data/phantom';
-import { datasetPath, DEFAULT_DATA_DIR, loadDataset, masksPath, saveDataset } from '../src/lib/data/store.node.ts';
+import { cleanStaleTemps, datasetPath, loadDataset, masksPath, produceDataset, saveDataset } from '../src/lib/data/store.node.ts';
+import { md5OfFile } from '../src/lib/data/download.node.ts';
 import { montage } from '../src/lib/viz/montage';
 import { encodePng } from '../src/lib/viz/png';
+import { choice, DATASET_NAMES, flag, num, parseCli, parseNum, runCli, SIZES, str, type CliSpec } from './lib/cli';
 
-interface Args {
-  dataset: string;
-  sizes: number[];
-  out: string;
-  seed: number;
-  force: boolean;
-  montage: boolean;
-  figure: boolean;
-}
-
-function parseArgs(argv: string[]): Args {
-  const a: Args = { dataset: 'phantom', sizes: [], out: DEFAULT_DATA_DIR, seed: PHANTOM_DEFAULT_SEED, force: false, montage: true, figure: true };
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i];
-    const val = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`missing value for ${k}`);
-      return v;
-    };
-    if (k === '--dataset') a.dataset = val();
-    else if (k === '--size') a.sizes.push(Number(val()));
-    else if (k === '--out') a.out = val();
-    else if (k === '--seed') a.seed = Number(val());
-    else if (k === '--force') a.force = true;
-    else if (k === '--no-montage') a.montage = false;
-    else if (k === '--no-figure') a.figure = false;
-    else if (k === '--help' || k === '-h') {
-      console.log('usage: npm run data -- [--dataset phantom|organmnist3d] [--size 28|64]... [--out DIR] [--seed N] [--force] [--no-montage]');
-      process.exit(0);
-    } else throw new Error(`unknown argument ${k}`);
-  }
-  datasetInfo(a.dataset);
-  if (a.sizes.length === 0) a.sizes = a.dataset === 'phantom' ? [64, 28] : [64];
-  for (const s of a.sizes) checkSize(a.dataset, s);
-  return a;
-}
+export const SPEC: CliSpec = {
+  command: 'npm run data --',
+  summary: 'Generates the phantom dataset, or downloads the real OrganMNIST3D (MD5-verified), into the data folder.',
+  flags: {
+    dataset: { type: 'string', arg: DATASET_NAMES.join('|'), def: 'phantom', help: 'which dataset' },
+    size: { type: 'string', arg: SIZES.join('|'), multiple: true, def: '64 and 28 (phantom), 64 (real)', help: 'volume edge in voxels' },
+    data: { type: 'string', arg: 'DIR', def: 'data', help: 'folder to write the dataset files to' },
+    seed: { type: 'string', arg: 'N', def: PHANTOM_DEFAULT_SEED, help: 'phantom seed' },
+    force: { type: 'boolean', help: 'make the files again even when valid ones exist (the old file stays until the new one is verified)' },
+    'no-montage': { type: 'boolean', help: 'skip the montage PNG' },
+    'no-figure': { type: 'boolean', help: 'do not copy the montage into public/figures' },
+  },
+};
 
 function report(ds: Dataset): void {
   const counts = classCounts(ds);
@@ -74,26 +55,36 @@ function writeMontage(ds: Dataset, out: string, figure: boolean): void {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const v = parseCli(SPEC);
+  const dataset = choice(v, 'dataset', DATASET_NAMES, 'phantom');
+  const sizeArgs = (v.size as string[] | undefined) ?? [];
+  const sizes = sizeArgs.length ? sizeArgs.map((s) => parseNum('--size', s, { min: 0, max: Infinity })) : dataset === 'phantom' ? [64, 28] : [64];
+  for (const s of sizes) if (!(SIZES as readonly number[]).includes(s)) throw new Error(`--size must be one of ${SIZES.join(', ')}, got ${s}`);
+  const out = str(v, 'data', 'data');
+  const seed = num(v, 'seed', PHANTOM_DEFAULT_SEED, { min: 0, max: 2 ** 32 - 1 });
+  const force = flag(v, 'force');
+  const wantMontage = !flag(v, 'no-montage');
+  const figure = !flag(v, 'no-figure');
+  for (const f of cleanStaleTemps(out)) console.log(`removed ${f}, left by an interrupted run`);
   const t0 = performance.now();
-  if (args.dataset === 'phantom') {
-    const todo = args.sizes.filter((s) => args.force || !existsSync(datasetPath('phantom', s, args.out)) || !existsSync(masksPath('phantom', s, args.out)));
-    for (const s of args.sizes.filter((x) => !todo.includes(x))) {
+  if (dataset === 'phantom') {
+    const todo = sizes.filter((s) => force || !existsSync(datasetPath('phantom', s, out)) || !existsSync(masksPath('phantom', s, out)));
+    for (const s of sizes.filter((x) => !todo.includes(x))) {
       try {
-        const ds = await loadDataset('phantom', s, { dir: args.out, fetchIfMissing: false });
-        console.log(`${datasetPath('phantom', s, args.out)} exists and is valid (use --force to regenerate)`);
+        const ds = await loadDataset('phantom', s, { dir: out, withMasks: true, fetchIfMissing: false });
+        console.log(`${datasetPath('phantom', s, out)} exists and is valid (use --force to regenerate)`);
         report(ds);
       } catch (e) {
-        console.log(`${datasetPath('phantom', s, args.out)} is invalid (${(e as Error).message}); regenerating`);
+        console.log(`${datasetPath('phantom', s, out)} is invalid (${(e as Error).message.split(' — ')[0]}); regenerating`);
         todo.push(s);
       }
     }
     if (todo.length) {
-      console.log(`generating phantom (${todo.map((s) => `${s}³`).join(' + ')}), seed ${args.seed} …`);
+      console.log(`generating phantom (${todo.map((s) => `${s}³`).join(' + ')}), seed ${seed} …`);
       let last = 0;
       const all = generatePhantomDatasets({
         sizes: todo,
-        seed: args.seed,
+        seed,
         onProgress: (d, n) => {
           const now = performance.now();
           if (now - last > 2000 || d === n) {
@@ -102,34 +93,36 @@ async function main(): Promise<void> {
           }
         },
       });
-      const tGen = performance.now();
-      console.log(`generated in ${((tGen - t0) / 1000).toFixed(1)} s`);
-      // write the largest size first (the model engineer waits for 64)
+      console.log(`generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      // write the largest size first (the model engineer waits for 64); each file is written to a temp file and renamed over
       for (const s of [...todo].sort((x, y) => y - x)) {
         const ds = all.get(s)!;
-        const paths = saveDataset(ds, args.out);
+        const paths = saveDataset(ds, out);
         console.log(`wrote ${paths.join(', ')}`);
         report(ds);
-        if (args.montage) writeMontage(ds, args.out, args.figure);
+        if (wantMontage) writeMontage(ds, out, figure);
       }
       console.log(`total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
-  } else {
-    for (const s of args.sizes) {
-      const p = datasetPath(args.dataset, s, args.out);
-      if (args.force && existsSync(p)) {
-        const { rmSync } = await import('node:fs');
-        rmSync(p);
+    return;
+  }
+  for (const s of sizes) {
+    const p = datasetPath(dataset, s, out);
+    const md5 = datasetInfo(dataset).remote?.[s as 28 | 64]?.md5;
+    if (existsSync(p) && !force && md5) {
+      const got = md5OfFile(p).digest('hex');
+      if (got !== md5) {
+        // a MedMNIST-format file of the user's own is fine; a damaged download is not: loadDataset tells them apart
+        console.log(`notice: ${p} differs from the official file (MD5 ${got}, expected ${md5}); checking that it is a valid ${dataset} file…`);
       }
-      const ds = await loadDataset(args.dataset, s, { dir: args.out, log: (m) => console.log(m) });
-      console.log(`${p} OK`);
-      report(ds);
-      if (args.montage) writeMontage(ds, args.out, false);
+    } else if (!existsSync(p) || force) {
+      await produceDataset(dataset, s, { dir: out, log: (m) => console.log(m) });
     }
+    const ds = await loadDataset(dataset, s, { dir: out, fetchIfMissing: false });
+    console.log(`${p} OK`);
+    report(ds);
+    if (wantMontage) writeMontage(ds, out, false);
   }
 }
 
-main().catch((e) => {
-  console.error(`error: ${(e as Error).message}`);
-  process.exit(1);
-});
+runCli(main);

@@ -1,7 +1,5 @@
 /**
- * npm run evaluate -- [--run runs/NAME | --name NAME [--runs runs]] [--dataset D --size S]
- *                     [--split test] [--out public/models/NAME] [--data data] [--backend wasm]
- *                     [--batch 8] [--float32]
+ * npm run evaluate -- [--run runs/NAME | --name NAME [--runs runs]] [flags; see --help]
  *
  * Loads runs/NAME/best, evaluates it in inference mode on a split and exports the model for the
  * site: model.json + weights.bin (float16 when that changes no prediction on the evaluated split,
@@ -12,27 +10,47 @@ import path from 'node:path';
 import { initNodeBackend } from '../src/lib/model/backend.node.ts';
 import { exportRun, readRunHistory } from '../src/lib/export/model.node.ts';
 import { SHIPPED_MODEL } from '../src/lib/model/shipped';
-import type { SplitName } from '../src/lib/data/medmnist';
-import { codeVersion, numberFlag, parseFlags, progress, runCli, stringFlag } from './lib/cli';
+import { SPLITS } from '../src/lib/data/medmnist';
+import { choice, codeVersion, dataChoice, dataFlags, flag, num, parseCli, progress, runCli, str, type CliSpec } from './lib/cli';
+
+export const SPEC: CliSpec = {
+  command: 'npm run evaluate --',
+  summary: "Evaluates a training run's best model on a split and exports it for the site (model.json, weights.bin, manifest.json, metrics.json, history.json).",
+  flags: {
+    run: { type: 'string', arg: 'DIR', help: 'training run folder (default runs/NAME)' },
+    name: { type: 'string', arg: 'NAME', def: SHIPPED_MODEL, help: 'run name (and exported model name)' },
+    runs: { type: 'string', arg: 'DIR', def: 'runs', help: 'folder of training runs' },
+    ...dataFlags({ size: "the run's" }),
+    split: { type: 'string', arg: SPLITS.join('|'), def: 'test', help: 'split to evaluate on' },
+    out: { type: 'string', arg: 'DIR', def: 'public/models/NAME', help: 'export folder' },
+    backend: { type: 'string', arg: 'wasm|cpu', def: 'wasm', help: 'TensorFlow.js backend' },
+    batch: { type: 'string', arg: 'N', def: 8, help: 'batch size (1-256)' },
+    float32: { type: 'boolean', help: 'export float32 weights even when float16 changes no prediction' },
+  },
+};
 
 async function main(): Promise<void> {
-  const { flags } = parseFlags(process.argv.slice(2));
-  const runDir = typeof flags.run === 'string' ? flags.run : path.join(stringFlag(flags, 'runs', 'runs'), stringFlag(flags, 'name', SHIPPED_MODEL));
+  const v = parseCli(SPEC);
+  const split = choice(v, 'split', SPLITS, 'test');
+  const batch = num(v, 'batch', 8, { min: 1, max: 256 });
+  const backendName = choice(v, 'backend', ['wasm', 'cpu'] as const, 'wasm');
+  const runDir = str(v, 'run') ?? path.join(str(v, 'runs', 'runs'), str(v, 'name', SHIPPED_MODEL));
   const history = readRunHistory(runDir);
-  const name = stringFlag(flags, 'name', path.basename(path.resolve(runDir)));
-  const backend = await initNodeBackend(stringFlag(flags, 'backend', 'wasm'));
+  const name = str(v, 'name', path.basename(path.resolve(runDir)));
+  const { dataset, size, dataDir } = dataChoice(v, { dataset: history.dataset, size: history.size });
+  const backend = await initNodeBackend(backendName);
   await exportRun({
     runDir,
     name,
     history,
-    dataset: stringFlag(flags, 'dataset', history.dataset),
-    size: numberFlag(flags, 'size', history.size),
-    split: stringFlag(flags, 'split', 'test') as SplitName,
-    outDir: stringFlag(flags, 'out', path.join('public', 'models', name)),
-    dataDir: stringFlag(flags, 'data', 'data'),
-    batch: numberFlag(flags, 'batch', 8),
+    dataset,
+    size,
+    split,
+    outDir: str(v, 'out', path.join('public', 'models', name)),
+    dataDir,
+    batch,
     backend,
-    forceFloat32: flags.float32 === true,
+    forceFloat32: flag(v, 'float32'),
     codeVersion: codeVersion(),
     log: (m) => console.error(m),
     progress,

@@ -1,20 +1,21 @@
 /**
- * npm run explain -- --volume test:12 [--stage 4] [--target liver|3] [--method scorecam|faster-scorecam|gradcam]
- *                    [--out cam.npy] [--model DIR] [--dataset phantom] [--size 64] [--backend wasm|cpu]
- *                    [--top-n 16] [--batch 8] [--steps 64] [--baseline none|zero] [--channel-softmax]
- *                    [--curve-baseline train-mean|train-mean-value|zero|blur]
- * npm run explain -- --eval 5 [--split test] [...same options]   (mean DAUC/IAUC/pointing over N volumes per organ)
+ * npm run explain -- --volume test:12 | --eval 5 | --file VOLUME.npy|.nii|.nii.gz   [flags; see --help]
  *
- * Prints the prediction, the deletion/insertion AUCs (towards / from the baseline state, as the
- * precompute scores them), the localisation scores (phantom: the organ mask is known) and timings;
- * --out writes the CAM (S³ float32 in [0,1]) as .npy.
+ * --volume: one dataset volume; --eval N: mean DAUC/IAUC/pointing over N volumes per organ;
+ * --file: a volume of your own, prepared exactly as the explorer prepares an upload (uint8
+ * OrganMNIST3D-style volumes used as is, Hounsfield units windowed W400/L40, resized to the
+ * model's cube), with the preprocessing and any blank/out-of-distribution warning printed.
+ * Prints the prediction, the deletion/insertion AUCs, the localisation scores (phantom: the organ
+ * mask is known) and timings; --out writes the CAM (S³ float32 in [0,1]) as .npy.
  */
 import { initNodeBackend } from '../src/lib/model/backend.node.ts';
 import { loadDataset } from '../src/lib/data/store.node.ts';
 import { labelMapAt, maskAt, volumeAt, type Split } from '../src/lib/data/medmnist';
-import { ORGAN_LABELS, displayName } from '../src/lib/data/labels';
+import { ORGAN_LABELS, NUM_CLASSES, displayName } from '../src/lib/data/labels';
 import { uint8ToUnit } from '../src/lib/data/volume';
-import { writeNpy } from '../src/lib/data/npy';
+import { formatBytes, writeNpy } from '../src/lib/data/npy';
+import { prepareUserVolume, readUserFile, USER_MAX_FILE_BYTES } from '../src/lib/data/user-volume';
+import { checkInput, type InputWarning } from '../src/lib/data/input-check';
 import type { CamMethod, CamOptions, CamResult } from '../src/lib/cam';
 import { explainAndScore, makeScoreContext } from '../src/lib/precompute/compute';
 import type { MethodRecord } from '../src/lib/precompute/format';
@@ -22,21 +23,56 @@ import { firstPerClass } from '../src/lib/data/selection';
 import { meanStd, type MeanStd } from '../src/lib/metrics/stats';
 import { describeBaseline, trainingStats, type BaselineKind, type BaselineSpec, type TrainingStats } from '../src/lib/metrics/baseline';
 import type { ResNet3d } from '../src/lib/model/resnet3d';
-import { numberFlag, parseFlags, progress, runCli, stringFlag, writeFileAtomic, type Flags } from './lib/cli';
+import { readFileSync, statSync } from 'node:fs';
+import { checkModelFitsData, choice, dataChoice, dataFlags, flag, num, parseCli, progress, runCli, str, UsageError, writeFileAtomic, type CliSpec, type Values } from './lib/cli';
 import { loadModelDir } from './lib/model-dir';
+import { SHIPPED_MODEL_DIR } from '../src/lib/model/shipped';
 
 const METHODS: CamMethod[] = ['scorecam', 'faster-scorecam', 'gradcam'];
+const CURVE_BASELINES: BaselineKind[] = ['train-mean', 'train-mean-value', 'zero', 'blur'];
 
-export function parseTarget(v: string | boolean | undefined): number | undefined {
-  if (v === undefined || v === true) return undefined;
-  const s = String(v).trim().toLowerCase();
+export const SPEC: CliSpec = {
+  command: 'npm run explain --',
+  summary:
+    'Explains one volume with a CAM and scores the explanation (deletion/insertion AUC, localisation when the organ mask is known),\n' +
+    'or summarises N volumes per organ (--eval). Give exactly one of --volume, --eval, --file.',
+  flags: {
+    volume: { type: 'string', arg: 'SPLIT:INDEX', help: 'a dataset volume, e.g. test:12' },
+    eval: { type: 'string', arg: 'N', help: 'summarise the first N volumes of each organ of --split' },
+    file: { type: 'string', arg: 'FILE', help: 'your own volume (.npy, .nii, .nii.gz), prepared as the explorer does' },
+    split: { type: 'string', arg: 'train|val|test', def: 'test', help: 'split for --eval' },
+    ...dataFlags({ size: "the model's" }),
+    model: { type: 'string', arg: 'DIR', def: SHIPPED_MODEL_DIR, help: 'model folder (manifest.json, model.json, weights.bin)' },
+    method: { type: 'string', arg: METHODS.join('|'), def: 'scorecam', help: 'CAM method' },
+    stage: { type: 'string', arg: '1-4', def: 4, help: 'ResNet stage to explain' },
+    target: { type: 'string', arg: 'CLASS', help: 'class to explain (name or index; default: the prediction)' },
+    'top-n': { type: 'string', arg: 'N', help: 'Faster Score-CAM: channels kept (1-512)' },
+    batch: { type: 'string', arg: 'N', def: 8, help: 'forward-pass batch (1-256)' },
+    steps: { type: 'string', arg: 'N', def: 128, help: 'deletion/insertion steps (1-1024)' },
+    baseline: { type: 'string', arg: 'none|zero', def: 'none', help: 'Score-CAM baseline' },
+    'channel-softmax': { type: 'boolean', help: 'softmax over channel scores' },
+    'curve-baseline': { type: 'string', arg: CURVE_BASELINES.join('|'), def: 'train-mean', help: 'state deletion ends on and insertion starts from (as the precompute)' },
+    backend: { type: 'string', arg: 'wasm|cpu', def: 'wasm', help: 'TensorFlow.js backend' },
+    out: { type: 'string', arg: 'FILE.npy', help: 'write the CAM (S³ float32 in [0,1])' },
+    json: { type: 'string', arg: 'FILE', help: 'with --eval: write the summary as JSON' },
+  },
+  examples: [
+    'npm run explain -- --volume test:12 --method faster-scorecam',
+    'npm run explain -- --eval 5 --steps 32',
+    'npm run explain -- --file my-ct.nii.gz --out cam.npy',
+  ],
+};
+
+export function parseTarget(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const s = v.trim().toLowerCase();
   if (/^\d+$/.test(s)) {
     const k = Number(s);
-    if (k >= ORGAN_LABELS.length) throw new Error(`--target ${s}: class index must be < ${ORGAN_LABELS.length}`);
+    if (k >= ORGAN_LABELS.length) throw new UsageError(`--target ${s}: class index must be < ${ORGAN_LABELS.length}`);
     return k;
   }
   const k = ORGAN_LABELS.findIndex((l) => l === s || l.replace('-', '') === s.replace(/[-_ ]/g, ''));
-  if (k < 0) throw new Error(`--target '${v}': not a class (${ORGAN_LABELS.join(', ')} or 0-${ORGAN_LABELS.length - 1})`);
+  if (k < 0) throw new UsageError(`--target '${v}': not a class (${ORGAN_LABELS.join(', ')} or 0-${ORGAN_LABELS.length - 1})`);
   return k;
 }
 
@@ -46,29 +82,25 @@ export interface ExplainFlags {
   baseline: BaselineSpec;
 }
 
-export function explainOptionsFromFlags(flags: Flags): ExplainFlags {
-  const method = stringFlag(flags, 'method', 'scorecam') as CamMethod;
-  if (!METHODS.includes(method)) throw new Error(`--method must be one of ${METHODS.join(', ')}`);
-  const stage = numberFlag(flags, 'stage', 4);
-  if (![1, 2, 3, 4].includes(stage)) throw new Error('--stage must be 1-4');
-  const baseline = stringFlag(flags, 'baseline', 'none');
-  if (baseline !== 'none' && baseline !== 'zero') throw new Error('--baseline must be none or zero');
-  const kinds: BaselineKind[] = ['train-mean', 'train-mean-value', 'zero', 'blur'];
-  const cb = stringFlag(flags, 'curve-baseline', 'train-mean') as BaselineKind;
-  if (!kinds.includes(cb)) throw new Error(`--curve-baseline must be one of ${kinds.join(', ')}`);
+export function explainOptionsFromFlags(v: Values): ExplainFlags {
+  const cb = choice(v, 'curve-baseline', CURVE_BASELINES, 'train-mean');
   return {
     cam: {
-      method,
-      stage: stage as 1 | 2 | 3 | 4,
-      target: parseTarget(flags.target),
-      topN: flags['top-n'] !== undefined ? numberFlag(flags, 'top-n', 16) : undefined,
-      batchSize: numberFlag(flags, 'batch', 8),
-      baseline,
-      channelSoftmax: !!flags['channel-softmax'],
+      method: choice(v, 'method', METHODS, 'scorecam'),
+      stage: num(v, 'stage', 4, { min: 1, max: 4 }) as 1 | 2 | 3 | 4,
+      target: parseTarget(str(v, 'target')),
+      topN: num(v, 'top-n', undefined, { min: 1, max: 512 }),
+      batchSize: num(v, 'batch', 8, { min: 1, max: 256 }),
+      baseline: choice(v, 'baseline', ['none', 'zero'] as const, 'none'),
+      channelSoftmax: flag(v, 'channel-softmax'),
     },
-    steps: numberFlag(flags, 'steps', 128),
+    steps: num(v, 'steps', 128, { min: 1, max: 1024 }),
     baseline: cb === 'blur' ? { kind: 'blur', sigma: 8 } : { kind: cb },
   };
+}
+
+function printWarnings(w: InputWarning[]): void {
+  for (const x of w) console.log(`WARNING (${x.issue}): ${x.message}`);
 }
 
 const fmt = (s: MeanStd, d = 3) => `${s.mean.toFixed(d)} ± ${s.std.toFixed(d)}`;
@@ -76,7 +108,8 @@ const fmt = (s: MeanStd, d = 3) => `${s.mean.toFixed(d)} ± ${s.std.toFixed(d)}`
 interface Explained {
   cam: CamResult;
   record: MethodRecord;
-  label: number;
+  /** the true class (dataset volumes) or undefined (a user's file) */
+  label?: number;
   pBase: number;
 }
 
@@ -86,15 +119,17 @@ function printOne(r: Explained, where: string): void {
   const top = Array.from(c.probs, (p, k) => [p, k] as const)
     .sort((a, b) => b[0] - a[0])
     .slice(0, 3);
-  console.log(`volume ${where}: label ${displayName(label)} (${label})`);
+  if (label !== undefined) console.log(`volume ${where}: label ${displayName(label)} (${label})`);
+  else console.log(`volume ${where}: no label`);
   console.log(
-    `prediction: ${displayName(c.predicted)} (${c.predicted}) ${(c.probs[c.predicted] * 100).toFixed(1)}%  ${c.predicted === label ? 'correct' : 'WRONG'}` +
+    `prediction: ${displayName(c.predicted)} (${c.predicted}) ${(c.probs[c.predicted] * 100).toFixed(1)}%` +
+      (label === undefined ? '' : `  ${c.predicted === label ? 'correct' : 'WRONG'}`) +
       `   top-3: ${top.map(([p, k]) => `${displayName(k)} ${(p * 100).toFixed(1)}%`).join(', ')}`,
   );
   console.log(`explained: ${c.method} on stage ${c.stage} (${c.lowResShape.join('×')}), target ${displayName(c.target)} (${c.target}), ${c.channels}/${c.totalChannels} channels`);
   const f = r.record;
   const n = (v: number | null) => (v === null ? 'n/a' : v.toFixed(4));
-  console.log(`baseline state: p(${displayName(label)}) = ${r.pBase.toFixed(4)}`);
+  console.log(`baseline state: p(${displayName(c.target)}) = ${r.pBase.toFixed(4)}`);
   console.log(`deletion AUC (DAUC, prob, lower is better):  ${f.dauc.toFixed(4)}   normalised ${n(f.ndauc)}   0/1 "still correct": ${f.dauc01.toFixed(4)}`);
   console.log(`insertion AUC (IAUC, prob, higher is better): ${f.iauc.toFixed(4)}   normalised ${n(f.niauc)}   0/1 "still correct": ${f.iauc01.toFixed(4)}`);
   if (f.energy !== undefined) {
@@ -103,39 +138,89 @@ function printOne(r: Explained, where: string): void {
   console.log(`timings: CAM ${(c.timings.totalMs / 1000).toFixed(2)} s (${c.timings.forwardInputs} inputs), CAM + curves ${(f.ms / 1000).toFixed(2)} s`);
 }
 
-async function explainOne(model: ResNet3d, split: Split, i: number, o: ExplainFlags, stats: TrainingStats | undefined): Promise<Explained> {
-  const label = split.labels[i];
-  // the map explains --target when given (and is scored against it), else the true class, as the precompute does
-  const target = o.cam.target ?? label;
-  const v = { label: target, mask: maskAt(split, i), labelmap: labelMapAt(split, i) };
-  const { ctx } = await makeScoreContext(model, uint8ToUnit(volumeAt(split, i)), v, o.baseline, stats, { steps: o.steps, batchSize: o.cam.batchSize ?? 8 });
+/** Explain and score one prepared volume: the map explains --target, else the label, else the prediction. */
+async function explainOne(
+  model: ResNet3d,
+  x: Float32Array,
+  o: ExplainFlags,
+  stats: TrainingStats | undefined,
+  v: { label?: number; mask?: Uint8Array; labelmap?: Uint8Array },
+): Promise<Explained> {
+  let target = o.cam.target ?? v.label;
+  if (target === undefined) {
+    const { probs } = await makeScoreContext(model, x, { label: 0 }, o.baseline, stats, { steps: o.steps, batchSize: o.cam.batchSize ?? 8 });
+    target = probs.indexOf(Math.max(...probs));
+  }
+  const { ctx } = await makeScoreContext(model, x, { label: target, mask: v.mask, labelmap: v.labelmap }, o.baseline, stats, { steps: o.steps, batchSize: o.cam.batchSize ?? 8 });
   const { cam, record } = await explainAndScore(model, o.cam, ctx);
-  return { cam, record, label, pBase: ctx.pBase };
+  return { cam, record, label: v.label, pBase: ctx.pBase };
 }
 
 async function main(): Promise<void> {
-  const { flags } = parseFlags(process.argv.slice(2));
-  const backend = await initNodeBackend(stringFlag(flags, 'backend', 'wasm'));
-  const { model, dir } = await loadModelDir(typeof flags.model === 'string' ? flags.model : undefined);
-  const dataset = stringFlag(flags, 'dataset', 'phantom');
-  const size = numberFlag(flags, 'size', model.config.inputSize);
-  const ds = await loadDataset(dataset, size, { withMasks: dataset === 'phantom', log: (m) => console.error(m) });
-  const opts = explainOptionsFromFlags(flags);
-  console.error(`model ${dir} (${model.config.inputSize}³, depth ${model.config.depth}), dataset ${dataset} ${size}³, backend ${backend}`);
+  // every flag is checked before the model or any data is touched
+  const v = parseCli(SPEC);
+  const opts = explainOptionsFromFlags(v);
+  const modes = (['volume', 'eval', 'file'] as const).filter((k) => str(v, k) !== undefined);
+  if (modes.length !== 1) throw new UsageError(modes.length ? `give only one of --${modes.join(', --')}` : 'say what to explain: --volume SPLIT:INDEX, --eval N or --file FILE');
+  const perOrgan = num(v, 'eval', undefined, { min: 1, max: 10_000 });
+  const splitName = choice(v, 'split', ['train', 'val', 'test'] as const, 'test');
+  const spec = str(v, 'volume');
+  const vm = spec === undefined ? null : /^(train|val|test):(\d+)$/.exec(spec);
+  if (spec !== undefined && !vm) throw new UsageError(`--volume must be <split>:<index>, e.g. test:12 (got '${spec}')`);
+  const file = str(v, 'file');
+  if (file !== undefined) {
+    const st = statSync(file, { throwIfNoEntry: false });
+    if (!st?.isFile()) throw new UsageError(`--file ${file}: no such file`);
+    if (st.size > USER_MAX_FILE_BYTES) throw new UsageError(`--file ${file}: too large: ${formatBytes(st.size)} (limit ${formatBytes(USER_MAX_FILE_BYTES)})`);
+  }
+  if (str(v, 'size') !== undefined || file === undefined) dataChoice(v); // validates --dataset/--size early
 
-  const stats = opts.baseline.kind.startsWith('train') ? trainingStats(ds.splits.train.images.data as Uint8Array, ds.splits.train.count) : undefined;
+  const backend = await initNodeBackend(choice(v, 'backend', ['wasm', 'cpu'] as const, 'wasm'));
+  const { model, dir } = await loadModelDir(str(v, 'model'));
+  const s = model.config.inputSize;
+  const d = dataChoice(v, { size: s });
+  const needStats = opts.baseline.kind.startsWith('train');
+
+  if (file !== undefined) {
+    const arr = readUserFile(new Uint8Array(readFileSync(file)), file);
+    const p = prepareUserVolume(arr, file, s);
+    console.error(`model ${dir} (${s}³, depth ${model.config.depth}), backend ${backend}`);
+    console.log(`preprocessing: ${p.description}`);
+    printWarnings(p.warnings);
+    let stats: TrainingStats | undefined;
+    if (needStats) {
+      try {
+        const ds = await loadDataset(d.dataset, s, { dir: d.dataDir, fetchIfMissing: false });
+        stats = trainingStats(ds.splits.train.images.data as Uint8Array, ds.splits.train.count);
+      } catch {
+        opts.baseline = { kind: 'zero' };
+        console.log(`note: no ${d.dataset} ${s}³ training split in ${d.dataDir} for the training-mean baseline; the curves use the zero volume`);
+      }
+    }
+    console.error(`deletion ends on / insertion starts from ${describeBaseline(opts.baseline)}`);
+    const r = await explainOne(model, p.volume, opts, stats, {});
+    printOne(r, file);
+    printWarnings(p.warnings);
+    writeCam(str(v, 'out'), r, s);
+    model.dispose();
+    return;
+  }
+
+  checkModelFitsData(model.config, dir, d, NUM_CLASSES);
+  const ds = await loadDataset(d.dataset, d.size, { dir: d.dataDir, withMasks: d.dataset === 'phantom', log: (m) => console.error(m) });
+  console.error(`model ${dir} (${s}³, depth ${model.config.depth}), dataset ${d.dataset} ${d.size}³ from ${d.dataDir}, backend ${backend}`);
+  const stats = needStats ? trainingStats(ds.splits.train.images.data as Uint8Array, ds.splits.train.count) : undefined;
   console.error(`deletion ends on / insertion starts from ${describeBaseline(opts.baseline)}`);
+  const fromSplit = (split: Split, i: number) =>
+    explainOne(model, uint8ToUnit(volumeAt(split, i)), opts, stats, { label: split.labels[i], mask: maskAt(split, i), labelmap: labelMapAt(split, i) });
 
-  if (flags.eval !== undefined) {
-    const splitName = stringFlag(flags, 'split', 'test') as 'train' | 'val' | 'test';
+  if (perOrgan !== undefined) {
     const split = ds.splits[splitName];
-    if (!split) throw new Error(`--split must be train, val or test`);
-    const perOrgan = numberFlag(flags, 'eval', 5);
     const idx = firstPerClass(split.labels, perOrgan);
     const bar = progress(`explain ${opts.cam.method}`, idx.length);
     const results: Explained[] = [];
     for (const i of idx) {
-      results.push(await explainOne(model, split, i, opts, stats));
+      results.push(await fromSplit(split, i));
       bar(results.length);
     }
     const col = (f: (r: Explained) => number | null | undefined) => meanStd(results.map((r) => f(r) ?? NaN));
@@ -152,7 +237,7 @@ async function main(): Promise<void> {
       pointing: col((r) => r.record.pointing),
       seconds: col((r) => r.record.ms / 1000),
     };
-    console.log(`${opts.cam.method} stage ${opts.cam.stage} on ${dataset} ${splitName}: ${summary.n} volumes (${perOrgan} per organ), model ${dir}; mean ± sample std over volumes`);
+    console.log(`${opts.cam.method} stage ${opts.cam.stage} on ${d.dataset} ${splitName}: ${summary.n} volumes (${perOrgan} per organ), model ${dir}; mean ± sample std over volumes`);
     console.log(`accuracy ${(summary.accuracy * 100).toFixed(1)}%`);
     console.log(`DAUC (prob) ${fmt(summary.dauc)}   IAUC (prob) ${fmt(summary.iauc)}`);
     console.log(`normalised  ${fmt(summary.ndauc)}   ${fmt(summary.niauc)}`);
@@ -160,25 +245,28 @@ async function main(): Promise<void> {
     console.log(`energy pointing ${fmt(summary.energy)}   pointing hit ${(summary.pointing.mean * 100).toFixed(1)}%`);
     console.log(`time per volume (CAM + curves): ${fmt(summary.seconds, 2)} s`);
     console.log('for controls (random order, centre prior) and subject-level intervals use `npm run precompute`');
-    if (typeof flags.json === 'string') writeFileAtomic(flags.json, JSON.stringify({ summary, volumes: idx }, null, 2));
+    const json = str(v, 'json');
+    if (json) writeFileAtomic(json, JSON.stringify({ summary, volumes: idx }, null, 2));
     model.dispose();
     return;
   }
 
-  const spec = stringFlag(flags, 'volume', '');
-  const m = /^(train|val|test):(\d+)$/.exec(spec);
-  if (!m) throw new Error(`--volume must be <split>:<index>, e.g. test:12 (got '${spec || 'nothing'}')`);
-  const split = ds.splits[m[1] as 'train' | 'val' | 'test'];
-  const i = Number(m[2]);
-  if (!(i < split.count)) throw new Error(`--volume ${spec}: the ${m[1]} split has ${split.count} volumes`);
-  const r = await explainOne(model, split, i, opts, stats);
-  printOne(r, spec);
-  if (typeof flags.out === 'string') {
-    const s = model.config.inputSize;
-    writeFileAtomic(flags.out, writeNpy({ dtype: 'float32', shape: [s, s, s], data: r.cam.cam }));
-    console.log(`wrote ${flags.out} (${s}×${s}×${s} float32 in [0,1])`);
-  }
+  const split = ds.splits[vm![1] as 'train' | 'val' | 'test'];
+  const i = Number(vm![2]);
+  if (i >= split.count) throw new UsageError(`--volume ${spec}: the ${vm![1]} split has ${split.count} volumes (0-${split.count - 1})`);
+  const warnings = checkInput(uint8ToUnit(volumeAt(split, i)));
+  printWarnings(warnings);
+  const r = await fromSplit(split, i);
+  printOne(r, spec!);
+  printWarnings(warnings);
+  writeCam(str(v, 'out'), r, s);
   model.dispose();
+}
+
+function writeCam(out: string | undefined, r: Explained, s: number): void {
+  if (!out) return;
+  writeFileAtomic(out, writeNpy({ dtype: 'float32', shape: [s, s, s], data: r.cam.cam }));
+  console.log(`wrote ${out} (${s}×${s}×${s} float32 in [0,1])`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) runCli(main);

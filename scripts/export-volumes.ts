@@ -1,28 +1,34 @@
 /**
- * npm run export-volumes -- [--dataset phantom] [--size 64] [--per-class 2] [--out public/volumes]
+ * npm run export-volumes -- [--dataset phantom] [--size 64] [--data DIR] [--per-class 2] [--out public/volumes]   (see --help)
  *
  * Picks the first N (default 2: ~3.7 MB in all) test volumes of every class (index order: deterministic) from
  * data/<dataset>_<size>.npz (+ masks) and writes compact deflated npz files
  * (`image`, `mask`) plus index.json for the explorer. See src/lib/data/shipped.ts.
  */
 import { exportShippedVolumes } from '../src/lib/export/volumes.node.ts';
+import { dataChoice, dataFlags, num, parseCli, runCli, str, type CliSpec } from './lib/cli';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
-}
+export const SPEC: CliSpec = {
+  command: 'npm run export-volumes --',
+  summary: "Writes the explorer's shipped test volumes (the first N per class, image + mask) and index.json.",
+  flags: {
+    ...dataFlags(),
+    'per-class': { type: 'string', arg: 'N', def: 2, help: 'volumes per class (1-50)' },
+    out: { type: 'string', arg: 'DIR', def: 'public/volumes', help: 'output folder' },
+  },
+};
 
 async function main() {
+  const v = parseCli(SPEC);
+  const { dataset, size, dataDir } = dataChoice(v);
   await exportShippedVolumes({
-    dataset: arg('dataset', 'phantom'),
-    size: Number(arg('size', '64')),
-    perClass: Number(arg('per-class', '2')),
-    out: arg('out', 'public/volumes'),
+    dataset,
+    size,
+    dataDir,
+    perClass: num(v, 'per-class', 2, { min: 1, max: 50 }),
+    out: str(v, 'out', 'public/volumes'),
     log: console.log,
   });
 }
 
-main().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+runCli(main);

@@ -17,41 +17,64 @@ import { defaultSettings, defaultWorkers, DEFAULT_MODEL_DIR, runPrecompute, runW
 import { recomputeCommand, verifyCache } from '../src/lib/precompute/verify.node.ts';
 import { loadDataset } from '../src/lib/data/store.node.ts';
 import type { MethodSpec, PrecomputeSettings } from '../src/lib/precompute/format';
-import { numberFlag, parseFlags, runCli, stringFlag, type Flags } from './lib/cli';
+import { choice, flag, num, parseCli, runCli, str, UsageError, type CliSpec, type Values } from './lib/cli';
 
 const log = (m: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
 
-function pick(flags: Flags, name: string, from: MethodSpec[]): MethodSpec[] | undefined {
-  const v = flags[name];
-  if (typeof v !== 'string') return undefined;
+export const SPEC: CliSpec = {
+  command: 'npm run precompute --',
+  summary: "Computes the site's result tables and figures (resumable), or with --verify checks the committed cache (what `npm run build` runs).",
+  flags: {
+    verify: { type: 'boolean', help: 'check the committed cache instead of computing' },
+    deep: { type: 'boolean', help: 'with --verify: also hash the test split in data/' },
+    model: { type: 'string', arg: 'DIR', def: DEFAULT_MODEL_DIR, help: 'model folder' },
+    history: { type: 'string', arg: 'FILE', help: 'training history.json to publish' },
+    dataset: { type: 'string', arg: 'phantom|organmnist3d', def: 'phantom', help: 'which dataset' },
+    size: { type: 'string', arg: '28|64', def: 64, help: 'volume edge in voxels' },
+    all: { type: 'boolean', help: 'every test volume' },
+    'per-subject': { type: 'string', arg: 'K', help: 'K test volumes per subject (default 2 where the data has subject ids)' },
+    'per-organ': { type: 'string', arg: 'N', help: 'the first N test volumes per organ (default 8 without subject ids)' },
+    steps: { type: 'string', arg: 'N', def: 128, help: 'deletion/insertion steps (1-1024)' },
+    'random-seeds': { type: 'string', arg: 'N', def: 3, help: 'random-order control seeds (1-32)' },
+    'extras-per-organ': { type: 'string', arg: 'N', def: 2, help: 'volumes per organ for sanity checks, stages 1-3, Faster Score-CAM' },
+    'extras-max': { type: 'string', arg: 'N', help: 'cap on the extras subset' },
+    'no-extras': { type: 'boolean', help: 'skip the extras subset' },
+    methods: { type: 'string', arg: 'LIST', help: 'comma-separated method keys for the main tables' },
+    'extra-methods': { type: 'string', arg: 'LIST', help: 'comma-separated method keys for the extras subset' },
+    'sanity-methods': { type: 'string', arg: 'LIST', help: 'methods that get the sanity checks' },
+    'no-shipped': { type: 'boolean', help: "skip the CAMs of the explorer's shipped volumes" },
+    batch: { type: 'string', arg: 'N', def: 8, help: 'forward-pass batch (1-256)' },
+    workers: { type: 'string', arg: 'N', help: 'worker processes (1-64; default from the CPU count)' },
+    worker: { type: 'string', arg: 'JOB.json', help: '(internal) run one worker job' },
+  },
+};
+
+function pick(flags: Values, name: string, from: MethodSpec[]): MethodSpec[] | undefined {
+  const v = str(flags, name);
+  if (v === undefined) return undefined;
   const keys = v.split(',').filter(Boolean);
   const bad = keys.filter((k) => !from.some((m) => m.key === k));
-  if (bad.length) throw new Error(`--${name}: unknown method ${bad.join(', ')} (known: ${from.map((m) => m.key).join(', ')})`);
+  if (bad.length) throw new UsageError(`--${name}: unknown method ${bad.join(', ')} (known: ${from.map((m) => m.key).join(', ')})`);
   return from.filter((m) => keys.includes(m.key));
 }
 
-async function settingsFromFlags(flags: Flags, dataset: string, size: number): Promise<PrecomputeSettings> {
+async function settingsFromFlags(flags: Values, dataset: string, size: number): Promise<PrecomputeSettings> {
   const s = defaultSettings();
   const all = [...s.methods, ...s.extraMethods];
-  s.steps = numberFlag(flags, 'steps', s.steps);
-  s.batchSize = numberFlag(flags, 'batch', s.batchSize);
-  s.randomSeeds = numberFlag(flags, 'random-seeds', s.randomSeeds);
-  s.extrasPerOrgan = flags['no-extras'] ? 0 : numberFlag(flags, 'extras-per-organ', s.extrasPerOrgan);
-  if (flags['extras-max'] !== undefined) {
-    s.extrasMax = numberFlag(flags, 'extras-max', 0);
-    if (!(Number.isInteger(s.extrasMax) && s.extrasMax >= 0)) throw new Error(`--extras-max must be a whole number, got ${s.extrasMax}`);
-  }
-  for (const [k, v] of [['steps', s.steps], ['random-seeds', s.randomSeeds], ['batch', s.batchSize]] as const) {
-    if (!(Number.isInteger(v) && v >= 1)) throw new Error(`--${k} must be a positive integer, got ${v}`);
-  }
+  s.steps = num(flags, 'steps', s.steps, { min: 1, max: 1024 });
+  s.batchSize = num(flags, 'batch', s.batchSize, { min: 1, max: 256 });
+  s.randomSeeds = num(flags, 'random-seeds', s.randomSeeds, { min: 1, max: 32 });
+  s.extrasPerOrgan = flag(flags, 'no-extras') ? 0 : num(flags, 'extras-per-organ', s.extrasPerOrgan, { min: 0, max: 1000 });
+  const extrasMax = num(flags, 'extras-max', undefined, { min: 0, max: 100_000 });
+  if (extrasMax !== undefined) s.extrasMax = extrasMax;
   s.methods = pick(flags, 'methods', all) ?? s.methods;
   s.extraMethods = pick(flags, 'extra-methods', all) ?? s.extraMethods.filter((m) => !s.methods.some((q) => q.key === m.key));
   s.sanityMethods = (pick(flags, 'sanity-methods', s.methods) ?? s.methods).map((m) => m.key);
-  const modes = ['all', 'per-subject', 'per-organ'].filter((k) => flags[k] !== undefined);
-  if (modes.length > 1) throw new Error(`choose one of --all, --per-subject K, --per-organ N (got ${modes.map((m) => `--${m}`).join(', ')})`);
-  if (flags.all) s.selection = { mode: 'all' };
-  else if (flags['per-organ'] !== undefined) s.selection = { mode: 'per-organ', perOrgan: numberFlag(flags, 'per-organ', 8) };
-  else if (flags['per-subject'] !== undefined) s.selection = { mode: 'per-subject', perSubject: numberFlag(flags, 'per-subject', 2) };
+  const modes = (['all', 'per-subject', 'per-organ'] as const).filter((k) => (k === 'all' ? flag(flags, k) : str(flags, k) !== undefined));
+  if (modes.length > 1) throw new UsageError(`choose one of --all, --per-subject K, --per-organ N (got ${modes.map((m) => `--${m}`).join(', ')})`);
+  if (flag(flags, 'all')) s.selection = { mode: 'all' };
+  else if (str(flags, 'per-organ') !== undefined) s.selection = { mode: 'per-organ', perOrgan: num(flags, 'per-organ', 8, { min: 1, max: 10_000 }) };
+  else if (str(flags, 'per-subject') !== undefined) s.selection = { mode: 'per-subject', perSubject: num(flags, 'per-subject', 2, { min: 1, max: 100 }) };
   else {
     // the default needs subject ids; data without them falls back to the first N per organ
     const ds = await loadDataset(dataset, size, { withMasks: true, fetchIfMissing: false });
@@ -64,12 +87,13 @@ async function settingsFromFlags(flags: Flags, dataset: string, size: number): P
 }
 
 async function main(): Promise<void> {
-  const { flags } = parseFlags(process.argv.slice(2));
-  if (typeof flags.worker === 'string') return runWorker(flags.worker);
-  if (flags.verify) {
+  const flags = parseCli(SPEC);
+  const worker = str(flags, 'worker');
+  if (worker !== undefined) return runWorker(worker);
+  if (flag(flags, 'verify')) {
     const t0 = performance.now();
     const r = verifyCache();
-    if (r.ok && flags.deep && r.manifest) {
+    if (r.ok && flag(flags, 'deep') && r.manifest) {
       const ds = await loadDataset(r.manifest.inputs.dataset, r.manifest.inputs.size, { fetchIfMissing: false });
       if (splitSha256(ds.splits.test) !== r.manifest.inputs.testSplitSha256) r.problems.push('the test split in data/ differs from the one the cache was computed on'), (r.ok = false);
     }
@@ -87,19 +111,17 @@ async function main(): Promise<void> {
     );
     return;
   }
-  const dataset = stringFlag(flags, 'dataset', 'phantom');
-  const size = numberFlag(flags, 'size', 64);
-  const workers = numberFlag(flags, 'workers', defaultWorkers());
-  if (!(Number.isInteger(workers) && workers >= 1)) throw new Error(`--workers must be a positive integer, got ${workers}`);
+  const dataset = choice(flags, 'dataset', ['phantom', 'organmnist3d'] as const, 'phantom');
+  const size = Number(choice(flags, 'size', ['28', '64'] as const, '64'));
   await runPrecompute(
     {
-      modelDir: stringFlag(flags, 'model', DEFAULT_MODEL_DIR),
-      historyPath: typeof flags.history === 'string' ? flags.history : undefined,
+      modelDir: str(flags, 'model', DEFAULT_MODEL_DIR),
+      historyPath: str(flags, 'history'),
       dataset,
       size,
       settings: await settingsFromFlags(flags, dataset, size),
-      workers,
-      skipShipped: !!flags['no-shipped'],
+      workers: num(flags, 'workers', defaultWorkers(), { min: 1, max: 64 }),
+      skipShipped: flag(flags, 'no-shipped'),
       log,
     },
     fileURLToPath(import.meta.url),

@@ -1,7 +1,5 @@
 /**
- * npm run train -- [--dataset phantom] [--size 64] [--depth 10] [--width 1] [--epochs 16]
- *                  [--batch 8] [--lr 1e-3] [--seed 7] [--name NAME] [--runs runs] [--resume]
- *                  [--data data] [--backend wasm|cpu] [--limit N] [--workers N]
+ * npm run train -- [flags; see --help]
  *
  * Writes runs/NAME/: history.json (per-epoch train/val loss and accuracy), checkpoint/ (model +
  * Adam state, every epoch, for --resume) and best/ (the best model by validation accuracy).
@@ -19,33 +17,51 @@ import { fsRunStore } from '../src/lib/model/runstore.node.ts';
 import { createDataParallel, defaultWorkers } from '../src/lib/model/parallel.node.ts';
 import { loadDataset } from '../src/lib/data/store.node.ts';
 import { NUM_CLASSES } from '../src/lib/data/labels';
-import { numberFlag, parseFlags, progress, runCli, stringFlag } from './lib/cli';
+import { choice, dataChoice, dataFlags, flag, num, parseCli, progress, runCli, str, type CliSpec } from './lib/cli';
 
 export type { EpochRecord, History } from '../src/lib/model/trainer';
 export { splitSource };
 
+export const SPEC: CliSpec = {
+  command: 'npm run train --',
+  summary: 'Trains a 3D ResNet; writes runs/NAME/ (history.json, checkpoint/ for --resume, best/).',
+  flags: {
+    ...dataFlags(),
+    depth: { type: 'string', arg: '10|18|34', def: 10, help: 'ResNet depth' },
+    width: { type: 'string', arg: 'K', def: 1, help: 'width multiplier (1-8)' },
+    epochs: { type: 'string', arg: 'N', def: DEFAULT_TRAIN_CONFIG.epochs, help: 'epochs (1-1000)' },
+    batch: { type: 'string', arg: 'N', def: DEFAULT_TRAIN_CONFIG.batchSize, help: 'batch size (1-256)' },
+    lr: { type: 'string', arg: 'RATE', def: DEFAULT_TRAIN_CONFIG.learningRate, help: 'learning rate (0-1)' },
+    seed: { type: 'string', arg: 'N', def: DEFAULT_TRAIN_CONFIG.seed, help: 'random seed' },
+    name: { type: 'string', arg: 'NAME', def: 'resnet{depth}-{dataset}{size}', help: 'run name' },
+    runs: { type: 'string', arg: 'DIR', def: 'runs', help: 'folder of training runs' },
+    resume: { type: 'boolean', help: 'continue runs/NAME/checkpoint' },
+    backend: { type: 'string', arg: 'wasm|cpu', def: 'wasm', help: 'TensorFlow.js backend' },
+    limit: { type: 'string', arg: 'N', def: 0, help: 'train on the first N volumes only (smoke tests; 0 = all)' },
+    workers: { type: 'string', arg: 'N', def: 'the cores, at most 4 and --batch', help: 'data-parallel worker threads (1 = the single-thread loop)' },
+  },
+};
+
 async function main(): Promise<void> {
-  const { flags } = parseFlags(process.argv.slice(2));
-  const dataset = stringFlag(flags, 'dataset', 'phantom');
-  const size = numberFlag(flags, 'size', 64);
-  const depth = numberFlag(flags, 'depth', 10) as ResNetDepth;
-  const width = numberFlag(flags, 'width', 1);
+  const v = parseCli(SPEC);
+  const { dataset, size, dataDir } = dataChoice(v);
+  const depth = Number(choice(v, 'depth', ['10', '18', '34'] as const, '10')) as ResNetDepth;
+  const width = num(v, 'width', 1, { min: 1, max: 8 });
   const cfg: TrainConfig = {
     ...DEFAULT_TRAIN_CONFIG,
-    epochs: numberFlag(flags, 'epochs', DEFAULT_TRAIN_CONFIG.epochs),
-    batchSize: numberFlag(flags, 'batch', DEFAULT_TRAIN_CONFIG.batchSize),
-    learningRate: numberFlag(flags, 'lr', DEFAULT_TRAIN_CONFIG.learningRate),
-    seed: numberFlag(flags, 'seed', DEFAULT_TRAIN_CONFIG.seed),
+    epochs: num(v, 'epochs', DEFAULT_TRAIN_CONFIG.epochs, { min: 1, max: 1000 }),
+    batchSize: num(v, 'batch', DEFAULT_TRAIN_CONFIG.batchSize, { min: 1, max: 256 }),
+    learningRate: num(v, 'lr', DEFAULT_TRAIN_CONFIG.learningRate, { min: Number.MIN_VALUE, max: 1, real: true }),
+    seed: num(v, 'seed', DEFAULT_TRAIN_CONFIG.seed, { min: 0, max: 2 ** 32 - 1 }),
   };
-  const limit = numberFlag(flags, 'limit', 0); // train on the first N volumes only (smoke tests)
-  const name = stringFlag(flags, 'name', `resnet${depth}-${dataset}${size}`);
-  const runDir = path.join(stringFlag(flags, 'runs', 'runs'), name);
-  const dataDir = stringFlag(flags, 'data', 'data');
-  const workers = numberFlag(flags, 'workers', Math.min(defaultWorkers(os.availableParallelism()), cfg.batchSize));
-  if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers must be a whole number ≥ 1, got ${workers}`);
+  const limit = num(v, 'limit', 0, { min: 0, max: 1e7 }); // train on the first N volumes only (smoke tests)
+  const name = str(v, 'name', `resnet${depth}-${dataset}${size}`);
+  const runDir = path.join(str(v, 'runs', 'runs'), name);
+  const resume = flag(v, 'resume');
+  const workers = num(v, 'workers', Math.min(defaultWorkers(os.availableParallelism()), cfg.batchSize), { min: 1, max: 64 });
   if (workers > cfg.batchSize) throw new Error(`--workers ${workers} exceeds --batch ${cfg.batchSize}: every worker needs at least one volume per step`);
 
-  const backend = await initNodeBackend(stringFlag(flags, 'backend', 'wasm'));
+  const backend = await initNodeBackend(choice(v, 'backend', ['wasm', 'cpu'] as const, 'wasm'));
   console.error(`backend ${backend}; loading ${dataset} ${size}³…`);
   const ds = await loadDataset(dataset, size, { dir: dataDir, log: (m) => console.error(m) });
   const train = splitSource(ds.splits.train, size);
@@ -68,7 +84,7 @@ async function main(): Promise<void> {
     train,
     val,
     store: fsRunStore(runDir),
-    resume: flags.resume === true,
+    resume,
     log: (m) => console.error(m),
     progress,
     backend,

@@ -5,7 +5,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataFormatError, readNpy, writeNpy, type DType, type NdArray } from '../../src/lib/data/npy';
-import { crc32, listNpz, readNpz, writeNpz } from '../../src/lib/data/npz';
+import { crc32 } from '../../src/lib/data/crc32';
+import { listNpz, readNpz, writeNpz } from '../../src/lib/data/npz';
 import { datasetFromArrays, parseDataset } from '../../src/lib/data/medmnist';
 import { toZip64 } from './zip64';
 

@@ -41,7 +41,9 @@ describe('shipped explorer volumes (public/volumes)', () => {
     expect(() => parseShippedIndex({ format: 'x' })).toThrow(DataFormatError);
     expect(() => parseShippedIndex({ ...index, volumes: [{ ...index.volumes[0], label: 11 }] })).toThrow(/label 11 out of range/);
     expect(() => parseShippedIndex({ ...index, volumes: [{ ...index.volumes[0], file: '../x.npz' }] })).toThrow(/bad volume entry/);
-    const bad = writeNpz({ image: { dtype: 'uint8', shape: [8, 8, 8], data: new Uint8Array(512) } });
+    const cube = { dtype: 'uint8' as const, shape: [8, 8, 8], data: new Uint8Array(512) };
+    expect(() => parseShippedVolume(writeNpz({ image: cube }), index.volumes[0], 64)).toThrow(/missing key mask/);
+    const bad = writeNpz({ image: cube, mask: cube });
     expect(() => parseShippedVolume(bad, index.volumes[0], 64)).toThrow(/'image' has shape \(8, 8, 8\), expected \(64, 64, 64\)/);
   });
 });

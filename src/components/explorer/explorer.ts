@@ -13,8 +13,10 @@ import type { BackendName } from '../../lib/model/backend';
 const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 import { FASTER_TOP_N, type CamMethod } from '../../lib/cam/types';
 import { pearson } from '../../lib/metrics/localization';
-// static import: once the page has loaded, opening a local file makes no request at all
-import { prepareUserVolume, readUserFile, USER_MAX_FILE_BYTES } from '../../lib/data/user-volume';
+import { USER_MAX_FILE_BYTES } from '../../lib/data/user-volume';
+import type { InputWarning } from '../../lib/data/input-check';
+// files are parsed in a worker (upload-worker.ts): the page never blocks on a large or hostile file
+import { parseUpload } from './upload-client';
 import { ModelWorker, WorkerError } from './client';
 import type { CamRequest, CamResultMsg, CurvesResult, InitResult, PredictResult } from './protocol';
 import { AXES, clickToPos, drawSlice, type Axis } from './slices';
@@ -206,7 +208,14 @@ class Explorer {
   }
 
   /** A new input volume (shipped or the reader's own). */
-  private setVolume(ct: Float32Array, mask: Uint8Array | null): void {
+  private setVolume(ct: Float32Array, mask: Uint8Array | null, warnings: InputWarning[] = []): void {
+    // blank / out-of-distribution input: said beside the prediction (lib/data/input-check.ts)
+    const warn = this.maybe('[data-input-warning]');
+    if (warn) {
+      warn.textContent = warnings.map((w) => w.message).join(' ');
+      warn.hidden = warnings.length === 0;
+      this.root.dataset.inputIssues = warnings.map((w) => w.issue).join(' ');
+    }
     this.ct = ct;
     this.mask = mask;
     this.cam = null;
@@ -518,21 +527,24 @@ class Explorer {
     say(`Reading ${file.name} (${kb(file.size)}) in your browser…`);
     try {
       if (file.size > USER_MAX_FILE_BYTES) throw new Error(`${file.name}: too large: ${kb(file.size)} (limit ${kb(USER_MAX_FILE_BYTES)})`);
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      const arr = readUserFile(bytes, file.name);
-      const p = prepareUserVolume(arr, file.name, SIZE);
+      const p = await parseUpload(file, SIZE, (read, total) => say(`Reading ${file.name} in your browser: ${kb(read)} of ${kb(total)}…`));
+      // parsing ends here; drawing the new volume starts in a task of its own (the browser test times them apart)
+      performance.mark('upload-parsed');
+      await new Promise((r) => setTimeout(r, 0));
       ++this.volumeToken;
       this.cancelJob();
       this.entry = null;
       this.userName = file.name;
       this.precomputed = [];
-      this.setVolume(p.volume, null);
+      delete this.root.dataset.uploadError;
+      this.setVolume(p.volume, null, p.warnings);
       this.q('[data-volume-info]').textContent = `Your file ${file.name}: ${p.description} No ground-truth mask.`;
       say(`Opened ${file.name}: ${p.description}`);
       this.q('[data-cam-status]').textContent = 'Your volume: no precomputed CAM.';
       this.root.dataset.source = 'user';
       await this.afterVolume(this.volumeToken);
     } catch (e) {
+      if (isAbort(e)) return; // a newer upload replaced this one
       const text = msg(e).replace(new RegExp('^' + file.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + ':\\s*'), '').replace(/\.?$/, '.');
       say(`Could not open ${file.name}: ${text} The explorer keeps the current volume.`, true);
       this.root.dataset.uploadError = '1';

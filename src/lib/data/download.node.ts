@@ -41,7 +41,8 @@ function hostOf(url: string): string {
   }
 }
 
-function md5OfFile(path: string, hash = createHash('md5')): ReturnType<typeof createHash> {
+/** MD5 of a file, read in 1 MB blocks (continues `hash` when given, as a resumed download does). */
+export function md5OfFile(path: string, hash = createHash('md5')): ReturnType<typeof createHash> {
   const fd = openSync(path, 'r');
   const buf = Buffer.allocUnsafe(1 << 20);
   try {

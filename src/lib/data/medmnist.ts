@@ -169,6 +169,12 @@ function checkVolumes(arr: NdArray, size: number, file: string, key: string): nu
   return s[0];
 }
 
+/** The npz members a dataset file must hold (others, e.g. a README, are ignored). */
+export const DATASET_KEYS: readonly string[] = SPLITS.flatMap((s) => [`${s}_images`, `${s}_labels`]);
+/** The members of a phantom masks file: the masks, and (when present) the label maps and subject ids. */
+export const MASK_KEYS: readonly string[] = SPLITS.map((s) => `${s}_masks`);
+export const MASK_OPTIONAL_KEYS: readonly string[] = SPLITS.flatMap((s) => [`${s}_labelmaps`, `${s}_subjects`]);
+
 /** Build and validate a Dataset from npz members (main file + optional masks file). */
 export function datasetFromArrays(
   name: string,
@@ -223,9 +229,9 @@ export function parseDataset(
   file = datasetFileName(name, size),
   maskBytes?: Uint8Array,
 ): Dataset {
-  const arrays = readNpz(bytes, file);
+  const arrays = readNpz(bytes, file, { keys: [...DATASET_KEYS] });
   const masks = maskBytes
-    ? { arrays: readNpz(maskBytes, masksFileName(name, size)), file: masksFileName(name, size) }
+    ? { arrays: readNpz(maskBytes, masksFileName(name, size), { keys: [...MASK_KEYS], optional: [...MASK_OPTIONAL_KEYS] }), file: masksFileName(name, size) }
     : undefined;
   return datasetFromArrays(name, size, arrays, file, masks);
 }

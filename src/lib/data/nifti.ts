@@ -9,8 +9,8 @@
  * file's own integer/float type (converted to native endianness).
  * Anything else throws a DataFormatError that says what is wrong.
  */
-import { gunzipSync } from 'fflate';
 import { DataFormatError, formatBytes, type NdArray, type DType } from './npy';
+import { gunzipLimited, isGzip } from './inflate';
 
 export const NIFTI1_HEADER_SIZE = 348;
 
@@ -46,29 +46,6 @@ export interface NiftiVolume extends NdArray {
   sourceDtype: DType;
 }
 
-export function isGzip(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-}
-
-/** Decompress a .gz with a size cap (reads the ISIZE trailer first, so a gzip bomb is refused before inflating). */
-export function gunzipLimited(bytes: Uint8Array, name: string, maxBytes = DEFAULT_MAX_BYTES): Uint8Array {
-  if (bytes.length < 18) throw new DataFormatError(name, 'truncated gzip file');
-  const n = bytes.length;
-  const isize = (bytes[n - 4] | (bytes[n - 3] << 8) | (bytes[n - 2] << 16) | (bytes[n - 1] << 24)) >>> 0;
-  // ISIZE is the size mod 2^32: a file of >4 GB could wrap around, so also check after inflating
-  if (isize > maxBytes) {
-    throw new DataFormatError(name, `too large: ${formatBytes(isize)} uncompressed (limit ${formatBytes(maxBytes)})`);
-  }
-  let out: Uint8Array;
-  try {
-    out = gunzipSync(bytes);
-  } catch (e) {
-    throw new DataFormatError(name, `corrupt gzip data (${e instanceof Error ? e.message : String(e)})`);
-  }
-  if (out.length > maxBytes) throw new DataFormatError(name, `too large: ${formatBytes(out.length)} uncompressed (limit ${formatBytes(maxBytes)})`);
-  return out;
-}
-
 /** Does this look like a NIfTI-1 header (either endianness)? */
 export function looksLikeNifti(bytes: Uint8Array): boolean {
   if (bytes.length < NIFTI1_HEADER_SIZE) return false;
@@ -76,11 +53,28 @@ export function looksLikeNifti(bytes: Uint8Array): boolean {
   return dv.getInt32(0, true) === 348 || dv.getInt32(0, false) === 348;
 }
 
-/** Parse NIfTI-1 bytes (.nii, or .nii.gz — gzip is detected from the bytes). */
-export function readNifti(input: Uint8Array, name = 'volume.nii', limits: NiftiLimits = {}): NiftiVolume {
+export interface NiftiHeader {
+  littleEndian: boolean;
+  /** nx, ny, nz */
+  dims: [number, number, number];
+  dtype: DType;
+  bytesPerVoxel: number;
+  /** byte offset of the first voxel */
+  dataOffset: number;
+  /** bytes of voxel data the header declares */
+  dataBytes: number;
+  slope: number;
+  inter: number;
+  pixdim: [number, number, number];
+}
+
+/**
+ * Parse and validate the 348-byte NIfTI-1 header: every field used to locate or scale the data is
+ * checked (NaN, negative, out of range), so a damaged header is refused instead of reading header
+ * bytes as voxels.
+ */
+export function readNiftiHeader(bytes: Uint8Array, name = 'volume.nii', limits: NiftiLimits = {}): NiftiHeader {
   const maxVoxels = limits.maxVoxels ?? DEFAULT_MAX_VOXELS;
-  const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
-  const bytes = isGzip(input) ? gunzipLimited(input, name, maxBytes) : input;
   if (bytes.length < NIFTI1_HEADER_SIZE) {
     throw new DataFormatError(name, `not a NIfTI file: ${bytes.length} bytes is shorter than the 348-byte NIfTI-1 header`);
   }
@@ -96,10 +90,10 @@ export function readNifti(input: Uint8Array, name = 'volume.nii', limits: NiftiL
   if (magic !== 'n+1') throw new DataFormatError(name, `bad NIfTI magic "${magic.replace(/[^\x20-\x7e]/g, '?')}" (expected "n+1")`);
 
   const ndim = dv.getInt16(40, le);
-  if (ndim < 1 || ndim > 7) throw new DataFormatError(name, `invalid number of dimensions ${ndim}`);
+  if (ndim < 1 || ndim > 7) throw new DataFormatError(name, `invalid number of dimensions ${ndim} (dim[0] must be 1–7)`);
   const dims: number[] = [];
   for (let i = 1; i <= ndim; i++) dims.push(dv.getInt16(40 + 2 * i, le));
-  if (dims.some((d) => d < 1)) throw new DataFormatError(name, `invalid dimensions (${dims.join(' × ')})`);
+  if (dims.some((d) => d < 1)) throw new DataFormatError(name, `invalid dimensions (${dims.join(' × ')}): every dimension must be at least 1`);
   if (ndim < 3) throw new DataFormatError(name, `is ${ndim}-D (${dims.join(' × ')}); a 3-D volume is needed`);
   if (dims.slice(3).some((d) => d !== 1)) {
     throw new DataFormatError(name, `is ${ndim}-D (${dims.join(' × ')}); only 3-D volumes (or 4-D with one time point) are supported`);
@@ -112,29 +106,80 @@ export function readNifti(input: Uint8Array, name = 'volume.nii', limits: NiftiL
     throw new DataFormatError(name, `unsupported NIfTI datatype ${nm}; supported: uint8, int8, int16, uint16, int32, float32, float64`);
   }
   const [dtype, size] = dt;
-  const count = nx * ny * nz;
+  const count = nx * ny * nz; // each ≤ 32767 (int16): the product is an exact integer
   if (count > maxVoxels) {
     throw new DataFormatError(name, `too large: ${nx} × ${ny} × ${nz} voxels (limit ${Math.round(Math.cbrt(maxVoxels))}³)`);
   }
-  const voxOffset = Math.floor(dv.getFloat32(108, le));
-  const start = Math.max(voxOffset, NIFTI1_HEADER_SIZE);
-  const need = count * size;
-  if (bytes.length < start + need) {
+  const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (count * size > maxBytes) {
+    throw new DataFormatError(name, `too large: ${nx} × ${ny} × ${nz} ${dtype} is ${formatBytes(count * size)} (limit ${formatBytes(maxBytes)})`);
+  }
+  const rawOffset = dv.getFloat32(108, le);
+  if (!Number.isFinite(rawOffset) || rawOffset < 0 || !Number.isInteger(rawOffset)) {
+    throw new DataFormatError(name, `invalid vox_offset ${rawOffset} in the header (must be a whole number of bytes ≥ 352): the header is damaged`);
+  }
+  // vox_offset 0 is what some old writers put in single-file NIfTI; the data then follow the 4 extension bytes
+  const dataOffset = rawOffset === 0 ? 352 : rawOffset;
+  if (dataOffset < NIFTI1_HEADER_SIZE) {
+    throw new DataFormatError(name, `invalid vox_offset ${rawOffset}: it points inside the 348-byte header, so the header would be read as voxels`);
+  }
+  const slope = dv.getFloat32(112, le);
+  const inter = dv.getFloat32(116, le);
+  if (!Number.isFinite(slope) || !Number.isFinite(inter)) {
+    throw new DataFormatError(name, `invalid intensity scaling in the header (scl_slope ${slope}, scl_inter ${inter}): both must be finite numbers`);
+  }
+  // pixdim is reported, not used to resample (the model sees a cube crop); a damaged one becomes 1 mm
+  const pd = [80, 84, 88].map((o) => dv.getFloat32(o, le)).map((v) => (Number.isFinite(v) && v > 0 ? v : 1));
+  return {
+    littleEndian: le,
+    dims: [nx, ny, nz],
+    dtype,
+    bytesPerVoxel: size,
+    dataOffset,
+    dataBytes: count * size,
+    // NIfTI: scl_slope 0 means "no scaling"
+    slope: slope === 0 ? 1 : slope,
+    inter: slope === 0 ? 0 : inter,
+    pixdim: pd as [number, number, number],
+  };
+}
+
+/** The full file size the header declares (offset + voxel data): the cap for inflating a .nii.gz. */
+export function niftiDeclaredBytes(h: NiftiHeader): number {
+  return h.dataOffset + h.dataBytes;
+}
+
+/**
+ * The `declare` hook of a BoundedGunzip inflating a .nii.gz: once the header has been inflated it
+ * is validated and the output cap tightens to the size it declares, so a stream that holds more
+ * than its header says is aborted there instead of inflating on.
+ */
+export function niftiDeclare(name: string, limits: NiftiLimits = {}): (head: Uint8Array) => number | null {
+  return (head) => (head.length < NIFTI1_HEADER_SIZE ? null : niftiDeclaredBytes(readNiftiHeader(head, name, limits)));
+}
+
+/** Parse NIfTI-1 bytes (.nii, or .nii.gz — gzip is detected from the bytes). */
+export function readNifti(input: Uint8Array, name = 'volume.nii', limits: NiftiLimits = {}): NiftiVolume {
+  const bytes = isGzip(input) ? gunzipLimited(input, name, limits.maxBytes ?? DEFAULT_MAX_BYTES, niftiDeclare(name, limits)) : input;
+  return niftiFromBytes(bytes, name, limits);
+}
+
+/** Parse uncompressed NIfTI-1 bytes. */
+export function niftiFromBytes(bytes: Uint8Array, name: string, limits: NiftiLimits = {}): NiftiVolume {
+  const h = readNiftiHeader(bytes, name, limits);
+  const [nx, ny, nz] = h.dims;
+  const start = h.dataOffset;
+  if (bytes.length < start + h.dataBytes) {
     throw new DataFormatError(
       name,
-      `truncated: the header says ${nx} × ${ny} × ${nz} ${dtype} (${formatBytes(need)}) from byte ${start}, but the file has ${formatBytes(Math.max(0, bytes.length - start))} of data`,
+      `truncated: the header says ${nx} × ${ny} × ${nz} ${h.dtype} (${formatBytes(h.dataBytes)}) from byte ${start}, but the file has ${formatBytes(Math.max(0, bytes.length - start))} of data`,
     );
   }
-  let slope = dv.getFloat32(112, le);
-  let inter = dv.getFloat32(116, le);
-  if (!Number.isFinite(slope) || slope === 0) slope = 1;
-  if (!Number.isFinite(inter)) inter = 0;
-  const pixdim: [number, number, number] = [dv.getFloat32(80, le), dv.getFloat32(84, le), dv.getFloat32(88, le)];
-
-  const scaled = slope !== 1 || inter !== 0;
-  const outDtype: DType = scaled ? 'float32' : dtype;
-  const data = readTyped(dv, start, count, dtype, le, scaled ? slope : 1, scaled ? inter : 0, outDtype);
-  return { dtype: outDtype, shape: [nz, ny, nx], data, pixdim, littleEndian: le, sourceDtype: dtype };
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const scaled = h.slope !== 1 || h.inter !== 0;
+  const outDtype: DType = scaled ? 'float32' : h.dtype;
+  const data = readTyped(dv, start, nx * ny * nz, h.dtype, h.littleEndian, h.slope, h.inter, outDtype);
+  return { dtype: outDtype, shape: [nz, ny, nx], data, pixdim: h.pixdim, littleEndian: h.littleEndian, sourceDtype: h.dtype };
 }
 
 function readTyped(dv: DataView, off: number, n: number, dtype: DType, le: boolean, slope: number, inter: number, outDtype: DType): NdArray['data'] {

@@ -172,6 +172,9 @@ export function readNpy(bytes: Uint8Array, name = 'array.npy'): NdArray {
   const info = DTYPES[h.dtype];
   const count = shapeSize(h.shape);
   const need = count * info.size;
+  if (!Number.isSafeInteger(need)) {
+    throw new DataFormatError(name, `header declares an impossible shape ${describeShape(h.shape, h.dtype)} (more than 2^53 bytes)`);
+  }
   const have = bytes.length - h.dataOffset;
   if (have < need) {
     throw new DataFormatError(

@@ -3,50 +3,10 @@
  * `savez_compressed` (deflated) write them, including zip64 extra fields (numpy always
  * forces zip64 in local headers). Pure TypeScript (fflate for deflate); browser + Node.
  */
-import { deflateSync, inflateSync } from 'fflate';
+import { deflateSync } from 'fflate';
+import { crc32 } from './crc32';
+import { inflateRawLimited } from './inflate';
 import { DataFormatError, formatBytes, npyParts, readNpy, type NdArray } from './npy';
-
-// ---------------------------------------------------------------- CRC-32 (slicing-by-8)
-const CRC_TABLES: Uint32Array[] = (() => {
-  const t: Uint32Array[] = [];
-  const t0 = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t0[n] = c >>> 0;
-  }
-  t.push(t0);
-  for (let k = 1; k < 8; k++) {
-    const tk = new Uint32Array(256);
-    const prev = t[k - 1];
-    for (let n = 0; n < 256; n++) tk[n] = (prev[n] >>> 8) ^ t0[prev[n] & 0xff];
-    t.push(tk);
-  }
-  return t;
-})();
-
-/** CRC-32 (zip/PNG polynomial). Pass the previous value to continue a running CRC. */
-export function crc32(data: Uint8Array, prev = 0): number {
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = CRC_TABLES;
-  let c = ~prev >>> 0;
-  let i = 0;
-  const n = data.length;
-  const end8 = n - (n % 8);
-  for (; i < end8; i += 8) {
-    const a = (data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24)) ^ c;
-    c =
-      t7[a & 0xff] ^
-      t6[(a >>> 8) & 0xff] ^
-      t5[(a >>> 16) & 0xff] ^
-      t4[a >>> 24] ^
-      t3[data[i + 4]] ^
-      t2[data[i + 5]] ^
-      t1[data[i + 6]] ^
-      t0[data[i + 7]];
-  }
-  for (; i < n; i++) c = t0[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-  return ~c >>> 0;
-}
 
 // ---------------------------------------------------------------- reading
 export interface NpzEntry {
@@ -140,8 +100,11 @@ export function listNpz(bytes: Uint8Array, name: string): NpzEntry[] {
     while (e + 4 <= eEnd) {
       const id = v.getUint16(e, true);
       const len = v.getUint16(e + 2, true);
+      if (e + 4 + len > eEnd || eEnd > n) throw new DataFormatError(`${name}/${file}`, 'corrupt zip: an extra field runs past its entry');
       if (id === 0x0001) {
         let q = e + 4;
+        const need = (usize === 0xffffffff ? 8 : 0) + (csize === 0xffffffff ? 8 : 0) + (off === 0xffffffff ? 8 : 0);
+        if (need > len) throw new DataFormatError(`${name}/${file}`, 'corrupt zip: zip64 extra field is too short');
         if (usize === 0xffffffff) { usize = u64(v, q); q += 8; }
         if (csize === 0xffffffff) { csize = u64(v, q); q += 8; }
         if (off === 0xffffffff) { off = u64(v, q); q += 8; }
@@ -164,16 +127,27 @@ export function listNpz(bytes: Uint8Array, name: string): NpzEntry[] {
 }
 
 export interface ReadNpzOptions {
-  /** only decode these keys (others are skipped); a missing requested key is an error */
+  /** only decode these keys; other members (a README, an array this code does not need) are ignored; a missing requested key is an error */
   keys?: string[];
-  /** verify CRC-32 of each member (default true) */
-  verifyCrc?: boolean;
+  /** with `keys`: also decode these when the file has them */
+  optional?: string[];
+  /** largest uncompressed member accepted (default NPZ_MAX_MEMBER_BYTES) */
+  maxMemberBytes?: number;
 }
 
-/** Raw (decompressed, CRC-checked) member bytes. */
-export function npzMemberBytes(bytes: Uint8Array, name: string, e: NpzEntry, verifyCrc = true): Uint8Array {
+/**
+ * Default cap on one member's uncompressed size: the largest real member (OrganMNIST3D 64³
+ * train_images, 972 × 64³ uint8) is 255 MB; 2 GiB is also where typed arrays stop in browsers.
+ */
+export const NPZ_MAX_MEMBER_BYTES = 2 ** 31 - 1;
+
+/** Raw (decompressed, CRC-checked) member bytes; sizes are checked before and during inflation. */
+export function npzMemberBytes(bytes: Uint8Array, name: string, e: NpzEntry, maxBytes = NPZ_MAX_MEMBER_BYTES): Uint8Array {
   const v = dv(bytes);
   const where = `${name}/${e.file}`;
+  if (e.size > maxBytes) {
+    throw new DataFormatError(where, `too large: the member declares ${formatBytes(e.size)} uncompressed (limit ${formatBytes(maxBytes)}); refusing it before reading`);
+  }
   const lo = e.localHeaderOffset;
   if (lo + 30 > bytes.length || v.getUint32(lo, true) !== SIG_LOC) {
     throw new DataFormatError(where, 'corrupt zip: local file header not found where the central directory points');
@@ -191,42 +165,31 @@ export function npzMemberBytes(bytes: Uint8Array, name: string, e: NpzEntry, ver
     if (e.compressedSize !== e.size) throw new DataFormatError(where, 'corrupt zip: stored member sizes disagree');
     out = raw;
   } else if (e.method === 8) {
-    out = new Uint8Array(e.size);
-    let res: Uint8Array;
-    try {
-      res = inflateSync(raw, { out });
-    } catch (err) {
-      throw new DataFormatError(where, `corrupt deflate data (${(err as Error).message})`);
-    }
-    if (res.length !== e.size) {
-      throw new DataFormatError(where, `corrupt deflate data: inflated to ${res.length} bytes, expected ${e.size}`);
-    }
-    out = res;
+    out = inflateRawLimited(raw, where, { expected: e.size, max: maxBytes });
   } else {
     throw new DataFormatError(where, `unsupported zip compression method ${e.method} (only stored and deflate)`);
   }
-  if (verifyCrc) {
-    const c = crc32(out);
-    if (c !== e.crc) {
-      throw new DataFormatError(
-        where,
-        `CRC mismatch (corrupt file): expected ${e.crc.toString(16).padStart(8, '0')}, got ${c.toString(16).padStart(8, '0')}`,
-      );
-    }
+  const c = crc32(out);
+  if (c !== e.crc) {
+    throw new DataFormatError(
+      where,
+      `CRC mismatch (corrupt file): expected ${e.crc.toString(16).padStart(8, '0')}, got ${c.toString(16).padStart(8, '0')}`,
+    );
   }
   return out;
 }
 
 /**
  * Read an .npz. Stored members become zero-copy views of `bytes` where alignment allows;
- * deflated members are inflated into right-sized buffers.
+ * deflated members are inflated into right-sized buffers. Without `keys`, every `.npy` member is
+ * read and other members are ignored.
  */
 export function readNpz(bytes: Uint8Array, name: string, opts: ReadNpzOptions = {}): Record<string, NdArray> {
   const entries = listNpz(bytes, name);
-  const want = opts.keys ? new Set(opts.keys) : null;
-  if (want) {
+  const want = opts.keys ? new Set([...opts.keys, ...(opts.optional ?? [])]) : null;
+  if (opts.keys) {
     const have = new Set(entries.map((e) => e.key));
-    const missing = [...want].filter((k) => !have.has(k));
+    const missing = opts.keys.filter((k) => !have.has(k));
     if (missing.length) {
       throw new DataFormatError(
         name,
@@ -236,8 +199,8 @@ export function readNpz(bytes: Uint8Array, name: string, opts: ReadNpzOptions = 
   }
   const out: Record<string, NdArray> = {};
   for (const e of entries) {
-    if (want && !want.has(e.key)) continue;
-    const member = npzMemberBytes(bytes, name, e, opts.verifyCrc ?? true);
+    if (want ? !want.has(e.key) : !e.file.endsWith('.npy')) continue;
+    const member = npzMemberBytes(bytes, name, e, opts.maxMemberBytes);
     out[e.key] = readNpy(member, `${name}/${e.file}`);
   }
   return out;

@@ -90,6 +90,6 @@ function checkCube(a: NdArray | undefined, key: string, size: number, file: stri
 
 /** Parse one shipped volume file (npz bytes). */
 export function parseShippedVolume(bytes: Uint8Array, entry: ShippedVolumeEntry, size: number): ShippedVolume {
-  const arrays = readNpz(bytes, entry.file);
+  const arrays = readNpz(bytes, entry.file, { keys: ['image', 'mask'] });
   return { entry, size, image: checkCube(arrays.image, 'image', size, entry.file), mask: checkCube(arrays.mask, 'mask', size, entry.file) };
 }

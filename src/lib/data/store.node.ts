@@ -2,16 +2,19 @@
  * Node-only dataset cache: file paths, atomic npz writing, loading (generating the phantom
  * or downloading the real data when missing).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NdArray } from './npy';
-import { npzChunks, type WriteNpzOptions } from './npz';
+import { DataFormatError, type NdArray } from './npy';
+import { npzChunks, type ReadNpzOptions, type WriteNpzOptions } from './npz';
 import {
   checkSize,
   datasetFileName,
   datasetFromArrays,
   datasetInfo,
   datasetToArrays,
+  DATASET_KEYS,
+  MASK_KEYS,
+  MASK_OPTIONAL_KEYS,
   masksFileName,
   type Dataset,
 } from './medmnist';
@@ -38,7 +41,7 @@ export function writeNpzFile(dest: string, arrays: Record<string, NdArray>, opts
   writeFileAtomic(dest, npzChunks(arrays, opts));
 }
 
-export function readNpzFile(path: string, opts: { keys?: string[] } = {}): Record<string, NdArray> {
+export function readNpzFile(path: string, opts: ReadNpzOptions = {}): Record<string, NdArray> {
   const bytes = readFileSync(path);
   const u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return readNpz(u8, path, opts);
@@ -70,32 +73,92 @@ export interface LoadOptions {
   log?: (msg: string) => void;
 }
 
+/** The command that makes (or re-makes, with --force) a dataset file: quoted in every error about one. */
+export function dataCommand(name: string, size: number, dir = DEFAULT_DATA_DIR, force = false): string {
+  return `npm run data -- --dataset ${name} --size ${size}${dir !== DEFAULT_DATA_DIR ? ` --data ${dir}` : ''}${force ? ' --force' : ''}`;
+}
+
+/**
+ * Removes `*.tmp-PID-TIME` files that writeFileAtomic left in `dir` when its process was killed
+ * (the PID no longer runs). A temp file of a live process (another command writing now) is kept.
+ * Returns the paths removed.
+ */
+export function cleanStaleTemps(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const removed: string[] = [];
+  for (const f of readdirSync(dir)) {
+    const m = /\.tmp-(\d+)-\d+$/.exec(f);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid !== process.pid && processAlive(pid)) continue;
+    rmSync(join(dir, f), { force: true });
+    removed.push(join(dir, f));
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Makes the dataset file(s): generates the phantom or downloads the real data. The download goes
+ * to a temp file that replaces `dest` only once its MD5 is verified, so a valid file is never lost
+ * to a failed download (with or without --force).
+ */
+export async function produceDataset(
+  name: string,
+  size: number,
+  opts: { dir?: string; seed?: number; log?: (m: string) => void; fetchImpl?: typeof fetch } = {},
+): Promise<string[]> {
+  const dir = opts.dir ?? DEFAULT_DATA_DIR;
+  checkSize(name, size);
+  const p = datasetPath(name, size, dir);
+  if (name === 'phantom') {
+    opts.log?.(`generating the phantom (size ${size}) into ${dir}…`);
+    const ds = generatePhantomDatasets({ sizes: [size], seed: opts.seed ?? PHANTOM_DEFAULT_SEED }).get(size)!;
+    return saveDataset(ds, dir);
+  }
+  const remote = datasetInfo(name).remote?.[size as 28 | 64];
+  if (!remote) throw new Error(`no download URL for ${name} size ${size}`);
+  const { download, progressBar } = await import('./download.node.ts');
+  opts.log?.(`downloading ${remote.url} → ${p}`);
+  try {
+    await download(remote.url, p, { md5: remote.md5, onProgress: progressBar(remote.file), fetchImpl: opts.fetchImpl });
+  } catch (e) {
+    const kept = existsSync(p) ? ` The existing ${p} was left as it was.` : '';
+    throw new Error(`${(e as Error).message.replace(/\.$/, '')}.${kept}`);
+  }
+  return [p];
+}
+
 /** Read a dataset from the cache folder, producing it first if missing. */
 export async function loadDataset(name: string, size: number, opts: LoadOptions = {}): Promise<Dataset> {
   const dir = opts.dir ?? DEFAULT_DATA_DIR;
   checkSize(name, size);
-  const info = datasetInfo(name);
   const p = datasetPath(name, size, dir);
   const mp = masksPath(name, size, dir);
   const needMasks = !!opts.withMasks && name === 'phantom';
+  cleanStaleTemps(dir).forEach((f) => opts.log?.(`removed ${f}, left by an interrupted run`));
   if (!existsSync(p) || (needMasks && !existsSync(mp))) {
     if (opts.fetchIfMissing === false) {
-      throw new Error(`${p} not found — run: npm run data -- --dataset ${name} --size ${size} --out ${dir}`);
+      throw new Error(`${!existsSync(p) ? p : mp} not found — run: ${dataCommand(name, size, dir)}`);
     }
-    if (name === 'phantom') {
-      opts.log?.(`${p} missing: generating the phantom (size ${size})…`);
-      const ds = generatePhantomDatasets({ sizes: [size], seed: opts.seed ?? PHANTOM_DEFAULT_SEED }).get(size)!;
-      saveDataset(ds, dir);
-    } else {
-      const remote = info.remote?.[size as 28 | 64];
-      if (!remote) throw new Error(`no download URL for ${name} size ${size}`);
-      const { download } = await import('./download.node.ts');
-      opts.log?.(`${p} missing: downloading ${remote.url}`);
-      const { progressBar } = await import('./download.node.ts');
-      await download(remote.url, p, { md5: remote.md5, onProgress: progressBar(remote.file) });
-    }
+    opts.log?.(`${!existsSync(p) ? p : mp} missing`);
+    await produceDataset(name, size, { dir, seed: opts.seed, log: opts.log });
   }
-  const main = readNpzFile(p);
-  const masks = needMasks ? { arrays: readNpzFile(mp), file: mp } : undefined;
-  return datasetFromArrays(name, size, main, p, masks);
+  try {
+    const main = readNpzFile(p, { keys: [...DATASET_KEYS] });
+    const masks = needMasks ? { arrays: readNpzFile(mp, { keys: [...MASK_KEYS], optional: [...MASK_OPTIONAL_KEYS] }), file: mp } : undefined;
+    return datasetFromArrays(name, size, main, p, masks);
+  } catch (e) {
+    if (!(e instanceof DataFormatError)) throw e;
+    const how = name === 'phantom' ? 'regenerate it' : 'download it again (the old file is replaced only once the new one is verified)';
+    throw new DataFormatError(e.file, `${e.problem} — the file is damaged or is not a valid ${name} ${size}³ dataset; ${how} with: ${dataCommand(name, size, dir, true)}`);
+  }
 }

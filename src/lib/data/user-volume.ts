@@ -3,8 +3,10 @@
  * (S³ float32 in [0, 1], C order [z][y][x]). Browser-safe, no DOM; everything runs locally.
  */
 import { DataFormatError, describeShape, formatBytes, readNpy, type NdArray } from './npy';
-import { isGzip, looksLikeNifti, readNifti, DEFAULT_MAX_BYTES, DEFAULT_MAX_VOXELS } from './nifti';
+import { looksLikeNifti, niftiDeclare, niftiFromBytes, readNifti, DEFAULT_MAX_BYTES, DEFAULT_MAX_VOXELS } from './nifti';
+import { BoundedGunzip, isGzip } from './inflate';
 import { normalize, resizeTrilinear, uint8ToUnit, windowHU } from './volume';
+import { checkInput, fractionInHuWindow, type InputWarning } from './input-check';
 
 export const USER_MAX_FILE_BYTES = DEFAULT_MAX_BYTES; // 256 MB
 export const USER_MAX_VOXELS = DEFAULT_MAX_VOXELS; // 512³
@@ -23,6 +25,8 @@ export interface PreparedVolume {
   intensity: IntensityMode;
   /** one sentence for the page: what was done to the data */
   description: string;
+  /** blank / constant / out-of-distribution warnings (shown beside the prediction) */
+  warnings: InputWarning[];
 }
 
 /** Parse a user file by name/content: .npy, .nii, .nii.gz. */
@@ -38,6 +42,41 @@ export function readUserFile(bytes: Uint8Array, name: string): NdArray {
     return readNifti(bytes, name, { maxBytes: USER_MAX_FILE_BYTES, maxVoxels: USER_MAX_VOXELS });
   }
   throw new DataFormatError(name, 'not a supported volume: open a .npy, .nii or .nii.gz file');
+}
+
+/**
+ * Streamed variant of readUserFile for uploads: a .nii.gz is inflated chunk by chunk while the
+ * file is read (bounded by the size limit and, once its header is in, by the size the header
+ * declares), so a lying or oversized stream is refused early; other formats are collected into
+ * one buffer of the file's known size. `head` is the file's first bytes (for sniffing), `isize`
+ * the gzip trailer's size field (a buffer-size hint only; it is verified at the end).
+ */
+export async function readUserFileStream(
+  name: string,
+  byteLength: number,
+  head: Uint8Array,
+  chunks: AsyncIterable<Uint8Array>,
+  isize = 0,
+): Promise<NdArray> {
+  if (byteLength > USER_MAX_FILE_BYTES) {
+    throw new DataFormatError(name, `too large: ${formatBytes(byteLength)} (limit ${formatBytes(USER_MAX_FILE_BYTES)})`);
+  }
+  if (byteLength === 0) throw new DataFormatError(name, 'the file is empty');
+  const limits = { maxBytes: USER_MAX_FILE_BYTES, maxVoxels: USER_MAX_VOXELS };
+  if (isGzip(head)) {
+    const g = new BoundedGunzip(name, limits.maxBytes, isize, niftiDeclare(name, limits));
+    for await (const c of chunks) g.push(c);
+    return niftiFromBytes(g.finish(), name, limits);
+  }
+  const bytes = new Uint8Array(byteLength);
+  let off = 0;
+  for await (const c of chunks) {
+    if (off + c.length > byteLength) throw new DataFormatError(name, 'the file grew while it was being read');
+    bytes.set(c, off);
+    off += c.length;
+  }
+  if (off !== byteLength) throw new DataFormatError(name, `truncated: read ${formatBytes(off)} of ${formatBytes(byteLength)}`);
+  return readUserFile(bytes, name);
 }
 
 /**
@@ -83,13 +122,15 @@ export function prepareUserVolume(arr: NdArray, name = 'volume', size = 64): Pre
   let unit: Float32Array;
   let intensity: IntensityMode;
   let how: string;
+  let huInWindow: number | undefined;
   if (arr.dtype === 'uint8') {
     unit = uint8ToUnit(clean as Uint8Array);
     intensity = 'unit8';
-    how = 'uint8 values scaled by 1/255 (like the training data)';
+    how = 'uint8 values used as is, scaled by 1/255 (OrganMNIST3D-style, like the training data)';
   } else if (lo <= -500 && hi >= 0) {
     unit = uint8ToUnit(windowHU(clean));
     intensity = 'hu-window';
+    huInWindow = fractionInHuWindow(clean);
     how = `values look like Hounsfield units (${Math.round(lo)} … ${Math.round(hi)}): abdominal window W400/L40 applied, like the training data`;
   } else {
     unit = normalize(clean);
@@ -104,7 +145,8 @@ export function prepareUserVolume(arr: NdArray, name = 'volume', size = 64): Pre
     sourceShape: [d, h, w],
     sourceDtype: arr.dtype,
     intensity,
-    description: `${d} × ${h} × ${w} ${arr.dtype} resampled to ${size}³ (trilinear); ${how}.`,
+    description: `${d} × ${h} × ${w} ${arr.dtype} ${d === size && h === size && w === size ? `used at its size (${size}³)` : `resampled to ${size}³ (trilinear)`}; ${how}.`,
+    warnings: checkInput(volume, { huInWindow }),
   };
 }
 

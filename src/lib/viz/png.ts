@@ -3,7 +3,7 @@
  * filter type 0 per row, zlib via fflate). Pure TypeScript (browser + Node).
  */
 import { zlibSync } from 'fflate';
-import { crc32 } from '../data/npz';
+import { crc32 } from '../data/crc32';
 
 export type PngChannels = 1 | 2 | 3 | 4;
 
