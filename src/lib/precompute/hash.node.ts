@@ -29,6 +29,8 @@ export const HASHED_ENTRIES: ReadonlyArray<{ path: string; names?: string[] }> =
   { path: 'src/lib/model/backend.node.ts', names: ['initNodeBackend'] }, // the backend and its kernels
   { path: 'src/lib/model/train.ts', names: ['evaluate'] }, // the classification pass over the test split
   { path: 'src/lib/metrics/classification.ts' }, // the classification table
+  { path: 'src/lib/precompute/run.node.ts' }, // test-split screening, baseline choice, training statistics
+  { path: 'src/lib/precompute/outputs.node.ts' }, // snapshots and failure cases
 ];
 
 export { sha256, sha256File } from '../util/sha256.node.ts';
