@@ -77,6 +77,9 @@ export function bundleCode(root = '.', entries = HASHED_ENTRIES): CodeBundle {
     charset: 'utf8',
     metafile: true,
     logLevel: 'silent',
+    // the project's tsconfig must not change the output (strict mode adds "use strict" to some
+    // modules): the hash depends on the code alone, wherever the checkout lives
+    tsconfigRaw: {},
   });
   const code = out.outputFiles[0].text;
   const files = Object.keys(out.metafile.inputs)
