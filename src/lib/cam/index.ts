@@ -7,4 +7,5 @@ export { throwIfAborted, isAbortError } from '../util/async';
 export { reluNormalize } from './common';
 
 export { computeCam } from './compute';
+export { localRunner, TaskPool, LocalEndpoint, PortEndpoint, serveTasks, type TaskRunner } from './pool';
 export { explainVolume, summarizeExplanations, meanStd, type ExplainOptions, type ExplainResult, type ExplanationSummary, type Stat } from './evaluate';

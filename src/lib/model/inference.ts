@@ -80,7 +80,11 @@ export class FusedResNet3d implements ForwardModel {
   private readonly fcB: tf.Tensor2D;
   private readonly owned: tf.Tensor[] = [];
 
+  /** The training model it was made from (Grad-CAM needs its gradients). */
+  readonly source: ResNet3d;
+
   constructor(src: ResNet3d) {
+    this.source = src;
     this.config = src.config;
     const c = src.config;
     const fold = (name: string, stride: number) => {
