@@ -172,6 +172,9 @@ export class TaskPool implements TaskRunner {
     if (endpoints.length === 0) throw new Error('a task pool needs at least one endpoint');
   }
 
+  /** Batches each endpoint ran in the last run (how the work was shared). */
+  lastShares: number[] = [];
+
   get size(): number {
     return this.endpoints.length;
   }
@@ -190,8 +193,10 @@ export class TaskPool implements TaskRunner {
     let next = 0;
     let done = 0;
     let forwardMs = 0;
+    const shares = this.endpoints.map(() => 0);
+    this.lastShares = shares;
     o.onProgress?.(0, total);
-    const drain = async (ep: Endpoint) => {
+    const drain = async (ep: Endpoint, e: number) => {
       while (next < batches.length) {
         throwIfAborted(stop.signal);
         const [from, to] = batches[next++];
@@ -199,6 +204,7 @@ export class TaskPool implements TaskRunner {
         throwIfAborted(stop.signal);
         values.set(r.values, from * per);
         forwardMs += r.forwardMs;
+        shares[e]++;
         done += to - from;
         o.onProgress?.(done, total);
       }
@@ -206,8 +212,8 @@ export class TaskPool implements TaskRunner {
     try {
       throwIfAborted(o.signal);
       await Promise.all(
-        this.endpoints.map((ep) =>
-          drain(ep).catch((e: unknown) => {
+        this.endpoints.map((ep, e) =>
+          drain(ep, e).catch((e: unknown) => {
             if (!stop.signal.aborted) stop.abort(e);
             throw e;
           }),
