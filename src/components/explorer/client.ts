@@ -68,9 +68,16 @@ export class ModelWorker {
   /** Workers this page may use (the coordinator narrows it to 1 on GPU backends). */
   readonly plannedWorkers: { size: number; reason: string };
 
-  constructor(o: { workers?: number } = {}) {
-    const search = typeof location !== 'undefined' ? new URLSearchParams(location.search).get('workers') : null;
-    this.plannedWorkers = poolSizeFor(undefined, o.workers ? String(o.workers) : search);
+  /** The fused inference model (default; `?fused=0` runs the training model's forward, for benchmarks). */
+  readonly fused: boolean;
+  private poolWaiters: Array<() => void> = [];
+  /** Helpers still loading. */
+  private starting = 0;
+
+  constructor(o: { workers?: number; fused?: boolean } = {}) {
+    const params = typeof location !== 'undefined' ? new URLSearchParams(location.search) : new URLSearchParams();
+    this.plannedWorkers = poolSizeFor(undefined, o.workers ? String(o.workers) : params.get('workers'));
+    this.fused = o.fused ?? params.get('fused') !== '0';
     this.worker = this.spawn('scorecam-model');
     this.worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       const m = ev.data;
@@ -120,10 +127,10 @@ export class ModelWorker {
     let msg: ToWorker;
     switch (r.type) {
       case 'init':
-        msg = { id, type: 'init', order: r.order, modelUrl: r.modelUrl, poolSize: this.plannedWorkers.size };
+        msg = { id, type: 'init', order: r.order, modelUrl: r.modelUrl, poolSize: this.plannedWorkers.size, fused: this.fused };
         break;
       case 'predict':
-        msg = { id, type: 'predict', volumeKey: this.sendVolume(r.volume) };
+        msg = { id, type: 'predict', volumeKey: this.sendVolume(r.volume), rerun: r.rerun };
         break;
       case 'cam':
         msg = { id, type: 'cam', volumeKey: this.sendVolume(r.volume), opts: r.opts, simulateFailure: r.simulateFailure };
@@ -147,8 +154,22 @@ export class ModelWorker {
     return key;
   }
 
+  /** Resolves with the pool size once every helper has joined or failed to start. */
+  poolReady(): Promise<number> {
+    if (this.starting === 0) return Promise.resolve(this.workers);
+    return new Promise((resolve) => this.poolWaiters.push(() => resolve(this.workers)));
+  }
+
+  private helperSettled(): void {
+    if (--this.starting > 0) return;
+    const w = this.poolWaiters;
+    this.poolWaiters = [];
+    for (const f of w) f();
+  }
+
   /** Helpers load in the background; each joins the coordinator's pool when ready. */
   private startHelpers(count: number, backend: ResultOf<'init'>['backend'], modelUrl: string): void {
+    this.starting += Math.max(0, count);
     for (let i = 0; i < count; i++) {
       const h = this.spawn(`scorecam-helper-${i + 1}`);
       this.spawned.push(h);
@@ -159,18 +180,21 @@ export class ModelWorker {
         if (m.type === 'ready') {
           this.helpers.set(index, h);
           this.worker.postMessage({ id: 0, type: 'attach', helper: index, port: port1 } satisfies ToWorker, [port1]);
+          this.helperSettled();
         } else if (m.type === 'error') {
           // A helper that cannot start leaves the pool smaller, not broken.
           console.warn(`explorer: helper worker ${index} did not start (${m.kind}): ${m.message}`);
           h.terminate();
+          this.helperSettled();
         }
       };
       h.onerror = (ev) => {
         ev.preventDefault();
         h.terminate();
+        if (!this.helpers.has(index)) this.helperSettled();
         if (this.helpers.delete(index)) this.worker.postMessage({ id: 0, type: 'detach', helper: index, reason: ev.message || 'crashed' } satisfies ToWorker);
       };
-      h.postMessage({ id: index, type: 'helper', backend, modelUrl, port: port2 } satisfies ToWorker, [port2]);
+      h.postMessage({ id: index, type: 'helper', backend, modelUrl, fused: this.fused, port: port2 } satisfies ToWorker, [port2]);
     }
   }
 
@@ -179,6 +203,8 @@ export class ModelWorker {
     for (const h of this.spawned) h.terminate();
     this.spawned.length = 0;
     this.helpers.clear();
+    this.starting = 1;
+    this.helperSettled();
     const err = new WorkerError('stopped', 'abort');
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();

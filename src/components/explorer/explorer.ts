@@ -717,7 +717,7 @@ class Explorer {
       }),
       runCam: async (req: CamRequest) => {
         const r = await this.runCam(req);
-        return r ? { target: r.target, predicted: r.predicted, channels: r.channels, timings: r.timings } : null;
+        return r ? { target: r.target, predicted: r.predicted, channels: r.channels, timings: r.timings, workers: r.workers } : null;
       },
       /** Pearson r between the current CAM and another (a precomputed one for the given method, or the previous live CAM). */
       camCorrelation: (method: CamMethod = 'scorecam', stage = 4) => {
@@ -727,7 +727,7 @@ class Explorer {
       },
       camSnapshot: () => (this.cam ? Array.from(this.cam.cam.filter((_, i) => i % 7 === 0)) : null),
       /** Switch backend (exact, no fallback) and time forward + CAM. */
-      benchmark: async (o: { backend: BackendName; method?: CamMethod; stage?: 1 | 2 | 3 | 4; repeats?: number }) => {
+      benchmark: async (o: { backend: BackendName; method?: CamMethod; stage?: 1 | 2 | 3 | 4; repeats?: number; curves?: boolean }) => {
         await this.modelReady;
         if (this.init?.backend !== o.backend) {
           this.backendChoice = o.backend;
@@ -735,12 +735,24 @@ class Explorer {
           await this.startModel([o.backend]);
         }
         if (!this.init || this.init.backend !== o.backend) throw new Error(`backend ${o.backend} did not start`);
+        await this.worker!.poolReady();
         const fwd: number[] = [];
-        await this.runJob(() => this.worker!.run({ type: 'predict', volume: this.ct! })); // warm-up
-        for (let i = 0; i < (o.repeats ?? 3); i++) fwd.push((await this.runJob(() => this.worker!.run({ type: 'predict', volume: this.ct! }))).ms);
+        await this.runJob(() => this.worker!.run({ type: 'predict', volume: this.ct!, rerun: true })); // warm-up
+        for (let i = 0; i < (o.repeats ?? 3); i++) fwd.push((await this.runJob(() => this.worker!.run({ type: 'predict', volume: this.ct!, rerun: true }))).ms);
         const r = await this.runCam({ method: o.method ?? 'scorecam', stage: o.stage ?? 4 });
         if (!r) throw new Error('CAM failed');
-        return { backend: o.backend, forwardMs: Math.min(...fwd), camMs: r.timings.totalMs, camForwardMs: r.timings.forwardMs, forwardInputs: r.timings.forwardInputs, channels: r.channels };
+        if (o.curves) await this.runCurves();
+        return {
+          backend: o.backend,
+          forwardMs: Math.min(...fwd),
+          camMs: r.timings.totalMs,
+          camForwardMs: r.timings.forwardMs,
+          forwardInputs: r.timings.forwardInputs,
+          channels: r.channels,
+          workers: r.workers,
+          fused: this.init.fused,
+          curvesMs: o.curves ? (this.lastCurves?.ms ?? null) : null,
+        };
       },
       openFile: (f: File) => this.openFile(f),
       /** The next CAM job fails in the worker as a lost GPU device would (tests the fallback). */

@@ -51,7 +51,8 @@ export interface CurvesResult {
 /** What the page asks, and what each request answers. */
 export interface Requests {
   init: { req: { order: BackendName[]; modelUrl: string }; result: InitResult };
-  predict: { req: { volume: Float32Array }; result: PredictResult };
+  /** `rerun`: run the unmasked pass again even if this volume's is known (benchmarks time it). */
+  predict: { req: { volume: Float32Array; rerun?: boolean }; result: PredictResult };
   cam: { req: { volume: Float32Array; opts: CamRequest; /** test hook: fail as a lost backend would */ simulateFailure?: boolean }; result: CamResultMsg };
   curves: { req: { volume: Float32Array; saliency: Float32Array; target: number; steps: number }; result: CurvesResult };
 }
@@ -65,12 +66,12 @@ export type ResultOf<K extends RequestType> = Requests[K]['result'];
  * batches to the coordinator over their own MessagePort ('attach').
  */
 export type ToWorker =
-  | { id: number; type: 'init'; order: BackendName[]; modelUrl: string; /** workers the page can afford (client.ts) */ poolSize: number }
-  | { id: number; type: 'helper'; backend: BackendName; modelUrl: string; port: MessagePort }
+  | { id: number; type: 'init'; order: BackendName[]; modelUrl: string; /** workers the page can afford (client.ts) */ poolSize: number; /** false: the training model's forward (benchmarks) */ fused: boolean }
+  | { id: number; type: 'helper'; backend: BackendName; modelUrl: string; fused: boolean; port: MessagePort }
   | { id: number; type: 'attach'; helper: number; port: MessagePort }
   | { id: number; type: 'detach'; helper: number; reason: string }
   | { id: number; type: 'volume'; key: number; volume: Float32Array }
-  | { id: number; type: 'predict'; volumeKey: number }
+  | { id: number; type: 'predict'; volumeKey: number; rerun?: boolean }
   | { id: number; type: 'cam'; volumeKey: number; opts: CamRequest; simulateFailure?: boolean }
   | { id: number; type: 'curves'; volumeKey: number; saliency: Float32Array; target: number; steps: number }
   | { id: number; type: 'cancel'; job: number };

@@ -88,7 +88,7 @@ async function fetchWithProgress(url: string, id: number, label: string): Promis
   return out;
 }
 
-async function load(order: readonly BackendName[], modelUrl: string, id: number) {
+async function load(order: readonly BackendName[], modelUrl: string, id: number, fused: boolean) {
   if (inference && inference !== model) inference.dispose();
   model?.dispose();
   model = inference = null;
@@ -96,7 +96,7 @@ async function load(order: readonly BackendName[], modelUrl: string, id: number)
   const base = modelUrl.endsWith('/') ? modelUrl : modelUrl + '/';
   const loaded = await loadModel((file) => fetchWithProgress(base + file, id, file), base.replace(/\/$/, ''));
   model = loaded.model;
-  inference = FUSED.includes(backend) ? fuseForInference(model) : model;
+  inference = fused && FUSED.includes(backend) ? fuseForInference(model) : model;
   return { backend, attempts, manifest: loaded.manifest };
 }
 
@@ -161,7 +161,7 @@ async function handle(msg: ToWorker): Promise<void> {
   jobs.set(msg.id, ac);
   try {
     if (msg.type === 'helper') {
-      await load([msg.backend], msg.modelUrl, msg.id);
+      await load([msg.backend], msg.modelUrl, msg.id, msg.fused);
       if (tf.getBackend() !== msg.backend) throw new BackendError(`helper started ${tf.getBackend()}, not ${msg.backend}`);
       serveTasks(portLike(msg.port), () => inference!);
       post({ id: msg.id, type: 'ready' });
@@ -172,7 +172,7 @@ async function handle(msg: ToWorker): Promise<void> {
       helpers.clear();
       volume = null;
       measuredPerInput = null;
-      const { backend, attempts, manifest } = await load(msg.order, msg.modelUrl, msg.id);
+      const { backend, attempts, manifest } = await load(msg.order, msg.modelUrl, msg.id, msg.fused);
       plannedPool = poolFor(backend, msg.poolSize);
       const result: InitResult = {
         backend,
@@ -190,6 +190,7 @@ async function handle(msg: ToWorker): Promise<void> {
     if (msg.type === 'predict') {
       needVolume(msg.volumeKey);
       const t0 = performance.now();
+      if (msg.rerun) volume!.passes.delete(4);
       const fresh = !volume!.passes.has(4);
       const a = await unmasked(4);
       const ms = performance.now() - t0;

@@ -5,6 +5,7 @@
 import { computeCam } from '../cam';
 import { deletionInsertion, energyPointingGame, maskFraction, pointingGameHit } from '../metrics';
 import type { ResNet3d } from '../model/resnet3d';
+import type { FusedResNet3d } from '../model/inference';
 import { uint8ToUnit } from '../data/volume';
 import type { MethodRecord, MethodSpec, PrecomputeSettings, VolumeRecord } from './format';
 
@@ -20,7 +21,7 @@ export interface VolumeComputation {
  * also when the model gets it wrong) with each method, then scores the map.
  */
 export async function computeVolume(
-  model: ResNet3d,
+  model: ResNet3d | FusedResNet3d,
   image: Uint8Array,
   mask: Uint8Array | undefined,
   label: number,
