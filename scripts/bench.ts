@@ -12,7 +12,8 @@
  * `benchSection(ctx: BenchContext): Promise<BenchSection>` from scripts/bench-browser.ts (without
  * side effects at import): `npm run bench -- --browser` imports it and prints it after the Node one.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { readNpz } from '../src/lib/data/npz';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -228,8 +229,16 @@ async function main(): Promise<void> {
     const [split, i] = spec.split(':');
     volume = uint8ToUnit(volumeAt(ds.splits[split as 'test'], Number(i)));
   } catch (e) {
-    console.error(`notice: no dataset volume (${e instanceof Error ? e.message : e}); using a synthetic ${s}³ volume`);
-    volume = Float32Array.from({ length: s ** 3 }, (_, i) => ((i * 2654435761) % 997) / 997);
+    // the explorer's shipped copy of the same test volume, where the dataset is not generated
+    const [split, i] = spec.split(':');
+    const shipped = path.join('public', 'volumes', `${split}-${String(Number(i)).padStart(4, '0')}.npz`);
+    if (existsSync(shipped)) {
+      console.error(`notice: no dataset volume (${e instanceof Error ? e.message : e}); using the shipped copy ${shipped}`);
+      volume = uint8ToUnit(readNpz(new Uint8Array(readFileSync(shipped)), shipped).image.data as Uint8Array);
+    } else {
+      console.error(`notice: no dataset volume (${e instanceof Error ? e.message : e}); using a synthetic ${s}³ volume`);
+      volume = Float32Array.from({ length: s ** 3 }, (_, i) => ((i * 2654435761) % 997) / 997);
+    }
   }
   console.log(`bench: model ${dir}, volume ${spec}, backend ${backend}`);
   const sweep = typeof flags.sweep === 'string' ? flags.sweep.split(',').map(Number) : flags.sweep === false ? [] : [24, 32];

@@ -4,7 +4,7 @@
  * of Score-CAM's channel batches and the curves' steps (each Web Worker its own single-thread wasm
  * instance and model: no cross-origin isolation needed, unlike multithreaded wasm).
  */
-import type { ErrorKind } from '../../lib/model/errors';
+import { classifyError, type ErrorKind } from '../../lib/model/errors';
 import type { FromWorker, Request, RequestType, ResultMsg, ResultOf, ToWorker } from './protocol';
 
 export class WorkerError extends Error {
@@ -94,7 +94,9 @@ export class ModelWorker {
     };
     this.worker.onerror = (ev) => {
       ev.preventDefault();
-      const err = new WorkerError(`the model worker crashed: ${ev.message || 'unknown error'}`, 'bug');
+      // a crash is classified by its message like any error (a wasm abort is memory, a lost GPU a backend failure)
+      const c = classifyError(new Error(ev.message || 'unknown error'));
+      const err = new WorkerError(`the model worker crashed: ${c.message}`, c.kind);
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
     };
