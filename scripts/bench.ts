@@ -1,11 +1,13 @@
 /**
  * npm run bench -- [--model DIR] [--volume test:0] [--backend wasm] [--reps 3] [--steps 64]
- *                  [--top-n 28] [--sweep 24,32] [--json FILE] [--browser]
+ *                  [--top-n 28] [--sweep 24,32] [--workers N] [--precompute 0|1] [--json FILE] [--browser]
  *
- * Times, for the shipped model on one 64³ volume on Node (wasm, one thread), a forward pass,
- * full Score-CAM, Faster Score-CAM, Grad-CAM and deletion+insertion, each as a ratio against the
- * plain forward pass measured in the same run, plus the share of time spent outside forward
- * passes, Faster-vs-full Pearson r, and peak memory (tf.memory().numBytes and process RSS).
+ * Times, for the shipped model on one 64³ volume on Node (wasm, one thread per worker), a forward
+ * pass, full Score-CAM, Faster Score-CAM, Grad-CAM and deletion+insertion, the training model's
+ * forward (unfused) against the batch-norm-folded inference model (fused), on one worker and on a
+ * pool of --workers (default: every core), and the precompute's work per volume; each as a ratio
+ * against the unfused forward pass measured in the same run, plus the share of time spent outside
+ * forward passes, Faster-vs-full Pearson r, and peak memory (tf.memory().numBytes and process RSS).
  *
  * Modular: `benchNode()` returns a `BenchSection`, `printSection()` prints one. Other sections
  * (e.g. the browser numbers of scripts/bench-browser.ts) plug in by exporting
@@ -249,7 +251,7 @@ async function main(): Promise<void> {
     steps: numberFlag(flags, 'steps', 64),
     topN: numberFlag(flags, 'top-n', FASTER_TOP_N),
     sweep,
-    precompute: flags.precompute !== false,
+    precompute: numberFlag(flags, 'precompute', 1) !== 0,
     log: (m) => console.error(m),
   }).finally(() => pool.close());
   printSection(node);

@@ -57,11 +57,15 @@ export class NodePool implements TaskRunner {
   static async start(source: ResNet3d, model: Predictor, o: NodePoolOptions = {}): Promise<NodePool> {
     const size = Math.max(1, Math.floor(o.size ?? defaultPoolSize()));
     const { modelJson, weights } = serializeModel(source);
-    const entry = new URL('./pool-worker.node.ts', import.meta.url);
-    // The entry is TypeScript. A parent's loader (tsx, vitest) does not carry over to a worker's
-    // entry on Node 20, so a small bootstrap registers tsx in the worker and then imports it.
-    const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-    const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
+    // From source, the entry is TypeScript: a parent's loader (tsx, vitest) does not carry over to
+    // a worker's entry on Node 20, so a small bootstrap registers tsx in the worker and then
+    // imports it. From a bundle (esbuild), the entry is bundled beside it as pool-worker.node.mjs.
+    const fromSource = import.meta.url.endsWith('.ts');
+    const entry = new URL(fromSource ? './pool-worker.node.ts' : './pool-worker.node.mjs', import.meta.url);
+    const tsxApi = fromSource ? pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href : '';
+    const bootstrap = fromSource
+      ? `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`
+      : `import(${JSON.stringify(entry.href)})`;
     const workers: Worker[] = [];
     const endpoints: PortEndpoint[] = [];
     try {
