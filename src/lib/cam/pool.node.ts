@@ -90,7 +90,10 @@ export class NodePool implements TaskRunner {
       await Promise.all(workers.map((w) => w.terminate()));
       throw e;
     }
-    return new NodePool(new TaskPool([new LocalEndpoint(model), ...endpoints]), workers);
+    // This thread yields a macrotask before each of its batches: the helpers' replies are messages,
+    // read only when the event loop turns (without it, tfjs-wasm's synchronous .data() kept this
+    // thread busy and the helpers idle: 15 of 16 batches ran here).
+    return new NodePool(new TaskPool([new LocalEndpoint(model, 1), ...endpoints]), workers);
   }
 
   get size(): number {

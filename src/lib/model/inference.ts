@@ -34,11 +34,18 @@ export interface ForwardModel {
   dispose(): void;
 }
 
+export type FusedFormulation = 'im2col' | 'sum';
+
+/** Measured with `npm run bench` (wasm, shipped model): see the constructor's `formulation`. */
+export const FUSED_FORMULATION_BY_BATCH: { single: FusedFormulation; batched: FusedFormulation } = { single: 'im2col', batched: 'sum' };
+
 interface FusedConv {
   /** [kd, kh, kw, ci, co], batch norm folded (the native conv3d path). */
   w3: tf.Tensor5D;
-  /** [kh, kw, kd·ci, co], batch norm folded (the conv2d path). */
+  /** [kh, kw, kd·ci, co], batch norm folded (the im2col conv2d path). */
   w2: tf.Tensor4D;
+  /** kd × [kh, kw, ci, co], batch norm folded (the partial-sum conv2d path). */
+  wk: tf.Tensor4D[];
   bias: tf.Tensor1D;
   /** [1,1,1,1,co]: a 1-D bias added to a 5-D tensor is wrong on tfjs-webgpu. */
   bias5: tf.Tensor5D;
@@ -66,8 +73,9 @@ function foldConvBn(src: ResNet3d, name: string, stride: number): FusedConv {
     const w3 = tf.mul(w, tf.reshape(scale, [1, 1, 1, 1, -1])) as tf.Tensor5D;
     const [kd, kh, kw, ci, co] = w.shape;
     const w2 = tf.reshape(tf.transpose(w3, [1, 2, 0, 3, 4]), [kh, kw, kd * ci, co]) as tf.Tensor4D;
+    const wk = tf.split(w3, kd, 0).map((t) => tf.reshape(t, [kh, kw, ci, co]) as tf.Tensor4D);
     const bias5 = tf.reshape(bias, [1, 1, 1, 1, co]) as tf.Tensor5D;
-    return { w3, w2, bias, bias5 };
+    return { w3, w2, wk, bias, bias5 };
   });
   return { ...t, kd: src.variables.get(`${name}.w`)!.shape[0], stride };
 }
@@ -83,13 +91,25 @@ export class FusedResNet3d implements ForwardModel {
   /** The training model it was made from (Grad-CAM needs its gradients). */
   readonly source: ResNet3d;
 
+  /**
+   * How a 3D convolution runs on the conv2d backends: 'im2col' (one fused conv2d over the depth
+   * slices interleaved with the channels) or 'sum' (a conv2d per depth offset, summed); 'auto'
+   * picks by batch size (FUSED_FORMULATION_BY_BATCH, measured by `npm run bench`).
+   */
+  formulation: FusedFormulation | 'auto' = 'auto';
+
+  private formulationFor(batch: number): FusedFormulation {
+    if (this.formulation !== 'auto') return this.formulation;
+    return batch <= 1 ? FUSED_FORMULATION_BY_BATCH.single : FUSED_FORMULATION_BY_BATCH.batched;
+  }
+
   constructor(src: ResNet3d) {
     this.source = src;
     this.config = src.config;
     const c = src.config;
     const fold = (name: string, stride: number) => {
       const f = foldConvBn(src, name, stride);
-      this.owned.push(f.w3, f.w2, f.bias, f.bias5);
+      this.owned.push(f.w3, f.w2, ...f.wk, f.bias, f.bias5);
       return f;
     };
     this.stemConv = fold('stem', c.stemStride);
@@ -124,10 +144,19 @@ export class FusedResNet3d implements ForwardModel {
     if (l.kd === 1 && l.stride === 1) {
       cols = tf.reshape(x, [n * d, h, w, ci]);
     } else {
-      // The kd depth slices each output depth reads (memcpy-speed row copies), stacked per output
-      // depth (row copies again), then interleaved with the channels by one native Transpose.
       const ds = depthSlices(x, l.kd, l.stride, 'same');
       outD = ds.outD;
+      if (l.kd > 1 && this.formulationFor(n) === 'sum') {
+        // Σ_k conv2d(slice_k, W'_k): the bias inside the first convolution, one AddN, then ReLU
+        const parts = ds.slices.map((sl, k) =>
+          k === 0 ? tf.fused.conv2d({ x: sl, filter: l.wk[0], strides: l.stride, pad: 'same', bias: l.bias }) : tf.conv2d(sl, l.wk[k], l.stride, 'same'),
+        );
+        const sum = tf.addN(parts);
+        const [, ho, wo, co] = sum.shape;
+        return tf.reshape(relu ? tf.relu(sum) : sum, [n, outD, ho, wo, co]);
+      }
+      // im2col along depth: the kd depth slices stacked per output depth (row copies), then
+      // interleaved with the channels by one native Transpose: ONE fused conv2d does it all
       cols =
         l.kd === 1
           ? ds.slices[0]
