@@ -26,7 +26,7 @@ import { uint8ToUnit } from '../src/lib/data/volume';
 import { computeCam, FASTER_RANK_BY, FASTER_TOP_N, type CamResult } from '../src/lib/cam';
 import { deletionInsertion, pearson } from '../src/lib/metrics';
 import type { ResNet3d } from '../src/lib/model/resnet3d';
-import { FUSED_FORMULATION_BY_BATCH, fuseForInference, type FusedResNet3d, type ForwardModel } from '../src/lib/model/inference';
+import { fuseForInference, type FusedResNet3d, type ForwardModel } from '../src/lib/model/inference';
 import { NodePool, defaultPoolSize } from '../src/lib/cam/pool.node.ts';
 import type { Predictor } from '../src/lib/cam/tasks';
 import { computeVolume } from '../src/lib/precompute/compute';
@@ -110,16 +110,6 @@ export async function benchNode(m: NodeBenchModels, volume: Float32Array, o: { r
   const fwd1f = await timeForward(fused, 1, o.reps, mem);
   const fwd8u = (await timeForward(model, 8, o.reps, mem)) / 8;
   const fwd8f = (await timeForward(fused, 8, o.reps, mem)) / 8;
-  // both conv2d formulations of the fused model, at both batch sizes (FUSED_FORMULATION_BY_BATCH)
-  const byFormulation: string[] = [];
-  for (const f of ['im2col', 'sum'] as const) {
-    fused.formulation = f;
-    const b1 = await timeForward(fused, 1, o.reps, mem);
-    const b8 = (await timeForward(fused, 8, o.reps, mem)) / 8;
-    byFormulation.push(`${f}: batch 1 ${b1.toFixed(1)} ms, batch 8 ${b8.toFixed(1)} ms/volume`);
-  }
-  fused.formulation = 'auto';
-  notes.push(`fused formulations (forward): ${byFormulation.join('; ')}; 'auto' uses ${FUSED_FORMULATION_BY_BATCH.single} at batch 1, ${FUSED_FORMULATION_BY_BATCH.batched} above`);
   rows.push({ name: 'forward pass, batch 1, unfused', ms: fwd1u, forwardInputs: 1 });
   rows.push({ name: 'forward pass, batch 1, fused', ms: fwd1f, forwardInputs: 1, detail: `${(fwd1u / fwd1f).toFixed(2)}× faster than unfused` });
   rows.push({ name: 'forward pass per volume, batch 8, unfused', ms: fwd8u, forwardInputs: 1 });
@@ -131,6 +121,8 @@ export async function benchNode(m: NodeBenchModels, volume: Float32Array, o: { r
     outsideForward: 1 - r.timings.forwardMs / r.timings.totalMs,
     detail: `${r.channels}/${r.totalChannels} ch${detail}`,
   });
+  // the pool's helpers start cold (XNNPACK builds its operators on first use): one warm-up run
+  await computeCam(fused, volume, { method: 'faster-scorecam', topN: 8 * N, runner: pool });
   log('full Score-CAM: unfused, fused, fused on the pool…');
   const fullU = await computeCam(model, volume, { method: 'scorecam', onProgress: mem.sample });
   const full = await computeCam(fused, volume, { method: 'scorecam', onProgress: mem.sample });

@@ -2,15 +2,19 @@
  * An inference-only copy of a trained ResNet3d: batch norm folded into the convolutions and, on the
  * conv2d formulation, each 3D convolution run as ONE fused conv2d (+ bias + ReLU in the kernel).
  *
- * Why this is faster on tfjs-wasm than ResNet3d's forward in inference mode (profiled with
- * tf.profile on the shipped model, batch 8): the training formulation spends most of its time
- * outside the convolutions: kd depth slices copied per convolution, kd − 1 adds of the partial
- * sums, and batch norm's multiply and add, each over a whole 5-D output. Here
+ * Why: profiled with tf.profile (shipped model, wasm), the training formulation spends most of a
+ * forward pass outside the convolutions: kd depth slices copied per convolution, kd − 1 adds of
+ * the partial sums, and batch norm's multiply and add, each over a whole 5-D output. Here
  *   - batch norm is folded once: W' = W·γ/√(σ²+ε), b = β − μ·γ/√(σ²+ε) (per output channel);
- *   - the kd depth slices (row copies) are stacked and interleaved with the channels by
- *     one native Transpose ("im2col along depth": [n·outD, H, W, kd·ci]), so a single conv2d with
+ *   - the kd depth slices (row copies) are stacked and interleaved with the channels by one
+ *     native Transpose ("im2col along depth": [n·outD, H, W, kd·ci]), so a single conv2d with
  *     the [kh, kw, kd·ci, co] filter does the whole 3D convolution: no partial sums, and the bias
  *     and ReLU run inside XNNPACK's convolution (tf.fused.conv2d).
+ * Measured (`npm run bench`, wasm, a quiet 2-core slice of a Xeon, 4 runs): 1.5-1.8× faster than
+ * the training model at batch 1 (the explorer's prediction and unmasked pass); at batch 8
+ * (Score-CAM, the curves) 0.8-1.3× from run to run: there the stacking and transposing copies cost
+ * about what the partial sums and batch norm did. (A partial-sum variant with folded batch norm,
+ * tried as well, was no faster at any batch size and was removed.)
  * Where the backend's native conv3d is the faster formulation (cpu), tf.conv3d + bias + ReLU.
  *
  * The training path (ResNet3d, conv3d.ts, batchnorm.ts) is untouched; gradients through this
@@ -34,18 +38,11 @@ export interface ForwardModel {
   dispose(): void;
 }
 
-export type FusedFormulation = 'im2col' | 'sum';
-
-/** Measured with `npm run bench` (wasm, shipped model): see the constructor's `formulation`. */
-export const FUSED_FORMULATION_BY_BATCH: { single: FusedFormulation; batched: FusedFormulation } = { single: 'im2col', batched: 'sum' };
-
 interface FusedConv {
   /** [kd, kh, kw, ci, co], batch norm folded (the native conv3d path). */
   w3: tf.Tensor5D;
   /** [kh, kw, kd·ci, co], batch norm folded (the im2col conv2d path). */
   w2: tf.Tensor4D;
-  /** kd × [kh, kw, ci, co], batch norm folded (the partial-sum conv2d path). */
-  wk: tf.Tensor4D[];
   bias: tf.Tensor1D;
   /** [1,1,1,1,co]: a 1-D bias added to a 5-D tensor is wrong on tfjs-webgpu. */
   bias5: tf.Tensor5D;
@@ -73,9 +70,8 @@ function foldConvBn(src: ResNet3d, name: string, stride: number): FusedConv {
     const w3 = tf.mul(w, tf.reshape(scale, [1, 1, 1, 1, -1])) as tf.Tensor5D;
     const [kd, kh, kw, ci, co] = w.shape;
     const w2 = tf.reshape(tf.transpose(w3, [1, 2, 0, 3, 4]), [kh, kw, kd * ci, co]) as tf.Tensor4D;
-    const wk = tf.split(w3, kd, 0).map((t) => tf.reshape(t, [kh, kw, ci, co]) as tf.Tensor4D);
     const bias5 = tf.reshape(bias, [1, 1, 1, 1, co]) as tf.Tensor5D;
-    return { w3, w2, wk, bias, bias5 };
+    return { w3, w2, bias, bias5 };
   });
   return { ...t, kd: src.variables.get(`${name}.w`)!.shape[0], stride };
 }
@@ -91,25 +87,13 @@ export class FusedResNet3d implements ForwardModel {
   /** The training model it was made from (Grad-CAM needs its gradients). */
   readonly source: ResNet3d;
 
-  /**
-   * How a 3D convolution runs on the conv2d backends: 'im2col' (one fused conv2d over the depth
-   * slices interleaved with the channels) or 'sum' (a conv2d per depth offset, summed); 'auto'
-   * picks by batch size (FUSED_FORMULATION_BY_BATCH, measured by `npm run bench`).
-   */
-  formulation: FusedFormulation | 'auto' = 'auto';
-
-  private formulationFor(batch: number): FusedFormulation {
-    if (this.formulation !== 'auto') return this.formulation;
-    return batch <= 1 ? FUSED_FORMULATION_BY_BATCH.single : FUSED_FORMULATION_BY_BATCH.batched;
-  }
-
   constructor(src: ResNet3d) {
     this.source = src;
     this.config = src.config;
     const c = src.config;
     const fold = (name: string, stride: number) => {
       const f = foldConvBn(src, name, stride);
-      this.owned.push(f.w3, f.w2, ...f.wk, f.bias, f.bias5);
+      this.owned.push(f.w3, f.w2, f.bias, f.bias5);
       return f;
     };
     this.stemConv = fold('stem', c.stemStride);
@@ -146,15 +130,6 @@ export class FusedResNet3d implements ForwardModel {
     } else {
       const ds = depthSlices(x, l.kd, l.stride, 'same');
       outD = ds.outD;
-      if (l.kd > 1 && this.formulationFor(n) === 'sum') {
-        // Σ_k conv2d(slice_k, W'_k): the bias inside the first convolution, one AddN, then ReLU
-        const parts = ds.slices.map((sl, k) =>
-          k === 0 ? tf.fused.conv2d({ x: sl, filter: l.wk[0], strides: l.stride, pad: 'same', bias: l.bias }) : tf.conv2d(sl, l.wk[k], l.stride, 'same'),
-        );
-        const sum = tf.addN(parts);
-        const [, ho, wo, co] = sum.shape;
-        return tf.reshape(relu ? tf.relu(sum) : sum, [n, outD, ho, wo, co]);
-      }
       // im2col along depth: the kd depth slices stacked per output depth (row copies), then
       // interleaved with the channels by one native Transpose: ONE fused conv2d does it all
       cols =
