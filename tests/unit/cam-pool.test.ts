@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../../src/lib/model/backend.node.ts';
 import { computeCam, stageActivations } from '../../src/lib/cam';
 import { NodePool } from '../../src/lib/cam/pool.node.ts';
+import { scoreCamTask } from '../../src/lib/cam/scorecam-task';
 import { deletionInsertion } from '../../src/lib/metrics';
 import { fuseForInference, type FusedResNet3d } from '../../src/lib/model/inference';
 import type { ResNet3d } from '../../src/lib/model/resnet3d';
@@ -73,7 +74,7 @@ describe('NodePool', () => {
     const p = computeCam(fused, volume, { stage: 1, batchSize: 1, runner: pool, signal: ac.signal, onProgress: (d) => d >= 2 && ac.abort() });
     await expect(p).rejects.toMatchObject({ name: 'AbortError' });
     // a task no endpoint can run fails the run with the endpoint's message
-    const wrongVolume = pool.run(new Float32Array(10), { kind: 'scorecam', size: TINY_SIZE, lowShape: [2, 2, 2], maps: new Float32Array(8 * 4), target: 0, batchSize: 1 }, {});
+    const wrongVolume = pool.run(new Float32Array(10), scoreCamTask(TINY_SIZE, [2, 2, 2], new Float32Array(8 * 4), 0, 1), {});
     await expect(wrongVolume).rejects.toThrow(/volume has 10 values/);
     expect(tf.memory().numTensors).toBeLessThan(200);
   });

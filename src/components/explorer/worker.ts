@@ -5,7 +5,7 @@
  * - the coordinator ('init'): selects the backend, loads the model, keeps the current volume and
  *   its unmasked forward pass (prediction + stage activations, run once per volume and stage), and
  *   runs Score-CAM and the curves, spreading their batches over itself and the helpers attached
- *   to it (TaskPool, src/lib/cam/pool.ts); one job at a time, 'cancel' aborts the running one;
+ *   to it (TaskPool, src/lib/parallel/pool.ts); one job at a time, 'cancel' aborts the running one;
  * - a helper ('helper'): the same model on the same backend, answering batch requests from the
  *   coordinator over a MessagePort (serveTasks).
  */
@@ -21,7 +21,8 @@ import { BackendError, InputError, classifyError } from '../../lib/model/errors'
 import { fuseForInference, type FusedResNet3d } from '../../lib/model/inference';
 import { stageSizes, type ResNet3d } from '../../lib/model/resnet3d';
 import { computeCam, stageActivations, type StageActivations } from '../../lib/cam';
-import { LocalEndpoint, PortEndpoint, TaskPool, serveTasks, type PortLike } from '../../lib/cam/pool';
+import { LocalEndpoint, PortEndpoint, TaskPool, serveTasks, type PortLike } from '../../lib/parallel/pool';
+import { FORWARD_RUNNERS } from '../../lib/cam/runners';
 import { argmax } from '../../lib/util/array';
 import { deletionInsertion } from '../../lib/metrics/deletion';
 import type { FromWorker, InitResult, ToWorker } from './protocol';
@@ -111,7 +112,7 @@ function portLike(port: MessagePort): PortLike {
 }
 
 function currentPool(): TaskPool {
-  return new TaskPool([new LocalEndpoint(inference!, 1), ...helpers.values()]);
+  return new TaskPool([new LocalEndpoint(inference!, FORWARD_RUNNERS, 1), ...helpers.values()]);
 }
 
 function needVolume(key: number): Float32Array {
@@ -163,7 +164,7 @@ async function handle(msg: ToWorker): Promise<void> {
     if (msg.type === 'helper') {
       await load([msg.backend], msg.modelUrl, msg.id, msg.fused);
       if (tf.getBackend() !== msg.backend) throw new BackendError(`helper started ${tf.getBackend()}, not ${msg.backend}`);
-      serveTasks(portLike(msg.port), () => inference!);
+      serveTasks(portLike(msg.port), () => inference!, FORWARD_RUNNERS);
       post({ id: msg.id, type: 'ready' });
       return;
     }

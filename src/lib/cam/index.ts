@@ -7,5 +7,6 @@ export { throwIfAborted, isAbortError } from '../util/async';
 export { reluNormalize } from './common';
 
 export { computeCam } from './compute';
-export { localRunner, TaskPool, LocalEndpoint, PortEndpoint, serveTasks, type TaskRunner } from './pool';
+export { localRunner, TaskPool, LocalEndpoint, PortEndpoint, serveTasks, type TaskRunner } from '../parallel/pool';
+export { FORWARD_RUNNERS } from './runners';
 export { explainVolume, summarizeExplanations, meanStd, type ExplainOptions, type ExplainResult, type ExplanationSummary, type Stat } from './evaluate';

@@ -2,7 +2,7 @@
  * Node: a pool of node:worker_threads, each with its own tfjs backend (wasm: a single-thread
  * XNNPACK instance; tfjs turns wasm threads off in Node) and its own copy of the model, plus the
  * calling thread's model. Score-CAM's channel batches and the curves' steps are spread over all of
- * them by TaskPool (pool.ts); the math is runTaskRange (tasks.ts) everywhere.
+ * them by TaskPool (parallel/pool.ts); the math is the task kind's range function everywhere.
  */
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
@@ -10,8 +10,9 @@ import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { serializeModel } from '../model/io';
 import type { ResNet3d } from '../model/resnet3d';
-import { LocalEndpoint, PortEndpoint, TaskPool, type PortLike, type TaskRunOptions, type TaskRunner } from './pool';
-import type { ForwardTask, Predictor, RangeResult } from './tasks';
+import { LocalEndpoint, PortEndpoint, TaskPool, type PortLike, type TaskRunOptions, type TaskRunner } from '../parallel/pool';
+import type { ForwardTask, Predictor, RangeResult } from '../parallel/batches';
+import { FORWARD_RUNNERS } from './runners';
 
 export interface NodePoolOptions {
   /** Models in parallel, this thread's included. Default: the number of cores. */
@@ -93,7 +94,7 @@ export class NodePool implements TaskRunner {
     // This thread yields a macrotask before each of its batches: the helpers' replies are messages,
     // read only when the event loop turns (without it, tfjs-wasm's synchronous .data() kept this
     // thread busy and the helpers idle: 15 of 16 batches ran here).
-    return new NodePool(new TaskPool([new LocalEndpoint(model, 1), ...endpoints]), workers);
+    return new NodePool(new TaskPool([new LocalEndpoint(model, FORWARD_RUNNERS, 1), ...endpoints]), workers);
   }
 
   get size(): number {

@@ -19,7 +19,8 @@ import type { ForwardModel } from '../model/inference';
 import { now, throwIfAborted } from '../util/async';
 import { argmax } from '../util/array';
 import { checkStage, checkTarget, checkVolume, finishCam } from './common';
-import { localRunner } from './pool';
+import { localRunner } from '../parallel/pool';
+import { runScoreCamRange, scoreCamTask } from './scorecam-task';
 import { DEFAULT_BATCH_SIZE, DEFAULT_STAGE, FASTER_RANK_BY, FASTER_TOP_N, defaultYieldEvery, type CamOptions, type CamResult, type StageActivations } from './types';
 
 /**
@@ -131,8 +132,8 @@ export async function scoreCam(model: ForwardModel, volume: Float32Array, opts: 
   // the chosen maps, contiguous: the task a runner distributes
   const taskMaps = new Float32Array(total * m);
   for (let j = 0; j < total; j++) taskMaps.set(maps.subarray(chosen[j] * m, (chosen[j] + 1) * m), j * m);
-  const runner = opts.runner ?? localRunner(model, opts.yieldEvery ?? defaultYieldEvery());
-  const run = await runner.run(volume, { kind: 'scorecam', size, lowShape: shape, maps: taskMaps, target, batchSize }, { signal, onProgress: opts.onProgress });
+  const runner = opts.runner ?? localRunner(model, { scorecam: runScoreCamRange }, opts.yieldEvery ?? defaultYieldEvery());
+  const run = await runner.run(volume, scoreCamTask(size, shape, taskMaps, target, batchSize), { signal, onProgress: opts.onProgress });
   const scores = run.values;
   forwardMs += run.forwardMs;
   forwardInputs += total;

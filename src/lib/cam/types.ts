@@ -1,5 +1,5 @@
 /** Public types of the CAM library (shared by Score-CAM, Faster Score-CAM and Grad-CAM). */
-import type { TaskRunner } from './pool';
+import type { TaskRunner } from '../parallel/pool';
 
 export type CamMethod = 'scorecam' | 'faster-scorecam' | 'gradcam';
 

@@ -14,7 +14,8 @@ import { InputError } from '../model/errors';
 import { gaussianBlur3d } from '../data/volume';
 import { argmax } from '../util/array';
 import { now, throwIfAborted } from '../util/async';
-import { localRunner, type TaskRunner } from '../cam/pool';
+import { localRunner, type TaskRunner } from '../parallel/pool';
+import { runCurveRange, type CurveTask } from './curve-task';
 
 export interface Curve {
   x: number[];
@@ -136,12 +137,9 @@ export async function deletionInsertion(
   }
   const runner =
     opts.runner ??
-    localRunner(typeof model === 'function' ? { predict: model } : model, opts.yieldEvery ?? (typeof (globalThis as { window?: unknown }).window !== 'undefined' ? 1 : 0));
-  const run = await runner.run(
-    volume,
-    { kind: 'curves', shape, order, start, steps, voxelsPerStep, target, label, jobs, batchSize },
-    { signal, onProgress: opts.onProgress },
-  );
+    localRunner(typeof model === 'function' ? { predict: model } : model, { curves: runCurveRange }, opts.yieldEvery ?? (typeof (globalThis as { window?: unknown }).window !== 'undefined' ? 1 : 0));
+  const task: CurveTask = { kind: 'curves', items: jobs.length, perItem: 2, shape, order, start, steps, voxelsPerStep, target, label, jobs, batchSize };
+  const run = await runner.run(volume, task, { signal, onProgress: opts.onProgress });
   for (let i = 0; i < jobs.length; i++) {
     yProb[jobs[i]] = run.values[2 * i];
     yCorrect[jobs[i]] = run.values[2 * i + 1];

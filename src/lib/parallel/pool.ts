@@ -1,7 +1,7 @@
 /**
- * Where the batches of a ForwardTask (tasks.ts) run: this thread, or a pool of workers each with
- * its own model. The pool only distributes: every batch runs `runTaskRange` (the one
- * implementation of the math) on some endpoint, and batches are handed out one at a time to
+ * Where the batches of a ForwardTask (batches.ts) run: this thread, or a pool of workers each with
+ * its own model. The pool only distributes: every batch runs the task kind's range function
+ * (cam/scorecam-task.ts, metrics/curve-task.ts: the one implementation of the math) on some endpoint, and batches are handed out one at a time to
  * whichever endpoint is free (a loaded core just takes fewer), so the results are the same as on
  * one endpoint, bit for bit: the same batches go through the same model code.
  *
@@ -11,8 +11,14 @@
  * start) once per task.
  */
 import { nextMacrotask, throwIfAborted } from '../util/async';
-import { runTaskRange, taskBatches, taskItems, valuesPerItem, type ForwardTask, type Predictor, type RangeResult } from './tasks';
+import { taskBatches, type ForwardTask, type Predictor, type RangeResult, type RangeRunners } from './batches';
 import { classifyError, type ErrorKind } from '../model/errors';
+
+function runnerFor(runners: RangeRunners, task: ForwardTask) {
+  const f = runners[task.kind];
+  if (!f) throw new Error(`no range function for '${task.kind}' tasks (known: ${Object.keys(runners).join(', ')})`);
+  return f;
+}
 
 export interface TaskRunOptions {
   signal?: AbortSignal;
@@ -36,6 +42,7 @@ export class LocalEndpoint implements Endpoint {
   /** `yieldEvery` > 0: await a macrotask before each batch, so a worker can read a 'cancel' message. */
   constructor(
     private readonly model: Predictor,
+    private readonly runners: RangeRunners,
     private readonly yieldEvery = 0,
   ) {}
   async run(volume: Float32Array, _key: number, task: ForwardTask, _id: number, from: number, to: number, signal?: AbortSignal): Promise<RangeResult> {
@@ -43,7 +50,7 @@ export class LocalEndpoint implements Endpoint {
       await nextMacrotask();
       throwIfAborted(signal);
     }
-    return runTaskRange(this.model, volume, task, from, to, { signal, yieldEvery: this.yieldEvery });
+    return runnerFor(this.runners, task)(this.model, volume, task, from, to, { signal, yieldEvery: this.yieldEvery });
   }
   release(): void {}
 }
@@ -125,8 +132,8 @@ export class PortEndpoint implements Endpoint {
   }
 }
 
-/** The helper side of a PortEndpoint: answers range requests with `runTaskRange` on its own model. */
-export function serveTasks(port: PortLike, model: () => Predictor): void {
+/** The helper side of a PortEndpoint: answers range requests with the task kind's range function on its own model. */
+export function serveTasks(port: PortLike, model: () => Predictor, runners: RangeRunners): void {
   let volume: { key: number; data: Float32Array } | null = null;
   const tasks = new Map<number, ForwardTask>();
   const reply = (m: FromHelper, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
@@ -143,7 +150,7 @@ export function serveTasks(port: PortLike, model: () => Predictor): void {
           const task = tasks.get(m.task);
           if (!task) throw new Error(`pool helper: unknown task ${m.task}`);
           if (!volume || volume.key !== m.volume) throw new Error(`pool helper: volume ${m.volume} was not sent`);
-          const r = await runTaskRange(model(), volume.data, task, m.from, m.to);
+          const r = await runnerFor(runners, task)(model(), volume.data, task, m.from, m.to);
           reply({ type: 'range-result', id: m.id, values: r.values, forwardMs: r.forwardMs }, [r.values.buffer as ArrayBuffer]);
         } catch (e) {
           const c = classifyError(e);
@@ -181,8 +188,8 @@ export class TaskPool implements TaskRunner {
 
   async run(volume: Float32Array, task: ForwardTask, o: TaskRunOptions = {}): Promise<RangeResult> {
     const batches = taskBatches(task);
-    const total = taskItems(task);
-    const per = valuesPerItem(task);
+    const total = task.items;
+    const per = task.perItem;
     const values = new Float32Array(total * per);
     const id = nextTaskId++;
     const key = volumeKey(volume);
@@ -232,6 +239,6 @@ export class TaskPool implements TaskRunner {
 }
 
 /** Everything in this thread, on one model. */
-export function localRunner(model: Predictor, yieldEvery = 0): TaskRunner {
-  return new TaskPool([new LocalEndpoint(model, yieldEvery)]);
+export function localRunner(model: Predictor, runners: RangeRunners, yieldEvery = 0): TaskRunner {
+  return new TaskPool([new LocalEndpoint(model, runners, yieldEvery)]);
 }
