@@ -1,18 +1,22 @@
 /**
- * npm run bench:browser -- [flags; see --help]
+ * npm run bench:browser -- [--backends wasm,webgl,webgpu,cpu] [--volume test-0000] [--model <folder>]
+ *                          [--full-on webgl] [--workers N] [--timeout 300] [--url http://127.0.0.1:4321/scorecam-3d/]
  *
  * Score-CAM in headless Chromium (/usr/bin/chromium, --enable-unsafe-webgpu) on each TF.js
  * backend, for one shipped volume, through the explorer's test hook (window.__explorer.benchmark).
  * Builds nothing: serves the existing dist/ with `astro preview` (or uses --url / a running one).
  * Prints milliseconds and ratios against the wasm forward pass and wasm Score-CAM of the same run.
- * Full Score-CAM (stage 4, 128 channels) runs on wasm and on the backends in --full-on (default
- * wasm, webgl); the others (software WebGPU and CPU are slow here) run Faster Score-CAM (16 channels),
- * and wasm runs that too so each row has a same-method baseline.
+ * On wasm: the unfused model on one worker (the baseline), the fused model on one worker and on
+ * N workers (default: the page's own pool size, from navigator.hardwareConcurrency and memory),
+ * each with full Score-CAM (stage 4) and the deletion/insertion curves. Full Score-CAM also runs
+ * on the backends in --full-on (default wasm, webgl); the others (software WebGPU and CPU are slow
+ * here) run Faster Score-CAM, and wasm runs that too so each row has a same-method baseline.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chromium } from '@playwright/test';
-import { num, parseCli, runCli, str, type CliSpec } from './lib/cli';
+import { availableParallelism, loadavg } from 'node:os';
+import { num, parseCli, str, type CliSpec } from './lib/cli';
 
 interface Row {
   backend: string;
@@ -21,17 +25,30 @@ interface Row {
   camMs: number;
   channels: number;
   forwardInputs: number;
+  workers: number;
+  fused: boolean;
+  curvesMs: number | null;
   error?: string;
+}
+
+interface Plan {
+  backend: string;
+  method: string;
+  /** URL parameters: workers=N, fused=0 */
+  workers?: number;
+  fused?: boolean;
+  curves?: boolean;
 }
 
 export const SPEC: CliSpec = {
   command: 'npm run bench:browser --',
-  summary: 'Score-CAM in headless Chromium on each TF.js backend, through the explorer (serves dist/ with astro preview).',
+  summary: 'Score-CAM in headless Chromium on each TF.js backend, through the explorer (serves dist/ with astro preview): wasm unfused, fused, and on a worker pool.',
   flags: {
     backends: { type: 'string', arg: 'LIST', def: 'wasm,webgl,webgpu,cpu', help: 'backends to time' },
     'full-on': { type: 'string', arg: 'LIST', def: 'wasm,webgl', help: 'backends that run full Score-CAM (others: Faster)' },
     volume: { type: 'string', arg: 'ID', help: 'shipped volume id, e.g. test-0000' },
     model: { type: 'string', arg: 'DIR', help: 'model folder under the site' },
+    workers: { type: 'string', arg: 'N', help: 'pool size for the pool rows (default: the page chooses)' },
     timeout: { type: 'string', arg: 'SECONDS', def: 300, help: 'per-backend timeout (1-3600)' },
     port: { type: 'string', arg: 'PORT', def: 4327, help: 'port for astro preview' },
     url: { type: 'string', arg: 'URL', help: 'use a running site instead' },
@@ -58,6 +75,7 @@ async function main() {
   const timeoutMs = num(v, 'timeout', 300, { min: 1, max: 3600 }) * 1000;
   const volume = str(v, 'volume', '');
   const model = str(v, 'model', '');
+  const poolWorkers = str(v, 'workers', '');
 
   let server: ChildProcess | null = null;
   if (!(await reachable(url + 'explorer/'))) {
@@ -75,28 +93,35 @@ async function main() {
   });
   const rows: Row[] = [];
   try {
-    const plan: Array<{ backend: string; method: string }> = [];
+    const plan: Plan[] = [];
     for (const b of backends) {
-      if (fullOn.has(b)) plan.push({ backend: b, method: 'scorecam' });
-      if (!fullOn.has(b) || b === 'wasm') plan.push({ backend: b, method: 'faster-scorecam' });
+      if (b === 'wasm') {
+        // the pool comparison: unfused on one worker (baseline), fused on one worker, fused on the page's pool
+        plan.push({ backend: b, method: 'scorecam', workers: 1, fused: false, curves: true });
+        plan.push({ backend: b, method: 'scorecam', workers: 1, curves: true });
+        plan.push({ backend: b, method: 'scorecam', workers: poolWorkers ? Number(poolWorkers) : undefined, curves: true });
+      } else if (fullOn.has(b)) plan.push({ backend: b, method: 'scorecam' });
+      if (!fullOn.has(b) || b === 'wasm') plan.push({ backend: b, method: 'faster-scorecam', workers: b === 'wasm' ? 1 : undefined });
     }
     if (!plan.some((p) => p.backend === 'wasm' && p.method === 'faster-scorecam') && plan.some((p) => p.method === 'faster-scorecam')) {
-      plan.unshift({ backend: 'wasm', method: 'faster-scorecam' });
+      plan.unshift({ backend: 'wasm', method: 'faster-scorecam', workers: 1 });
     }
-    for (const { backend, method } of plan) {
+    for (const { backend, method, workers, fused, curves } of plan) {
       // a fresh page per run: no state (or GPU memory) carried from one backend to the next
       const page = await browser.newPage();
       const q = new URLSearchParams({ autorun: '0', backend });
       if (volume) q.set('volume', volume);
       if (model) q.set('model', model);
-      process.stderr.write(`${backend} ${method}… `);
+      if (workers) q.set('workers', String(workers));
+      if (fused === false) q.set('fused', '0');
+      process.stderr.write(`${backend} ${method} ${workers ?? 'pool'} worker(s)${fused === false ? ' unfused' : ''}… `);
       try {
         await page.goto(`${url}explorer/?${q}`);
         await page.waitForFunction(() => (window as unknown as { __explorer?: unknown }).__explorer, null, { timeout: 60_000 });
         const r = (await Promise.race([
           page.evaluate(
-            ([b, m]) => (window as unknown as { __explorer: { benchmark(o: unknown): Promise<unknown> } }).__explorer.benchmark({ backend: b, method: m, stage: 4 }),
-            [backend, method],
+            ([b, m, c]) => (window as unknown as { __explorer: { benchmark(o: unknown): Promise<unknown> } }).__explorer.benchmark({ backend: b, method: m, stage: 4, curves: c }),
+            [backend, method, !!curves] as const,
           ),
           new Promise((_, rej) => setTimeout(() => rej(new Error(`timed out after ${timeoutMs / 1000} s`)), timeoutMs)),
         ])) as Omit<Row, 'method'>;
@@ -104,7 +129,7 @@ async function main() {
         process.stderr.write(`${(r.camMs / 1000).toFixed(1)} s\n`);
       } catch (e) {
         const error = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-        rows.push({ backend, method, forwardMs: NaN, camMs: NaN, channels: 0, forwardInputs: 0, error });
+        rows.push({ backend, method, forwardMs: NaN, camMs: NaN, channels: 0, forwardInputs: 0, workers: workers ?? 0, fused: fused !== false, curvesMs: null, error });
         process.stderr.write(`failed: ${error}\n`);
       } finally {
         await page.close();
@@ -115,27 +140,47 @@ async function main() {
     if (server?.pid) process.kill(-server.pid);
   }
 
-  const wasmFwd = rows.find((r) => r.backend === 'wasm' && Number.isFinite(r.forwardMs))?.forwardMs ?? NaN;
-  const wasmCam = (m: string) => rows.find((r) => r.backend === 'wasm' && r.method === m)?.camMs ?? NaN;
+  const base1 = rows.find((r) => r.backend === 'wasm' && r.method === 'scorecam' && r.workers === 1 && !r.fused);
+  const wasmFwd = base1?.forwardMs ?? rows.find((r) => r.backend === 'wasm' && Number.isFinite(r.forwardMs))?.forwardMs ?? NaN;
+  const wasmCam = (m: string) => rows.find((r) => r.backend === 'wasm' && r.method === m && r.workers === 1 && r.fused)?.camMs ?? NaN;
   const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(2)}x` : '–');
-  const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '–');
-  console.log(`\nBrowser Score-CAM (stage 4), headless Chromium ${browser.version()}, one 64³ volume; ratios vs wasm in this run`);
-  console.log('backend  method            forward ms  fwd/wasm  CAM ms    channels  CAM/wasm fwd  CAM/wasm same method');
+  const ms = (v: number | null) => (v !== null && Number.isFinite(v) ? v.toFixed(0) : '–');
+  console.log(`\nBrowser Score-CAM (stage 4), headless Chromium ${browser.version()}, one 64³ volume; ratios from this run`);
+  console.log('baseline: wasm, unfused model, 1 worker. "vs 1 fused": the same method on one worker with the fused model.');
+  console.log('backend  method            workers model    forward ms  fwd/base  CAM ms   channels  CAM/base  CAM/1 fused  curves ms  curves/base');
   for (const r of rows) {
     console.log(
       [
         r.backend.padEnd(8),
         r.method.padEnd(17),
+        String(r.workers || '–').padStart(7),
+        (r.fused ? 'fused' : 'unfused').padEnd(8),
         ms(r.forwardMs).padStart(10),
         ratio(r.forwardMs, wasmFwd).padStart(9),
-        ms(r.camMs).padStart(8),
+        ms(r.camMs).padStart(7),
         String(r.channels || '–').padStart(9),
-        ratio(r.camMs, wasmFwd).padStart(13),
-        ratio(r.camMs, wasmCam(r.method)).padStart(21),
+        ratio(r.camMs, base1?.camMs ?? NaN).padStart(9),
+        ratio(r.camMs, wasmCam(r.method)).padStart(12),
+        ms(r.curvesMs).padStart(10),
+        ratio(r.curvesMs ?? NaN, base1?.curvesMs ?? NaN).padStart(12),
         r.error ? `  (${r.error})` : '',
       ].join(' '),
     );
   }
+  const pool = rows.find((r) => r.backend === 'wasm' && r.method === 'scorecam' && r.workers > 1);
+  const one = rows.find((r) => r.backend === 'wasm' && r.method === 'scorecam' && r.workers === 1 && r.fused);
+  if (pool && one) {
+    const k = pool.camMs / one.camMs;
+    console.log(`target: Score-CAM on ${pool.workers} workers ≤ 0.6× one worker (fused, wasm): ${k.toFixed(2)}×: ${k <= 0.6 ? 'MET' : 'NOT MET'}`);
+  } else console.log('no multi-worker wasm row (the page chose one worker: navigator.hardwareConcurrency or memory); pass --workers N');
+  if (one && base1) {
+    const k = base1.camMs / one.camMs;
+    console.log(`target: fused ≥ 1.3× faster than unfused on wasm (Score-CAM, 1 worker): ${k.toFixed(2)}×: ${k >= 1.3 ? 'MET' : 'NOT MET'}`);
+  }
+  console.log(`load average at the end ${loadavg().map((v) => v.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
 }
 
-runCli(main);
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,13 +1,16 @@
-/** Promise-based wrapper around the model worker. */
-import type { FromWorker, ToWorker } from './protocol';
-
-type Dist<T> = T extends unknown ? Omit<T, 'id'> : never;
-export type Request = Dist<Exclude<ToWorker, { type: 'cancel' }>>;
+/**
+ * Promise-based wrapper around the model workers: one coordinator (worker.ts, 'init') that the page
+ * talks to, and on the CPU backends (wasm, cpu) helpers that load the same model and take a share
+ * of Score-CAM's channel batches and the curves' steps (each Web Worker its own single-thread wasm
+ * instance and model: no cross-origin isolation needed, unlike multithreaded wasm).
+ */
+import { classifyError, type ErrorKind } from '../../lib/model/errors';
+import type { FromWorker, Request, RequestType, ResultMsg, ResultOf, ToWorker } from './protocol';
 
 export class WorkerError extends Error {
   constructor(
     message: string,
-    public readonly kind: 'abort' | 'model' | 'backend' | 'input',
+    public readonly kind: ErrorKind,
     name = 'WorkerError',
   ) {
     super(message);
@@ -21,43 +24,189 @@ export interface Job<T> {
   cancel(): void;
 }
 
+/**
+ * Memory one worker needs, measured in Node on the shipped 64³ model (fused, batch 8): the wasm
+ * heap grows to ~250 MB over Score-CAM + curves at stage 4 and ~300 MB with stages 1-3; plus the
+ * model bytes and JavaScript buffers: 350 MB is the estimate per worker.
+ */
+export const WORKER_MEMORY_MB = 350;
+/** Share of the device's memory the pool may take. */
+const MEMORY_SHARE = 0.5;
+/** navigator.deviceMemory is Chrome-only (GB, rounded, at most 8); elsewhere assume 4 GB. */
+const ASSUMED_DEVICE_GB = 4;
+
+/** Workers for this device: one per core, capped so the pool stays within half the memory. `?workers=N` overrides (tests, benchmarks). */
+export function poolSizeFor(nav: { hardwareConcurrency?: number; deviceMemory?: number } = globalThis.navigator ?? {}, override?: string | null): { size: number; reason: string } {
+  const forced = Number(override);
+  if (override && Number.isInteger(forced) && forced >= 1) return { size: forced, reason: `?workers=${forced}` };
+  const cores = Math.max(1, nav.hardwareConcurrency ?? 1);
+  const gb = nav.deviceMemory ?? ASSUMED_DEVICE_GB;
+  const byMemory = Math.max(1, Math.floor((gb * 1024 * MEMORY_SHARE) / WORKER_MEMORY_MB));
+  const size = Math.min(cores, byMemory);
+  return { size, reason: `${cores} cores, ${nav.deviceMemory ? '' : 'assumed '}${gb} GB memory at ~${WORKER_MEMORY_MB} MB per worker` };
+}
+
+interface Pending {
+  request: RequestType;
+  settle: (m: ResultMsg) => void;
+  reject: (e: unknown) => void;
+  onProgress?: (m: FromWorker & { type: 'progress' }) => void;
+}
+
+const volumeKeys = new WeakMap<Float32Array, number>();
+let nextVolumeKey = 1;
+
 export class ModelWorker {
   private worker: Worker;
+  /** Helpers that joined the pool, by index; `spawned` also holds those still loading. */
+  private readonly helpers = new Map<number, Worker>();
+  private readonly spawned: Worker[] = [];
   private next = 1;
-  private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void; onProgress?: (m: FromWorker & { type: 'progress' }) => void }>();
+  private pending = new Map<number, Pending>();
+  /** The volume the coordinator holds. */
+  private sentVolume = -1;
+  /** Workers this page may use (the coordinator narrows it to 1 on GPU backends). */
+  readonly plannedWorkers: { size: number; reason: string };
 
-  constructor() {
-    this.worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'scorecam-model' });
+  /** The fused inference model (default; `?fused=0` runs the training model's forward, for benchmarks). */
+  readonly fused: boolean;
+  private poolWaiters: Array<() => void> = [];
+  /** Helpers still loading. */
+  private starting = 0;
+
+  constructor(o: { workers?: number; fused?: boolean } = {}) {
+    const params = typeof location !== 'undefined' ? new URLSearchParams(location.search) : new URLSearchParams();
+    this.plannedWorkers = poolSizeFor(undefined, o.workers ? String(o.workers) : params.get('workers'));
+    this.fused = o.fused ?? params.get('fused') !== '0';
+    this.worker = this.spawn('scorecam-model');
     this.worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       const m = ev.data;
       const p = this.pending.get(m.id);
       if (!p) return;
       if (m.type === 'progress') p.onProgress?.(m);
-      else {
+      else if (m.type === 'result') {
         this.pending.delete(m.id);
-        if (m.type === 'result') p.resolve(m.result);
-        else p.reject(new WorkerError(m.message, m.kind, m.name));
+        p.settle(m);
+      } else if (m.type === 'error') {
+        this.pending.delete(m.id);
+        p.reject(new WorkerError(m.message, m.kind, m.name));
       }
     };
     this.worker.onerror = (ev) => {
       ev.preventDefault();
-      const err = new WorkerError(`the model worker crashed: ${ev.message || 'unknown error'}`, 'backend');
+      // a crash is classified by its message like any error (a wasm abort is memory, a lost GPU a backend failure)
+      const c = classifyError(new Error(ev.message || 'unknown error'));
+      const err = new WorkerError(`the model worker crashed: ${c.message}`, c.kind);
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
     };
   }
 
-  run<T>(req: Request, onProgress?: (m: FromWorker & { type: 'progress' }) => void, transfer: Transferable[] = []): Job<T> {
+  private spawn(name: string): Worker {
+    return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name });
+  }
+
+  /** Workers now sharing Score-CAM (the coordinator and the helpers loaded so far). */
+  get workers(): number {
+    return 1 + this.helpers.size;
+  }
+
+  run<R extends Request>(req: R, onProgress?: (m: FromWorker & { type: 'progress' }) => void, transfer: Transferable[] = []): Job<ResultOf<R['type']>> {
     const id = this.next++;
-    const promise = new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress });
+    const r: Request = req;
+    const promise = new Promise<ResultOf<R['type']>>((resolve, reject) => {
+      const settle = (m: ResultMsg) => {
+        // The reply names its request; the map from request to result type is checked here, once.
+        if (m.request !== r.type) {
+          reject(new WorkerError(`the model worker answered a '${r.type}' request with a '${m.request}' result`, 'bug'));
+          return;
+        }
+        if (m.request === 'init' && r.type === 'init') this.startHelpers(m.result.poolSize - 1, m.result.backend, r.modelUrl);
+        resolve(m.result as ResultOf<R['type']>);
+      };
+      this.pending.set(id, { request: r.type, settle, reject, onProgress });
     });
-    this.worker.postMessage({ ...req, id }, transfer);
+    let msg: ToWorker;
+    switch (r.type) {
+      case 'init':
+        msg = { id, type: 'init', order: r.order, modelUrl: r.modelUrl, poolSize: this.plannedWorkers.size, fused: this.fused };
+        break;
+      case 'predict':
+        msg = { id, type: 'predict', volumeKey: this.sendVolume(r.volume), rerun: r.rerun };
+        break;
+      case 'cam':
+        msg = { id, type: 'cam', volumeKey: this.sendVolume(r.volume), opts: r.opts, simulateFailure: r.simulateFailure };
+        break;
+      case 'curves':
+        msg = { id, type: 'curves', volumeKey: this.sendVolume(r.volume), saliency: r.saliency, target: r.target, steps: r.steps };
+        break;
+    }
+    this.worker.postMessage(msg, transfer);
     return { id, promise, cancel: () => this.worker.postMessage({ id: 0, type: 'cancel', job: id } satisfies ToWorker) };
+  }
+
+  /** The volume travels to the coordinator once; requests name it by key. */
+  private sendVolume(v: Float32Array): number {
+    let key = volumeKeys.get(v);
+    if (key === undefined) volumeKeys.set(v, (key = nextVolumeKey++));
+    if (key !== this.sentVolume) {
+      this.worker.postMessage({ id: 0, type: 'volume', key, volume: v } satisfies ToWorker);
+      this.sentVolume = key;
+    }
+    return key;
+  }
+
+  /** Resolves with the pool size once every helper has joined or failed to start. */
+  poolReady(): Promise<number> {
+    if (this.starting === 0) return Promise.resolve(this.workers);
+    return new Promise((resolve) => this.poolWaiters.push(() => resolve(this.workers)));
+  }
+
+  private helperSettled(): void {
+    if (--this.starting > 0) return;
+    const w = this.poolWaiters;
+    this.poolWaiters = [];
+    for (const f of w) f();
+  }
+
+  /** Helpers load in the background; each joins the coordinator's pool when ready. */
+  private startHelpers(count: number, backend: ResultOf<'init'>['backend'], modelUrl: string): void {
+    this.starting += Math.max(0, count);
+    for (let i = 0; i < count; i++) {
+      const h = this.spawn(`scorecam-helper-${i + 1}`);
+      this.spawned.push(h);
+      const index = i + 1;
+      const { port1, port2 } = new MessageChannel();
+      h.onmessage = (ev: MessageEvent<FromWorker>) => {
+        const m = ev.data;
+        if (m.type === 'ready') {
+          this.helpers.set(index, h);
+          this.worker.postMessage({ id: 0, type: 'attach', helper: index, port: port1 } satisfies ToWorker, [port1]);
+          this.helperSettled();
+        } else if (m.type === 'error') {
+          // A helper that cannot start leaves the pool smaller, not broken.
+          console.warn(`explorer: helper worker ${index} did not start (${m.kind}): ${m.message}`);
+          h.terminate();
+          this.helperSettled();
+        }
+      };
+      h.onerror = (ev) => {
+        ev.preventDefault();
+        h.terminate();
+        if (!this.helpers.has(index)) this.helperSettled();
+        if (this.helpers.delete(index)) this.worker.postMessage({ id: 0, type: 'detach', helper: index, reason: ev.message || 'crashed' } satisfies ToWorker);
+      };
+      h.postMessage({ id: index, type: 'helper', backend, modelUrl, fused: this.fused, port: port2 } satisfies ToWorker, [port2]);
+    }
   }
 
   terminate(): void {
     this.worker.terminate();
+    for (const h of this.spawned) h.terminate();
+    this.spawned.length = 0;
+    this.helpers.clear();
+    this.starting = 1;
+    this.helperSettled();
     const err = new WorkerError('stopped', 'abort');
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();

@@ -267,14 +267,15 @@ class Explorer {
   private async afterVolume(token: number): Promise<void> {
     await this.modelReady;
     if (token !== this.volumeToken || !this.ct) return;
-    const ms = await this.predict();
+    const perInputMs = await this.predict();
     if (token !== this.volumeToken) return;
     if (this.params.get('autorun') === '0') return;
     // run the live CAM by itself only where it is quick; on a slow device (software GPU, CPU)
-    // the precomputed map stays and the reader decides
+    // the precomputed map stays and the reader decides. The time per input is the worker pool's
+    // measured speed on this backend (client.ts, worker.ts).
     const req = this.camRequest();
     const passes = req.method === 'scorecam' ? 128 : req.method === 'faster-scorecam' ? FASTER_TOP_N : 2;
-    const estimate = (ms ?? Infinity) * passes * 0.6;
+    const estimate = (perInputMs ?? Infinity) * passes;
     if (estimate <= AUTORUN_MAX_MS || this.params.get('autorun') === '1') await this.runCam(req);
     else {
       this.q('[data-cam-status]').textContent =
@@ -306,7 +307,7 @@ class Explorer {
     const modelName = this.params.get('model') ?? this.root.dataset.model ?? SHIPPED_MODEL;
     const modelUrl = this.url(`models/${encodeURIComponent(modelName)}/`);
     this.worker = new ModelWorker();
-    const job = this.worker.run<InitResult>({ type: 'init', order, modelUrl }, (m) => {
+    const job = this.worker.run({ type: 'init', order, modelUrl }, (m) => {
       if (m.phase === 'model') this.progress(`Downloading ${m.label ?? 'the model'}: ${kb(m.done)}${m.total ? ` of ${kb(m.total)}` : ''}`, m.total ? m.done / m.total : -1);
     });
     let init: InitResult;
@@ -365,15 +366,15 @@ class Explorer {
     }
   }
 
-  /** Classify the current volume; returns the forward time (ms) or null. */
+  /** Classify the current volume; returns the expected ms per Score-CAM input on the current pool, or null. */
   private async predict(): Promise<number | null> {
     if (!this.worker || !this.ct) return null;
     try {
-      const r = await this.runJob(() => this.worker!.run<PredictResult>({ type: 'predict', volume: this.ct! }));
+      const r = await this.runJob(() => this.worker!.run({ type: 'predict', volume: this.ct! }));
       this.probs = r.probs;
       this.predicted = r.predicted;
       this.renderProbs();
-      return r.ms;
+      return r.perInputMs;
     } catch (e) {
       if (!isAbort(e)) this.showError(`Prediction failed: ${msg(e)}`, () => void this.predict());
       return null;
@@ -429,7 +430,7 @@ class Explorer {
     let lastDone: number | undefined, lastTotal: number | undefined;
     try {
       const r = await this.runJob(() =>
-        this.worker!.run<CamResultMsg>({ type: 'cam', volume: this.ct!, opts: req, simulateFailure: this.takeSimulatedFailure() }, (m) => {
+        this.worker!.run({ type: 'cam', volume: this.ct!, opts: req, simulateFailure: this.takeSimulatedFailure() }, (m) => {
           if (m.phase !== 'cam') return;
           lastDone = m.done;
           lastTotal = m.total;
@@ -499,7 +500,7 @@ class Explorer {
     const cam = this.cam;
     try {
       const r = await this.runJob(() =>
-        this.worker!.run<CurvesResult>({ type: 'curves', volume: this.ct!, saliency: cam.cam, target: cam.target, steps: CURVE_STEPS }, (m) => {
+        this.worker!.run({ type: 'curves', volume: this.ct!, saliency: cam.cam, target: cam.target, steps: CURVE_STEPS }, (m) => {
           if (m.phase === 'curves') bar.value = m.total ? m.done / m.total : 0;
         }),
       );
@@ -728,7 +729,7 @@ class Explorer {
       }),
       runCam: async (req: CamRequest) => {
         const r = await this.runCam(req);
-        return r ? { target: r.target, predicted: r.predicted, channels: r.channels, timings: r.timings } : null;
+        return r ? { target: r.target, predicted: r.predicted, channels: r.channels, timings: r.timings, workers: r.workers } : null;
       },
       /** Pearson r between the current CAM and another (a precomputed one for the given method, or the previous live CAM). */
       camCorrelation: (method: CamMethod = 'scorecam', stage = 4) => {
@@ -738,7 +739,7 @@ class Explorer {
       },
       camSnapshot: () => (this.cam ? Array.from(this.cam.cam.filter((_, i) => i % 7 === 0)) : null),
       /** Switch backend (exact, no fallback) and time forward + CAM. */
-      benchmark: async (o: { backend: BackendName; method?: CamMethod; stage?: 1 | 2 | 3 | 4; repeats?: number }) => {
+      benchmark: async (o: { backend: BackendName; method?: CamMethod; stage?: 1 | 2 | 3 | 4; repeats?: number; curves?: boolean }) => {
         await this.modelReady;
         if (this.init?.backend !== o.backend) {
           this.backendChoice = o.backend;
@@ -746,12 +747,24 @@ class Explorer {
           await this.startModel([o.backend]);
         }
         if (!this.init || this.init.backend !== o.backend) throw new Error(`backend ${o.backend} did not start`);
+        await this.worker!.poolReady();
         const fwd: number[] = [];
-        await this.runJob(() => this.worker!.run<PredictResult>({ type: 'predict', volume: this.ct! })); // warm-up
-        for (let i = 0; i < (o.repeats ?? 3); i++) fwd.push((await this.runJob(() => this.worker!.run<PredictResult>({ type: 'predict', volume: this.ct! }))).ms);
+        await this.runJob(() => this.worker!.run({ type: 'predict', volume: this.ct!, rerun: true })); // warm-up
+        for (let i = 0; i < (o.repeats ?? 3); i++) fwd.push((await this.runJob(() => this.worker!.run({ type: 'predict', volume: this.ct!, rerun: true }))).ms);
         const r = await this.runCam({ method: o.method ?? 'scorecam', stage: o.stage ?? 4 });
         if (!r) throw new Error('CAM failed');
-        return { backend: o.backend, forwardMs: Math.min(...fwd), camMs: r.timings.totalMs, camForwardMs: r.timings.forwardMs, forwardInputs: r.timings.forwardInputs, channels: r.channels };
+        if (o.curves) await this.runCurves();
+        return {
+          backend: o.backend,
+          forwardMs: Math.min(...fwd),
+          camMs: r.timings.totalMs,
+          camForwardMs: r.timings.forwardMs,
+          forwardInputs: r.timings.forwardInputs,
+          channels: r.channels,
+          workers: r.workers,
+          fused: this.init.fused,
+          curvesMs: o.curves ? (this.lastCurves?.ms ?? null) : null,
+        };
       },
       openFile: (f: File) => this.openFile(f),
       /** The next CAM job fails in the worker as a lost GPU device would (tests the fallback). */

@@ -1,5 +1,6 @@
-/** Messages between the explorer page and its model worker (worker.ts). */
+/** Messages between the explorer page and its model workers (worker.ts), typed per request. */
 import type { BackendAttempt, BackendName } from '../../lib/model/backend';
+import type { ErrorKind } from '../../lib/model/errors';
 import type { CamMethod, CamResult } from '../../lib/cam/types';
 
 export interface CamRequest {
@@ -9,38 +10,76 @@ export interface CamRequest {
   batchSize?: number;
 }
 
-export type ToWorker =
-  | { id: number; type: 'init'; order: BackendName[]; modelUrl: string }
-  | { id: number; type: 'predict'; volume: Float32Array }
-  | { id: number; type: 'cam'; volume: Float32Array; opts: CamRequest; /** test hook: fail as a lost backend would */ simulateFailure?: boolean }
-  | { id: number; type: 'curves'; volume: Float32Array; saliency: Float32Array; target: number; steps: number }
-  | { id: number; type: 'cancel'; job: number };
-
 export interface InitResult {
   backend: BackendName;
   attempts: BackendAttempt[];
   manifest: { name: string; architecture?: { label?: string; parameters?: number }; weights?: { sha256?: string } };
   stages: number[];
   loadMs: number;
+  /**
+   * Workers that will share Score-CAM and the curves (this one included): more than one only on
+   * the CPU backends (wasm, cpu); the helpers start after this reply and join when loaded.
+   */
+  poolSize: number;
+  /** The inference model with batch norm folded into fused convolutions (wasm, cpu) or the training model's forward (GPUs). */
+  fused: boolean;
 }
 export interface PredictResult {
   probs: Float32Array;
   predicted: number;
   ms: number;
+  /**
+   * Expected wall time per masked forward input of Score-CAM on the current pool and backend:
+   * measured on the last Score-CAM or curves run of this pool, else this forward pass's time
+   * scaled by the batching gain and the workers loaded so far.
+   */
+  perInputMs: number;
 }
 /** What the worker sends back of a CamResult (the per-channel weights and the low-res map stay in the worker). */
 export type CamResultMsg = Pick<
   CamResult,
   'cam' | 'lowResShape' | 'target' | 'predicted' | 'probs' | 'method' | 'stage' | 'channels' | 'totalChannels' | 'timings'
->;
+> & { workers: number };
 export interface CurvesResult {
   deletion: { x: number[]; y: number[]; auc: number };
   insertion: { x: number[]; y: number[]; auc: number };
   steps: number;
   ms: number;
+  workers: number;
 }
 
+/** What the page asks, and what each request answers. */
+export interface Requests {
+  init: { req: { order: BackendName[]; modelUrl: string }; result: InitResult };
+  /** `rerun`: run the unmasked pass again even if this volume's is known (benchmarks time it). */
+  predict: { req: { volume: Float32Array; rerun?: boolean }; result: PredictResult };
+  cam: { req: { volume: Float32Array; opts: CamRequest; /** test hook: fail as a lost backend would */ simulateFailure?: boolean }; result: CamResultMsg };
+  curves: { req: { volume: Float32Array; saliency: Float32Array; target: number; steps: number }; result: CurvesResult };
+}
+export type RequestType = keyof Requests;
+export type Request<K extends RequestType = RequestType> = { [T in K]: { type: T } & Requests[T]['req'] }[K];
+export type ResultOf<K extends RequestType> = Requests[K]['result'];
+
+/**
+ * On the wire, a volume travels once: 'volume' stores it under a key in the coordinator, and the
+ * requests name the key. Helpers ('helper') load the same model on the same backend and serve
+ * batches to the coordinator over their own MessagePort ('attach').
+ */
+export type ToWorker =
+  | { id: number; type: 'init'; order: BackendName[]; modelUrl: string; /** workers the page can afford (client.ts) */ poolSize: number; /** false: the training model's forward (benchmarks) */ fused: boolean }
+  | { id: number; type: 'helper'; backend: BackendName; modelUrl: string; fused: boolean; port: MessagePort }
+  | { id: number; type: 'attach'; helper: number; port: MessagePort }
+  | { id: number; type: 'detach'; helper: number; reason: string }
+  | { id: number; type: 'volume'; key: number; volume: Float32Array }
+  | { id: number; type: 'predict'; volumeKey: number; rerun?: boolean }
+  | { id: number; type: 'cam'; volumeKey: number; opts: CamRequest; simulateFailure?: boolean }
+  | { id: number; type: 'curves'; volumeKey: number; saliency: Float32Array; target: number; steps: number }
+  | { id: number; type: 'cancel'; job: number };
+
+/** Replies: a result names the request it answers, so the client can check it. */
+export type ResultMsg = { [K in RequestType]: { id: number; type: 'result'; request: K; result: ResultOf<K> } }[RequestType];
 export type FromWorker =
   | { id: number; type: 'progress'; phase: 'model' | 'cam' | 'curves'; done: number; total: number; label?: string }
-  | { id: number; type: 'result'; result: unknown }
-  | { id: number; type: 'error'; name: string; message: string; kind: 'abort' | 'model' | 'backend' | 'input' };
+  | ResultMsg
+  | { id: number; type: 'ready' }
+  | { id: number; type: 'error'; name: string; message: string; kind: ErrorKind };

@@ -1,8 +1,13 @@
 /// <reference lib="webworker" />
 /**
- * The explorer's model worker: owns TensorFlow.js, the backend and the model, so the page
- * stays responsive while Score-CAM runs. One job at a time; 'cancel' aborts the running one
- * (the CAM and curve loops check the signal after every batch).
+ * The explorer's model worker: owns TensorFlow.js, the backend and the model, so the page stays
+ * responsive while Score-CAM runs. One script, two roles:
+ * - the coordinator ('init'): selects the backend, loads the model, keeps the current volume and
+ *   its unmasked forward pass (prediction + stage activations, run once per volume and stage), and
+ *   runs Score-CAM and the curves, spreading their batches over itself and the helpers attached
+ *   to it (TaskPool, src/lib/parallel/pool.ts); one job at a time, 'cancel' aborts the running one;
+ * - a helper ('helper'): the same model on the same backend, answering batch requests from the
+ *   coordinator over a MessagePort (serveTasks).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -11,13 +16,16 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { selectBackend, type BackendName } from '../../lib/model/backend';
-import { loadModel, ModelLoadError } from '../../lib/model/io';
+import { loadModel } from '../../lib/model/io';
+import { BackendError, InputError, classifyError } from '../../lib/model/errors';
+import { fuseForInference, type FusedResNet3d } from '../../lib/model/inference';
 import { stageSizes, type ResNet3d } from '../../lib/model/resnet3d';
-import { computeCam } from '../../lib/cam';
-import { isAbortError } from '../../lib/util/async';
+import { computeCam, stageActivations, type StageActivations } from '../../lib/cam';
+import { LocalEndpoint, PortEndpoint, TaskPool, serveTasks, type PortLike } from '../../lib/parallel/pool';
+import { FORWARD_RUNNERS } from '../../lib/cam/runners';
 import { argmax } from '../../lib/util/array';
 import { deletionInsertion } from '../../lib/metrics/deletion';
-import type { FromWorker, ToWorker } from './protocol';
+import type { FromWorker, InitResult, ToWorker } from './protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 setWasmPaths({
@@ -26,9 +34,29 @@ setWasmPaths({
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
 });
 
+/** Backends whose work a pool of workers can split: one core each. A GPU is one device, shared. */
+const POOLABLE: readonly BackendName[] = ['wasm', 'cpu'];
+/**
+ * The fused inference model is verified equal to the training model on wasm and cpu (unit test);
+ * on WebGL/WebGPU the training model's forward runs until it is measured there.
+ */
+const FUSED: readonly BackendName[] = ['wasm', 'cpu'];
+/** Batch-8 forward passes per volume take ~0.55-0.6× a batch-1 pass on wasm (npm run bench). */
+const BATCH_GAIN = 0.6;
+
 let model: ResNet3d | null = null;
-let modelBytes = new Map<string, Uint8Array>();
+let inference: ResNet3d | FusedResNet3d | null = null;
+const modelBytes = new Map<string, Uint8Array>();
 const jobs = new Map<number, AbortController>();
+/** The coordinator's helpers (attached as they finish loading). */
+const helpers = new Map<number, PortEndpoint>();
+let plannedPool = 1;
+/** The current volume and its unmasked passes by stage. */
+let volume: { key: number; data: Float32Array; passes: Map<number, StageActivations> } | null = null;
+/** Measured wall ms per masked input on the current pool (null until a run). */
+let measuredPerInput: { ms: number; workers: number } | null = null;
+/** The last unmasked forward pass's time (ms), for the estimate before any run. */
+let lastForwardMs = Infinity;
 
 function post(msg: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(msg, transfer);
@@ -61,10 +89,52 @@ async function fetchWithProgress(url: string, id: number, label: string): Promis
   return out;
 }
 
-function classify(e: unknown): FromWorker & { type: 'error' } {
-  const err = e instanceof Error ? e : new Error(String(e));
-  const kind = isAbortError(err) ? 'abort' : err instanceof ModelLoadError ? 'model' : err.name === 'DataFormatError' ? 'input' : 'backend';
-  return { id: 0, type: 'error', name: err.name, message: err.message, kind };
+async function load(order: readonly BackendName[], modelUrl: string, id: number, fused: boolean) {
+  if (inference && inference !== model) inference.dispose();
+  model?.dispose();
+  model = inference = null;
+  const { backend, attempts } = await selectBackend(order);
+  const base = modelUrl.endsWith('/') ? modelUrl : modelUrl + '/';
+  const loaded = await loadModel((file) => fetchWithProgress(base + file, id, file), base.replace(/\/$/, ''));
+  model = loaded.model;
+  inference = fused && FUSED.includes(backend) ? fuseForInference(model) : model;
+  return { backend, attempts, manifest: loaded.manifest };
+}
+
+/** Up to this many workers (the page decides from the core count and memory, client.ts). */
+function poolFor(backend: BackendName, requested: number): number {
+  return POOLABLE.includes(backend) ? Math.max(1, requested) : 1;
+}
+
+function portLike(port: MessagePort): PortLike {
+  port.start();
+  return { postMessage: (m, t) => port.postMessage(m, t ?? []), addEventListener: (_t, l) => port.addEventListener('message', l) };
+}
+
+function currentPool(): TaskPool {
+  return new TaskPool([new LocalEndpoint(inference!, FORWARD_RUNNERS, 1), ...helpers.values()]);
+}
+
+function needVolume(key: number): Float32Array {
+  if (!volume || volume.key !== key) throw new InputError(`volume ${key} was not sent to the model worker`);
+  return volume.data;
+}
+
+/** The unmasked pass at `stage`, run once per volume and stage. */
+async function unmasked(stage: number): Promise<StageActivations> {
+  const v = volume!;
+  let a = v.passes.get(stage);
+  if (!a) {
+    a = await stageActivations(inference!, v.data, stage);
+    v.passes.set(stage, a);
+  }
+  return a;
+}
+
+function perInputEstimate(forwardMs: number): number {
+  const workers = 1 + helpers.size;
+  if (measuredPerInput && measuredPerInput.workers === workers) return measuredPerInput.ms;
+  return (forwardMs * BATCH_GAIN) / workers;
 }
 
 async function handle(msg: ToWorker): Promise<void> {
@@ -72,65 +142,94 @@ async function handle(msg: ToWorker): Promise<void> {
     jobs.get(msg.job)?.abort(new DOMException('Cancelled by the reader.', 'AbortError'));
     return;
   }
+  if (msg.type === 'volume') {
+    volume = { key: msg.key, data: msg.volume, passes: new Map() };
+    return;
+  }
+  if (msg.type === 'attach') {
+    helpers.set(msg.helper, new PortEndpoint(portLike(msg.port)));
+    measuredPerInput = null;
+    return;
+  }
+  if (msg.type === 'detach') {
+    // a helper died (the page saw its error event): fail what waits on it, and go on without it
+    helpers.get(msg.helper)?.fail(new Error(`a helper worker stopped: ${msg.reason}`));
+    helpers.delete(msg.helper);
+    measuredPerInput = null;
+    return;
+  }
   const ac = new AbortController();
   jobs.set(msg.id, ac);
   try {
-    if (msg.type === 'init') {
-      const t0 = performance.now();
-      if (model) {
-        model.dispose();
-        model = null;
-      }
-      const { backend, attempts } = await selectBackend(msg.order);
-      const base = msg.modelUrl.endsWith('/') ? msg.modelUrl : msg.modelUrl + '/';
-      const loaded = await loadModel((file) => fetchWithProgress(base + file, msg.id, file), base.replace(/\/$/, ''));
-      model = loaded.model;
-      post({
-        id: msg.id,
-        type: 'result',
-        result: {
-          backend: backend as BackendName,
-          attempts,
-          manifest: loaded.manifest,
-          stages: stageSizes(model.config),
-          loadMs: performance.now() - t0,
-        },
-      });
+    if (msg.type === 'helper') {
+      await load([msg.backend], msg.modelUrl, msg.id, msg.fused);
+      if (tf.getBackend() !== msg.backend) throw new BackendError(`helper started ${tf.getBackend()}, not ${msg.backend}`);
+      serveTasks(portLike(msg.port), () => inference!, FORWARD_RUNNERS);
+      post({ id: msg.id, type: 'ready' });
       return;
     }
-    if (!model) throw new Error('the model is not loaded');
-    if (msg.type === 'predict') {
+    if (msg.type === 'init') {
       const t0 = performance.now();
-      const s = model.config.inputSize;
-      const p = tf.tidy(() => model!.predict(tf.tensor(msg.volume, [1, s, s, s, 1])));
-      const probs = (await p.data()) as Float32Array;
-      p.dispose();
-      post({ id: msg.id, type: 'result', result: { probs, predicted: argmax(probs), ms: performance.now() - t0 } });
+      helpers.clear();
+      volume = null;
+      measuredPerInput = null;
+      const { backend, attempts, manifest } = await load(msg.order, msg.modelUrl, msg.id, msg.fused);
+      plannedPool = poolFor(backend, msg.poolSize);
+      const result: InitResult = {
+        backend,
+        attempts,
+        manifest,
+        stages: stageSizes(model!.config),
+        loadMs: performance.now() - t0,
+        poolSize: plannedPool,
+        fused: inference !== model,
+      };
+      post({ id: msg.id, type: 'result', request: 'init', result });
+      return;
+    }
+    if (!model || !inference) throw new Error('the model is not loaded');
+    if (msg.type === 'predict') {
+      needVolume(msg.volumeKey);
+      const t0 = performance.now();
+      if (msg.rerun) volume!.passes.delete(4);
+      const fresh = !volume!.passes.has(4);
+      const a = await unmasked(4);
+      const ms = performance.now() - t0;
+      // a cached pass costs nothing: estimate from the pass when it ran
+      if (fresh) lastForwardMs = ms;
+      post({ id: msg.id, type: 'result', request: 'predict', result: { probs: a.probs, predicted: argmax(a.probs), ms: lastForwardMs, perInputMs: perInputEstimate(lastForwardMs) } });
       return;
     }
     if (msg.type === 'cam') {
-      if (msg.simulateFailure) throw new Error(`simulated ${tf.getBackend()} failure (test hook)`);
-      const r = await computeCam(model, msg.volume, {
+      if (msg.simulateFailure) throw new BackendError(`simulated ${tf.getBackend()} failure (test hook)`);
+      const data = needVolume(msg.volumeKey);
+      const pool = currentPool();
+      const r = await computeCam(msg.opts.method === 'gradcam' ? model : inference, data, {
         ...msg.opts,
         yieldEvery: 1,
         signal: ac.signal,
+        runner: pool,
+        activations: msg.opts.method === 'gradcam' ? undefined : await unmasked(msg.opts.stage),
         onProgress: (done, total) => post({ id: msg.id, type: 'progress', phase: 'cam', done, total }),
       });
+      if (msg.opts.method !== 'gradcam' && r.timings.forwardInputs > 8) measuredPerInput = { ms: r.timings.totalMs / r.timings.forwardInputs, workers: pool.size };
       post(
         {
           id: msg.id,
           type: 'result',
+          request: 'cam',
           result: {
-            cam: r.cam,
-            lowResShape: r.lowResShape,
-            target: r.target,
-            predicted: r.predicted,
-            probs: r.probs,
-            method: r.method,
-            stage: r.stage,
-            channels: r.channels,
-            totalChannels: r.totalChannels,
-            timings: r.timings,
+          cam: r.cam,
+          lowResShape: r.lowResShape,
+          target: r.target,
+          predicted: r.predicted,
+          probs: r.probs,
+          method: r.method,
+          stage: r.stage,
+          channels: r.channels,
+          totalChannels: r.totalChannels,
+          timings: r.timings,
+          workers: msg.opts.method === 'gradcam' ? 1 : pool.size,
           },
         },
         [r.cam.buffer],
@@ -138,23 +237,31 @@ async function handle(msg: ToWorker): Promise<void> {
       return;
     }
     if (msg.type === 'curves') {
+      const data = needVolume(msg.volumeKey);
       const t0 = performance.now();
-      const r = await deletionInsertion(model, msg.volume, msg.saliency, msg.target, {
+      const pool = currentPool();
+      const probs = volume!.passes.values().next().value?.probs;
+      const r = await deletionInsertion(inference, data, msg.saliency, msg.target, {
         steps: msg.steps,
         yieldEvery: 1,
         signal: ac.signal,
+        runner: pool,
+        unmaskedProbs: probs,
         onProgress: (done, total) => post({ id: msg.id, type: 'progress', phase: 'curves', done, total }),
       });
-      post({ id: msg.id, type: 'result', result: { deletion: r.deletion, insertion: r.insertion, steps: r.steps, ms: performance.now() - t0 } });
+      const ms = performance.now() - t0;
+      if (r.timings.forwardInputs > 8) measuredPerInput = { ms: ms / r.timings.forwardInputs, workers: pool.size };
+      post({ id: msg.id, type: 'result', request: 'curves', result: { deletion: r.deletion, insertion: r.insertion, steps: r.steps, ms, workers: pool.size } });
       return;
     }
   } catch (e) {
-    post({ ...classify(e), id: msg.id });
+    const c = classifyError(e);
+    if (c.kind === 'bug') console.error('model worker bug:', e);
+    post({ id: msg.id, type: 'error', ...c });
   } finally {
     jobs.delete(msg.id);
   }
 }
-
 scope.onmessage = (ev: MessageEvent<ToWorker>) => {
   void handle(ev.data);
 };

@@ -1,23 +1,24 @@
 /** Steps shared by every CAM method: input checks and the final upsample → ReLU → [0,1]. */
 import * as tf from '@tensorflow/tfjs';
-import type { ResNet3d } from '../model/resnet3d';
+import { InputError } from '../model/errors';
+import type { ResNet3dConfig } from '../model/resnet3d';
 import { Upsampler } from './upsample';
 
-export function checkVolume(model: ResNet3d, volume: ArrayLike<number>): number {
+export function checkVolume(model: { config: ResNet3dConfig }, volume: ArrayLike<number>): number {
   const s = model.config.inputSize;
   if (volume.length !== s * s * s) {
-    throw new Error(`volume has ${volume.length} values, the model expects ${s}³ = ${s * s * s}`);
+    throw new InputError(`volume has ${volume.length} values, the model expects ${s}³ = ${s * s * s}`);
   }
   return s;
 }
 
 export function checkStage(stage: number): void {
-  if (!Number.isInteger(stage) || stage < 0 || stage > 4) throw new Error(`stage must be 0-4, got ${stage}`);
+  if (!Number.isInteger(stage) || stage < 0 || stage > 4) throw new InputError(`stage must be 0-4, got ${stage}`);
 }
 
 export function checkTarget(target: number, numClasses: number): void {
   if (!Number.isInteger(target) || target < 0 || target >= numClasses) {
-    throw new Error(`target must be a class index in [0, ${numClasses}), got ${target}`);
+    throw new InputError(`target must be a class index in [0, ${numClasses}), got ${target}`);
   }
 }
 

@@ -7,3 +7,5 @@ export { throwIfAborted, isAbortError } from '../util/async';
 export { reluNormalize } from './common';
 
 export { computeCam } from './compute';
+export { localRunner, TaskPool, LocalEndpoint, PortEndpoint, serveTasks, type TaskRunner } from '../parallel/pool';
+export { FORWARD_RUNNERS } from './runners';

@@ -15,27 +15,26 @@
  * ported to 3D, hence the defaults baseline 'none' and channelSoftmax false.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ResNet3d } from '../model/resnet3d';
-import { nextMacrotask, now, throwIfAborted } from '../util/async';
+import type { ForwardModel } from '../model/inference';
+import { now, throwIfAborted } from '../util/async';
 import { argmax } from '../util/array';
 import { checkStage, checkTarget, checkVolume, finishCam } from './common';
-import { Upsampler } from './upsample';
-import { DEFAULT_BATCH_SIZE, DEFAULT_STAGE, FASTER_RANK_BY, FASTER_TOP_N, defaultYieldEvery, type CamOptions, type CamResult } from './types';
+import { localRunner } from '../parallel/pool';
+import { runScoreCamRange, scoreCamTask } from './scorecam-task';
+import { DEFAULT_BATCH_SIZE, DEFAULT_STAGE, FASTER_RANK_BY, FASTER_TOP_N, defaultYieldEvery, type CamOptions, type CamResult, type StageActivations } from './types';
 
-export interface StageActivations {
-  /** [C, d·h·w], channel-major (C order [z][y][x] within a map). */
-  maps: Float32Array;
-  channels: number;
-  shape: [number, number, number];
-  probs: Float32Array;
-}
-
-/** One unmasked forward pass: the stage's activations (channel-major) and the class probabilities. */
-export async function stageActivations(model: ResNet3d, x: tf.Tensor, stage: number): Promise<StageActivations> {
+/**
+ * The one unmasked forward pass of a volume: the stage's activations (channel-major) and the class
+ * probabilities. Score-CAM and the curves take it (CamOptions.activations, FaithfulnessOptions
+ * .unmaskedProbs) instead of running it again.
+ */
+export async function stageActivations(model: ForwardModel, volume: Float32Array, stage: number): Promise<StageActivations> {
+  checkStage(stage);
+  const size = checkVolume(model, volume);
   let shape: [number, number, number] = [0, 0, 0];
   let channels = 0;
   const [mapsT, probsT] = tf.tidy(() => {
-    const a = model.activations(x, stage);
+    const a = model.activations(tf.tensor4d(volume, [1, size, size, size]), stage);
     const p = tf.softmax(model.fromStage(stage, a));
     const [, d, h, w, c] = a.shape;
     shape = [d, h, w];
@@ -46,7 +45,7 @@ export async function stageActivations(model: ResNet3d, x: tf.Tensor, stage: num
   try {
     const maps = (await mapsT.data()) as Float32Array;
     const probs = (await probsT.data()) as Float32Array;
-    return { maps, channels, shape, probs };
+    return { volume, stage, maps, channels, shape, probs };
   } finally {
     mapsT.dispose();
     probsT.dispose();
@@ -92,111 +91,77 @@ export function selectChannels(maps: Float32Array, channels: number, topN?: numb
   return Int32Array.from(idx);
 }
 
-export async function scoreCam(model: ResNet3d, volume: Float32Array, opts: CamOptions = {}): Promise<CamResult> {
+export async function scoreCam(model: ForwardModel, volume: Float32Array, opts: CamOptions = {}): Promise<CamResult> {
   const t0 = now();
   const method = opts.method === 'faster-scorecam' ? 'faster-scorecam' : 'scorecam';
   const stage = opts.stage ?? DEFAULT_STAGE;
   checkStage(stage);
   const size = checkVolume(model, volume);
   const batchSize = Math.max(1, Math.floor(opts.batchSize ?? DEFAULT_BATCH_SIZE));
-  const yieldEvery = opts.yieldEvery ?? defaultYieldEvery();
   const signal = opts.signal;
   throwIfAborted(signal);
 
-  const n = size * size * size;
-  const x = tf.tensor2d(volume, [1, n]);
-  let up: Upsampler | undefined;
   let forwardMs = 0;
   let forwardInputs = 0;
-  try {
-    let t = now();
-    const x4 = tf.reshape(x, [1, size, size, size]);
-    const act = await stageActivations(model, x4, stage).finally(() => x4.dispose());
+  let t = now();
+  let act = opts.activations;
+  if (act && (act.stage !== stage || act.volume !== volume)) throw new Error(`scoreCam: the activations given are of stage ${act.stage} of another volume/stage`);
+  if (!act) {
+    act = await stageActivations(model, volume, stage);
     forwardMs += now() - t;
     forwardInputs += 1;
-    const predicted = argmax(act.probs);
-    const target = opts.target ?? predicted;
-    checkTarget(target, act.probs.length);
-    const { maps, channels, shape } = act;
-    const m = shape[0] * shape[1] * shape[2];
-    const chosen = selectChannels(maps, channels, method === 'faster-scorecam' ? opts.topN ?? FASTER_TOP_N : undefined, opts.rankBy ?? FASTER_RANK_BY);
-    const total = chosen.length;
-    opts.onProgress?.(0, total);
-
-    let baseScore = 0;
-    if (opts.baseline === 'zero') {
-      t = now();
-      const p = tf.tidy(() => model.predict(tf.zeros([1, size, size, size])));
-      baseScore = (await p.data())[target];
-      p.dispose();
-      forwardMs += now() - t;
-      forwardInputs += 1;
-    }
-
-    up = new Upsampler(shape, [size, size, size]);
-    const scores = new Float32Array(total);
-    for (let b0 = 0, batch = 0; b0 < total; b0 += batchSize, batch++) {
-      throwIfAborted(signal);
-      if (yieldEvery > 0 && batch > 0 && batch % yieldEvery === 0) {
-        await nextMacrotask();
-        throwIfAborted(signal);
-      }
-      const b = Math.min(batchSize, total - b0);
-      const low = new Float32Array(b * m);
-      for (let j = 0; j < b; j++) low.set(maps.subarray(chosen[b0 + j] * m, (chosen[b0 + j] + 1) * m), j * m);
-      const u = up;
-      // upsample, min-max normalise each map, mask the input (all batched, rank ≤ 2)
-      const masked = tf.tidy(() => {
-        const h = u.apply(tf.tensor2d(low, [b, m])); // [b, n]
-        const mn = tf.min(h, 1, true);
-        const mx = tf.max(h, 1, true);
-        const norm = tf.div(tf.sub(h, mn), tf.sub(mx, mn));
-        return tf.reshape(tf.mul(norm, x), [b, size, size, size]);
-      });
-      t = now();
-      let probs: tf.Tensor;
-      try {
-        probs = tf.tidy(() => model.predict(masked));
-      } finally {
-        masked.dispose();
-      }
-      const p = (await probs.data()) as Float32Array;
-      probs.dispose();
-      forwardMs += now() - t;
-      forwardInputs += b;
-      const k = p.length / b;
-      for (let j = 0; j < b; j++) scores[b0 + j] = p[j * k + target];
-      opts.onProgress?.(b0 + b, total);
-    }
-
-    const weights = combineWeights(scores, baseScore, !!opts.channelSoftmax);
-    const combined = new Float32Array(m);
-    for (let j = 0; j < total; j++) {
-      const w = weights[j];
-      const off = chosen[j] * m;
-      for (let i = 0; i < m; i++) combined[i] += w * maps[off + i];
-    }
-    throwIfAborted(signal);
-    const { cam, lowRes } = await finishCam(combined, shape, size);
-    return {
-      cam,
-      lowRes,
-      lowResShape: shape,
-      target,
-      predicted,
-      probs: act.probs,
-      method,
-      stage,
-      channels: total,
-      totalChannels: channels,
-      weights,
-      channelIndices: chosen,
-      timings: { totalMs: now() - t0, forwardMs, forwardInputs },
-    };
-  } finally {
-    x.dispose();
-    up?.dispose();
   }
+  const predicted = argmax(act.probs);
+  const target = opts.target ?? predicted;
+  checkTarget(target, act.probs.length);
+  const { maps, channels, shape } = act;
+  const m = shape[0] * shape[1] * shape[2];
+  const chosen = selectChannels(maps, channels, method === 'faster-scorecam' ? opts.topN ?? FASTER_TOP_N : undefined, opts.rankBy ?? FASTER_RANK_BY);
+  const total = chosen.length;
+
+  let baseScore = 0;
+  if (opts.baseline === 'zero') {
+    t = now();
+    const p = tf.tidy(() => model.predict(tf.zeros([1, size, size, size])));
+    baseScore = (await p.data())[target];
+    p.dispose();
+    forwardMs += now() - t;
+    forwardInputs += 1;
+  }
+
+  // the chosen maps, contiguous: the task a runner distributes
+  const taskMaps = new Float32Array(total * m);
+  for (let j = 0; j < total; j++) taskMaps.set(maps.subarray(chosen[j] * m, (chosen[j] + 1) * m), j * m);
+  const runner = opts.runner ?? localRunner(model, { scorecam: runScoreCamRange }, opts.yieldEvery ?? defaultYieldEvery());
+  const run = await runner.run(volume, scoreCamTask(size, shape, taskMaps, target, batchSize), { signal, onProgress: opts.onProgress });
+  const scores = run.values;
+  forwardMs += run.forwardMs;
+  forwardInputs += total;
+
+  const weights = combineWeights(scores, baseScore, !!opts.channelSoftmax);
+  const combined = new Float32Array(m);
+  for (let j = 0; j < total; j++) {
+    const w = weights[j];
+    const off = chosen[j] * m;
+    for (let i = 0; i < m; i++) combined[i] += w * maps[off + i];
+  }
+  throwIfAborted(signal);
+  const { cam, lowRes } = await finishCam(combined, shape, size);
+  return {
+    cam,
+    lowRes,
+    lowResShape: shape,
+    target,
+    predicted,
+    probs: act.probs,
+    method,
+    stage,
+    channels: total,
+    totalChannels: channels,
+    weights,
+    channelIndices: chosen,
+    timings: { totalMs: now() - t0, forwardMs, forwardInputs },
+  };
 }
 
 /** Channel scores → weights: optional baseline subtraction, then optional softmax over channels. */

@@ -1,4 +1,5 @@
 /** Public types of the CAM library (shared by Score-CAM, Faster Score-CAM and Grad-CAM). */
+import type { TaskRunner } from '../parallel/pool';
 
 export type CamMethod = 'scorecam' | 'faster-scorecam' | 'gradcam';
 
@@ -39,6 +40,22 @@ export interface CamOptions {
    * Default 1 in a browser (a `window` exists), 0 (never) elsewhere.
    */
   yieldEvery?: number;
+  /** Where Score-CAM's masked forward passes run (default: this thread, on `model`); e.g. a worker pool. */
+  runner?: TaskRunner;
+  /** The unmasked pass of this volume at this stage, if already run (`stageActivations`): not run again. */
+  activations?: StageActivations;
+}
+
+export interface StageActivations {
+  /** The volume (the same array) and stage these are of. */
+  volume: Float32Array;
+  stage: number;
+  /** [C, d·h·w], channel-major (C order [z][y][x] within a map). */
+  maps: Float32Array;
+  channels: number;
+  shape: [number, number, number];
+  /** Class probabilities of the unmasked volume. */
+  probs: Float32Array;
 }
 
 export interface CamResult {

@@ -11,11 +11,14 @@
  * With one uninformative baseline b for both, `normalizedAuc` rescales an AUC to
  * (AUC − p_b)/(p_full − p_b): 0 is "no better than the baseline", 1 "as good as the full volume".
  */
-import * as tf from '@tensorflow/tfjs';
-import { ResNet3d } from '../model/resnet3d';
+import type * as tf from '@tensorflow/tfjs';
+import type { ForwardModel } from '../model/inference';
+import { InputError } from '../model/errors';
 import { gaussianBlur3d } from '../data/volume';
-import { nextMacrotask, now, throwIfAborted } from '../util/async';
 import { argmax } from '../util/array';
+import { now, throwIfAborted } from '../util/async';
+import { localRunner, type TaskRunner } from '../parallel/pool';
+import { runCurveRange, type CurveTask } from './curve-task';
 
 export interface Curve {
   x: number[];
@@ -57,6 +60,10 @@ export interface FaithfulnessOptions {
   signal?: AbortSignal;
   /** Await a macrotask every this many batches; default 1 in a browser, 0 in Node. */
   yieldEvery?: number;
+  /** Where the forward passes run (default: this thread, on `model`); e.g. a worker pool. */
+  runner?: TaskRunner;
+  /** Class probabilities of the unmodified volume, if known (from the CAM's unmasked pass): not run again. */
+  unmaskedProbs?: ArrayLike<number>;
 }
 
 export function defaultBlurSigma(size: number): number {
@@ -97,7 +104,7 @@ export function saliencyOrder(saliency: ArrayLike<number>): Uint32Array {
 }
 
 export async function deletionInsertion(
-  model: ResNet3d | PredictFn,
+  model: ForwardModel | PredictFn,
   volume: Float32Array,
   saliency: Float32Array,
   target: number,
@@ -105,23 +112,21 @@ export async function deletionInsertion(
 ): Promise<FaithfulnessResult> {
   const t0 = now();
   const n = volume.length;
-  if (saliency.length !== n) throw new Error(`saliency has ${saliency.length} values, the volume ${n}`);
+  if (saliency.length !== n) throw new InputError(`saliency has ${saliency.length} values, the volume ${n}`);
   let shape: [number, number, number];
-  if (model instanceof ResNet3d) {
+  if (typeof model !== 'function') {
     const s = model.config.inputSize;
     shape = [s, s, s];
   } else {
     const s = Math.round(Math.cbrt(n));
     shape = opts.shape ?? [s, s, s];
   }
-  if (shape[0] * shape[1] * shape[2] !== n) throw new Error(`volume has ${n} values, expected ${shape.join('×')}`);
-  const predict: PredictFn = model instanceof ResNet3d ? (b) => model.predict(b) : model;
+  if (shape[0] * shape[1] * shape[2] !== n) throw new InputError(`volume has ${n} values, expected ${shape.join('×')}`);
   const steps0 = Math.max(1, Math.floor(opts.steps ?? 64));
   const voxelsPerStep = Math.ceil(n / steps0);
   const steps = Math.ceil(n / voxelsPerStep);
   const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 8));
   const label = opts.label ?? target;
-  const yieldEvery = opts.yieldEvery ?? (typeof (globalThis as { window?: unknown }).window !== 'undefined' ? 1 : 0);
   const signal = opts.signal;
   throwIfAborted(signal);
 
@@ -129,61 +134,31 @@ export async function deletionInsertion(
   const is = opts.insertionStart ?? 'blur';
   const start =
     is instanceof Float32Array ? is : is === 'blur' ? gaussianBlur3d(volume, shape, opts.blurSigma ?? defaultBlurSigma(Math.max(...shape))) : new Float32Array(n);
-  const end = opts.deletionEnd ?? new Float32Array(n);
-  if (start.length !== n || end.length !== n) throw new Error(`insertion start / deletion end must have ${n} values`);
-  // jobs: deletion steps 0…steps, then insertion steps 0…steps
-  const jobs = 2 * (steps + 1);
-  const yProb = new Float64Array(jobs);
-  const yCorrect = new Float64Array(jobs);
-  let forwardMs = 0;
-  opts.onProgress?.(0, jobs);
-  for (let j0 = 0, batch = 0; j0 < jobs; j0 += batchSize, batch++) {
-    throwIfAborted(signal);
-    if (yieldEvery > 0 && batch > 0 && batch % yieldEvery === 0) {
-      await nextMacrotask();
-      throwIfAborted(signal);
+  const end = opts.deletionEnd;
+  if (start.length !== n || (end && end.length !== n)) throw new InputError(`insertion start / deletion end must have ${n} values`);
+  // jobs: deletion steps 0…steps, then insertion steps 0…steps. Deletion step 0 and the last
+  // insertion step (every voxel restored) are the volume itself: with its probabilities known
+  // (opts.unmaskedProbs) they are not run again.
+  const jobsTotal = 2 * (steps + 1);
+  const known = opts.unmaskedProbs;
+  if (known && known.length <= target) throw new InputError(`unmaskedProbs has ${known.length} classes, the target is ${target}`);
+  const jobs = Int32Array.from({ length: jobsTotal }, (_, j) => j).filter((j) => !known || (j !== 0 && j !== jobsTotal - 1));
+  const yProb = new Float64Array(jobsTotal);
+  const yCorrect = new Float64Array(jobsTotal);
+  if (known) {
+    for (const j of [0, jobsTotal - 1]) {
+      yProb[j] = known[target];
+      yCorrect[j] = argmax(known) === label ? 1 : 0;
     }
-    const b = Math.min(batchSize, jobs - j0);
-    // a fresh buffer per batch: backends may keep a reference to the array a tensor is made from
-    const buf = new Float32Array(b * n);
-    // The step inputs are built in JavaScript: a copy and t scattered writes per row is far
-    // cheaper than broadcast compares/gathers on tfjs-wasm, and one upload per batch on GPUs.
-    for (let j = 0; j < b; j++) {
-      const job = j0 + j;
-      const ins = job > steps;
-      const t = Math.min((ins ? job - steps - 1 : job) * voxelsPerStep, n);
-      const off = j * n;
-      if (ins) {
-        buf.set(start, off);
-        for (let q = 0; q < t; q++) {
-          const v = order[q];
-          buf[off + v] = volume[v];
-        }
-      } else {
-        buf.set(volume, off);
-        for (let q = 0; q < t; q++) {
-          const v = order[q];
-          buf[off + v] = end[v];
-        }
-      }
-    }
-    const input = tf.tensor(buf, [b, ...shape]);
-    const t1 = now();
-    let probsT: tf.Tensor;
-    try {
-      probsT = tf.tidy(() => predict(input));
-    } finally {
-      input.dispose();
-    }
-    const p = (await probsT.data()) as Float32Array;
-    probsT.dispose();
-    forwardMs += now() - t1;
-    const k = p.length / b;
-    for (let j = 0; j < b; j++) {
-      yProb[j0 + j] = p[j * k + target];
-      yCorrect[j0 + j] = argmax(p, j * k, (j + 1) * k) === label ? 1 : 0;
-    }
-    opts.onProgress?.(j0 + b, jobs);
+  }
+  const runner =
+    opts.runner ??
+    localRunner(typeof model === 'function' ? { predict: model } : model, { curves: runCurveRange }, opts.yieldEvery ?? (typeof (globalThis as { window?: unknown }).window !== 'undefined' ? 1 : 0));
+  const task: CurveTask = { kind: 'curves', items: jobs.length, perItem: 2, shape, order, start, end, steps, voxelsPerStep, target, label, jobs, batchSize };
+  const run = await runner.run(volume, task, { signal, onProgress: opts.onProgress });
+  for (let i = 0; i < jobs.length; i++) {
+    yProb[jobs[i]] = run.values[2 * i];
+    yCorrect[jobs[i]] = run.values[2 * i + 1];
   }
   const x = Array.from({ length: steps + 1 }, (_, i) => i / steps);
   const curve = (ys: Float64Array, from: number): Curve => {
@@ -197,6 +172,6 @@ export async function deletionInsertion(
     insertionCorrect: curve(yCorrect, steps + 1),
     steps,
     voxelsPerStep,
-    timings: { totalMs: now() - t0, forwardMs, forwardInputs: jobs },
+    timings: { totalMs: now() - t0, forwardMs: run.forwardMs, forwardInputs: jobs.length },
   };
 }

@@ -155,7 +155,7 @@ export function conv2dFilterGrad(
  * Everything is done on rank-3 views: tfjs-wasm slices rank ≤ 4 natively but falls back to a
  * JavaScript loop ~50x slower for a non-contiguous rank-5 slice (any batch > 1).
  */
-function depthSlices(x: tf.Tensor5D, kd: number, stride: number, pad: Padding): { slices: tf.Tensor4D[]; outD: number } {
+export function depthSlices(x: tf.Tensor5D, kd: number, stride: number, pad: Padding): { slices: tf.Tensor4D[]; outD: number } {
   const [n, d, h, w, c] = x.shape;
   const { lo, out: sameOut } = samePadding(d, kd, stride);
   const outD = pad === 'same' ? sameOut : Math.floor((d - kd) / stride) + 1;
@@ -169,7 +169,9 @@ function depthSlices(x: tf.Tensor5D, kd: number, stride: number, pad: Padding): 
   // single rank-3 slice: row ⌊k/s⌋+o, part k mod s.
   const padded = d + before + after;
   const rows = Math.floor(padded / stride);
-  const folded = tf.reshape(tf.slice(xp, [0, 0, 0], [n, rows * stride, plane]), [n, rows, stride * plane]);
+  // (tfjs-wasm copies even a slice of the whole tensor: skip it when nothing is cut)
+  const kept = rows * stride === padded ? xp : tf.slice(xp, [0, 0, 0], [n, rows * stride, plane]);
+  const folded = tf.reshape(kept, [n, rows, stride * plane]);
   const slices: tf.Tensor4D[] = [];
   for (let k = 0; k < kd; k++) {
     const run = tf.slice(folded, [0, Math.floor(k / stride), (k % stride) * plane], [n, outD, plane]);

@@ -1,0 +1,201 @@
+/**
+ * An inference-only copy of a trained ResNet3d: batch norm folded into the convolutions and, on the
+ * conv2d formulation, each 3D convolution run as ONE fused conv2d (+ bias + ReLU in the kernel).
+ *
+ * Why: profiled with tf.profile (shipped model, wasm), the training formulation spends most of a
+ * forward pass outside the convolutions: kd depth slices copied per convolution, kd − 1 adds of
+ * the partial sums, and batch norm's multiply and add, each over a whole 5-D output. Here
+ *   - batch norm is folded once: W' = W·γ/√(σ²+ε), b = β − μ·γ/√(σ²+ε) (per output channel);
+ *   - the kd depth slices (row copies) are stacked and interleaved with the channels by one
+ *     native Transpose ("im2col along depth": [n·outD, H, W, kd·ci]), so a single conv2d with
+ *     the [kh, kw, kd·ci, co] filter does the whole 3D convolution: no partial sums, and the bias
+ *     and ReLU run inside XNNPACK's convolution (tf.fused.conv2d).
+ * Measured (`npm run bench`, wasm, a quiet 2-core slice of a Xeon, 4 runs): 1.5-1.8× faster than
+ * the training model at batch 1 (the explorer's prediction and unmasked pass); at batch 8
+ * (Score-CAM, the curves) 0.8-1.3× from run to run: there the stacking and transposing copies cost
+ * about what the partial sums and batch norm did. (A partial-sum variant with folded batch norm,
+ * tried as well, was no faster at any batch size and was removed.)
+ * Where the backend's native conv3d is the faster formulation (cpu), tf.conv3d + bias + ReLU.
+ *
+ * The training path (ResNet3d, conv3d.ts, batchnorm.ts) is untouched; gradients through this
+ * model are not supported on wasm (Grad-CAM keeps the training model). Only for fixed weights:
+ * build it again after the source model's weights change.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { BN_EPSILON } from './batchnorm';
+import { conv3dFormulationFor, depthSlices, nativeIsUnsafe } from './conv3d';
+import type { ResNet3d, ResNet3dConfig } from './resnet3d';
+
+/** What Score-CAM and the curves need of a model: ResNet3d and FusedResNet3d both provide it. */
+export interface ForwardModel {
+  readonly config: ResNet3dConfig;
+  /** The activations of stage `index` (0 = stem). */
+  activations(x: tf.Tensor, index: number): tf.Tensor5D;
+  /** Stages after `after` and the head → logits. */
+  fromStage(after: number, a: tf.Tensor5D): tf.Tensor2D;
+  /** Softmax probabilities of a batch [N,S,S,S] or [N,S,S,S,1]. */
+  predict(x: tf.Tensor): tf.Tensor2D;
+  dispose(): void;
+}
+
+interface FusedConv {
+  /** [kd, kh, kw, ci, co], batch norm folded (the native conv3d path). */
+  w3: tf.Tensor5D;
+  /** [kh, kw, kd·ci, co], batch norm folded (the im2col conv2d path). */
+  w2: tf.Tensor4D;
+  bias: tf.Tensor1D;
+  /** [1,1,1,1,co]: a 1-D bias added to a 5-D tensor is wrong on tfjs-webgpu. */
+  bias5: tf.Tensor5D;
+  kd: number;
+  stride: number;
+}
+
+interface FusedBlock {
+  conv1: FusedConv;
+  conv2: FusedConv;
+  shortcut?: FusedConv;
+}
+
+/** The variables of one conv + batch-norm pair in a ResNet3d, by name. */
+function foldConvBn(src: ResNet3d, name: string, stride: number): FusedConv {
+  const v = (k: string) => {
+    const t = src.variables.get(`${name}.${k}`);
+    if (!t) throw new Error(`fused model: the source model has no variable '${name}.${k}'`);
+    return t;
+  };
+  const t = tf.tidy(() => {
+    const w = v('w') as tf.Tensor5D;
+    const scale = tf.mul(v('bn.gamma'), tf.rsqrt(tf.add(v('bn.moving_var'), BN_EPSILON)));
+    const bias = tf.sub(v('bn.beta'), tf.mul(v('bn.moving_mean'), scale)) as tf.Tensor1D;
+    const w3 = tf.mul(w, tf.reshape(scale, [1, 1, 1, 1, -1])) as tf.Tensor5D;
+    const [kd, kh, kw, ci, co] = w.shape;
+    const w2 = tf.reshape(tf.transpose(w3, [1, 2, 0, 3, 4]), [kh, kw, kd * ci, co]) as tf.Tensor4D;
+    const bias5 = tf.reshape(bias, [1, 1, 1, 1, co]) as tf.Tensor5D;
+    return { w3, w2, bias, bias5 };
+  });
+  return { ...t, kd: src.variables.get(`${name}.w`)!.shape[0], stride };
+}
+
+export class FusedResNet3d implements ForwardModel {
+  readonly config: ResNet3dConfig;
+  private readonly stemConv: FusedConv;
+  private readonly stages: FusedBlock[][];
+  private readonly fcW: tf.Tensor2D;
+  private readonly fcB: tf.Tensor2D;
+  private readonly owned: tf.Tensor[] = [];
+
+  /** The training model it was made from (Grad-CAM needs its gradients). */
+  readonly source: ResNet3d;
+
+  constructor(src: ResNet3d) {
+    this.source = src;
+    this.config = src.config;
+    const c = src.config;
+    const fold = (name: string, stride: number) => {
+      const f = foldConvBn(src, name, stride);
+      this.owned.push(f.w3, f.w2, f.bias, f.bias5);
+      return f;
+    };
+    this.stemConv = fold('stem', c.stemStride);
+    this.stages = c.widths.map((_, si) => {
+      const blocks: FusedBlock[] = [];
+      for (let bi = 0; src.variables.has(`stage${si + 1}.${bi}.conv1.w`); bi++) {
+        const name = `stage${si + 1}.${bi}`;
+        const stride = bi === 0 ? c.stageStrides[si] : 1;
+        blocks.push({
+          conv1: fold(`${name}.conv1`, stride),
+          conv2: fold(`${name}.conv2`, 1),
+          shortcut: src.variables.has(`${name}.shortcut.w`) ? fold(`${name}.shortcut`, stride) : undefined,
+        });
+      }
+      return blocks;
+    });
+    this.fcW = tf.clone(src.variables.get('fc.w')!) as tf.Tensor2D;
+    this.fcB = tf.clone(src.variables.get('fc.b')!) as tf.Tensor2D;
+    this.owned.push(this.fcW, this.fcB);
+  }
+
+  /** conv3d ('same' padding) + folded batch norm (+ ReLU), as one fused conv2d where possible. */
+  private conv(x: tf.Tensor5D, l: FusedConv, relu: boolean): tf.Tensor5D {
+    const activation = relu ? 'relu' : 'linear';
+    const [n, d, h, w, ci] = x.shape;
+    if (conv3dFormulationFor(tf.getBackend()) === 'native' && !nativeIsUnsafe(l.w3.shape, l.stride, 'same')) {
+      const y = tf.add(tf.conv3d(x, l.w3, l.stride, 'same'), l.bias5) as tf.Tensor5D;
+      return relu ? tf.relu(y) : y;
+    }
+    let cols: tf.Tensor4D;
+    let outD = d;
+    if (l.kd === 1 && l.stride === 1) {
+      cols = tf.reshape(x, [n * d, h, w, ci]);
+    } else {
+      const ds = depthSlices(x, l.kd, l.stride, 'same');
+      outD = ds.outD;
+      // im2col along depth: the kd depth slices stacked per output depth (row copies), then
+      // interleaved with the channels by one native Transpose: ONE fused conv2d does it all
+      cols =
+        l.kd === 1
+          ? ds.slices[0]
+          : (tf.reshape(tf.transpose(tf.reshape(tf.stack(ds.slices, 1), [n * outD, l.kd, h * w, ci]), [0, 2, 1, 3]), [n * outD, h, w, l.kd * ci]) as tf.Tensor4D);
+    }
+    const y = tf.fused.conv2d({ x: cols, filter: l.w2, strides: l.stride, pad: 'same', bias: l.bias, activation });
+    const [, ho, wo, co] = y.shape;
+    return tf.reshape(y, [n, outD, ho, wo, co]);
+  }
+
+  stem(x: tf.Tensor): tf.Tensor5D {
+    const s = this.config.inputSize;
+    const x5 = (x.rank === 4 ? tf.expandDims(x, 4) : x) as tf.Tensor5D;
+    if (x5.shape[1] !== s || x5.shape[2] !== s || x5.shape[3] !== s || x5.shape[4] !== 1) {
+      throw new Error(`model expects input N×${s}×${s}×${s}(×1), got ${x.shape.join('×')}`);
+    }
+    return this.conv(x5, this.stemConv, true);
+  }
+
+  stage(index: number, a: tf.Tensor5D): tf.Tensor5D {
+    const blocks = this.stages[index - 1];
+    if (!blocks) throw new Error(`stage must be 1-4, got ${index}`);
+    let h = a;
+    for (const b of blocks) {
+      const y = this.conv(h, b.conv1, true);
+      const z = this.conv(y, b.conv2, false);
+      const skip = b.shortcut ? this.conv(h, b.shortcut, false) : h;
+      h = tf.relu(tf.add(z, skip)) as tf.Tensor5D;
+    }
+    return h;
+  }
+
+  head(a: tf.Tensor5D): tf.Tensor2D {
+    const pooled = tf.mean(a, [1, 2, 3]) as tf.Tensor2D;
+    return tf.add(tf.matMul(pooled, this.fcW), this.fcB) as tf.Tensor2D;
+  }
+
+  fromStage(after: number, a: tf.Tensor5D): tf.Tensor2D {
+    let h = a;
+    for (let i = after + 1; i <= 4; i++) h = this.stage(i, h);
+    return this.head(h);
+  }
+
+  activations(x: tf.Tensor, index: number): tf.Tensor5D {
+    let h = this.stem(x);
+    for (let i = 1; i <= index; i++) h = this.stage(i, h);
+    return h;
+  }
+
+  forward(x: tf.Tensor): tf.Tensor2D {
+    return this.fromStage(0, this.stem(x));
+  }
+
+  predict(x: tf.Tensor): tf.Tensor2D {
+    return tf.tidy(() => tf.softmax(this.forward(x)));
+  }
+
+  dispose(): void {
+    tf.dispose(this.owned);
+    this.owned.length = 0;
+  }
+}
+
+/** The inference model: batch norm folded, fused convolutions. */
+export function fuseForInference(src: ResNet3d): FusedResNet3d {
+  return new FusedResNet3d(src);
+}
