@@ -100,8 +100,21 @@ export function bundleCode(root = '.', entries = HASHED_ENTRIES): CodeBundle {
   return { code, files, packages: sorted, esbuild: esbuild.version };
 }
 
-export function codeHash(root = '.'): { hash: string; files: number } {
-  const b = bundleCode(root);
+/**
+ * The code one volume's record and the test-split screening depend on: their cache key, so a change
+ * to aggregation or figure rendering re-aggregates without recomputing every volume (the manifest's
+ * freshness check still covers all of HASHED_ENTRIES).
+ */
+export const VOLUME_ENTRIES: ReadonlyArray<{ path: string; names?: string[] }> = [
+  { path: 'src/lib/precompute/compute.ts' },
+  { path: 'src/lib/model/io.ts', names: ['modelFromArtifacts'] },
+  { path: 'src/lib/model/backend.node.ts', names: ['initNodeBackend'] },
+  { path: 'src/lib/model/train.ts', names: ['evaluate'] },
+  { path: 'src/lib/metrics/baseline.ts' },
+];
+
+export function codeHash(root = '.', entries = HASHED_ENTRIES): { hash: string; files: number } {
+  const b = bundleCode(root, entries);
   const h = createHash('sha256');
   h.update(`precompute-v${PRECOMPUTE_VERSION}\nesbuild ${b.esbuild}\n`);
   for (const [p, v] of Object.entries(b.packages)) h.update(`${p}@${v}\n`);

@@ -24,7 +24,7 @@ import { uint8ToUnit } from '../data/volume';
 import { chooseBaseline, extrasSubset, faithfulnessTable, selectVolumes } from './aggregate';
 import { computeVolume, predictBatch } from './compute';
 import { CACHE_DIR, camArrays, PRECOMPUTE_VERSION, type ClassificationTable, type MethodSpec, type PrecomputeSettings, type Provenance, type VolumeRecord } from './format';
-import { codeHash, sha256 } from './hash.node.ts';
+import { codeHash, sha256, VOLUME_ENTRIES } from './hash.node.ts';
 import { runPool, serveWorker } from './pool.node.ts';
 import { SHIPPED_CAM_METHODS, writeOutputs } from './outputs.node.ts';
 import { readModelInputs, readRecord, recordPath, shippedVolumes, WORK_DIR, workCamPath, writeJson, type ModelInputs, type PrecomputeOptions } from './files.node.ts';
@@ -164,6 +164,7 @@ export async function runPrecompute(opts: PrecomputeOptions, script: string): Pr
   const t0 = performance.now();
   const mi = readModelInputs(opts.modelDir);
   const code = codeHash();
+  const volumeCode = codeHash('.', VOLUME_ENTRIES); // what a record and the screening depend on
   log(`model ${mi.name} (${mi.dir}, weights sha256 ${mi.weightsSha256.slice(0, 12)}…), code ${code.hash.slice(0, 12)}… (${code.files} files)`);
   const ds = await loadDataset(opts.dataset, opts.size, { withMasks: true, log });
   const test = ds.splits.test;
@@ -183,7 +184,7 @@ export async function runPrecompute(opts: PrecomputeOptions, script: string): Pr
   const screenPath = join(CACHE_DIR, 'baselines.json');
   const candidates = baselineCandidates(ds.size);
   type Screen = { key: string; probs: number[][]; lossSum: number; candidates: Record<string, number[][]> };
-  const screenKey = sha256(JSON.stringify({ w: mi.weightsSha256, testSha, code: code.hash, c: candidates }));
+  const screenKey = sha256(JSON.stringify({ w: mi.weightsSha256, testSha, code: volumeCode.hash, c: candidates }));
   let screen: Screen | null = existsSync(join(WORK_DIR, 'screen.json')) ? JSON.parse(readFileSync(join(WORK_DIR, 'screen.json'), 'utf8')) : null;
   if (!screen || screen.key !== screenKey) {
     log(`screening ${test.count} test volumes: classification and ${candidates.length} baseline candidates, ${opts.workers} worker(s)…`);
@@ -224,7 +225,7 @@ export async function runPrecompute(opts: PrecomputeOptions, script: string): Pr
   const work = [...new Set([...sel.indices, ...shipped])].sort((a, b) => a - b);
   const selected = new Set(sel.indices);
   const onlyOf = (i: number) => (selected.has(i) ? undefined : SHIPPED_CAM_METHODS);
-  const keyOf = (i: number) => recordKey(sha256(volumeAt(test, i)), mi.weightsSha256, code.hash, settings, chosen.key, extras.has(i), onlyOf(i));
+  const keyOf = (i: number) => recordKey(sha256(volumeAt(test, i)), mi.weightsSha256, volumeCode.hash, settings, chosen.key, extras.has(i), onlyOf(i));
   const pending = work.filter((i) => readRecord(i)?.key !== keyOf(i) || !existsSync(workCamPath(i))).sort((a, b) => Number(extras.has(b)) - Number(extras.has(a)) || a - b);
   log(`records: ${work.length} volumes (${sel.indices.length} selected, ${extras.size} with extras, ${work.length - sel.indices.length} shipped-only), ${pending.length} to compute, ${opts.workers} worker(s)`);
   if (pending.length) {
