@@ -46,7 +46,7 @@ export const SPEC: CliSpec = {
     batch: { type: 'string', arg: 'N', def: 8, help: 'forward-pass batch (1-256)' },
     workers: { type: 'string', arg: 'N', help: 'worker processes (1-64; default from the CPU count)' },
     worker: { type: 'string', arg: 'JOB.json', help: '(internal) run one worker job' },
-    'worker-id': { type: 'string', arg: 'N', help: '(internal) the worker's number' },
+    'worker-id': { type: 'string', arg: 'N', help: '(internal) the number of this worker' },
   },
 };
 
