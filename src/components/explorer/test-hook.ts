@@ -6,10 +6,15 @@ import type { PredictResult } from './protocol';
 
 export function makeHook(ex: Explorer): ExplorerHook {
   return {
-    ready: async () => {
-      await ex.model.ready;
-      return { backend: ex.model.init!.backend, attempts: ex.model.init!.attempts };
-    },
+    // polls rather than awaiting model.ready: a backend switch or fallback replaces that promise
+    ready: () =>
+      new Promise((resolve) => {
+        const t = setInterval(() => {
+          if (!ex.model.init || ex.ui.root.dataset.ready !== '1') return;
+          clearInterval(t);
+          resolve({ backend: ex.model.init.backend, attempts: ex.model.init.attempts });
+        }, 50);
+      }),
     state: () => ({
       backend: ex.model.init?.backend ?? null,
       backendChoice: ex.backendChoice,
