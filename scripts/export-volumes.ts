@@ -1,12 +1,14 @@
 /**
  * npm run export-volumes -- [--dataset phantom] [--size 64] [--data DIR] [--per-class 2] [--out public/volumes]   (see --help)
  *
- * Picks the first N (default 2: ~3.7 MB in all) test volumes of every class (index order: deterministic) from
+ * Picks the first N (default 2: ~3.7 MB in all) test volumes of every class (index order: deterministic),
+ * plus the Results page's snapshot volumes (cache/precompute/snapshots.json, when present), from
  * data/<dataset>_<size>.npz (+ masks) and writes compact deflated npz files
  * (`image`, `mask`) plus index.json for the explorer. See src/lib/data/shipped.ts.
  */
 import { exportShippedVolumes } from '../src/lib/export/volumes.node.ts';
 import { dataChoice, dataFlags, num, parseCli, runCli, str, type CliSpec } from './lib/cli';
+import { loadResults } from '../src/lib/precompute/load.node.ts';
 
 export const SPEC: CliSpec = {
   command: 'npm run export-volumes --',
@@ -27,6 +29,7 @@ async function main() {
     dataDir,
     perClass: num(v, 'per-class', 2, { min: 1, max: 50 }),
     out: str(v, 'out', 'public/volumes'),
+    extra: loadResults().snapshots?.items.map((it) => it.testIndex) ?? [],
     log: console.log,
   });
 }

@@ -31,5 +31,11 @@ describe('exportShippedVolumes', () => {
     expect(back.image.shape).toEqual([S, S, S]);
     expect(Array.from(back.image.data as Uint8Array)).toEqual(Array.from(test.images.subarray(v.index * S ** 3, (v.index + 1) * S ** 3)));
     expect(Array.from(back.mask.data as Uint8Array)).toEqual(Array.from(masks(30).data.subarray(v.index * S ** 3, (v.index + 1) * S ** 3)));
+
+    // the Results snapshot volumes ship too (test 25 is organ 3: it sorts in after 3 and 14)
+    const withSnapshots = await exportShippedVolumes({ dataset: 'phantom', size: S, perClass: 2, out, dataDir, extra: [25, 3], log: () => {} });
+    expect(withSnapshots.volumes.filter((x) => x.label === 3).map((x) => x.index)).toEqual([3, 14, 25]);
+    expect(withSnapshots.volumes).toHaveLength(23);
+    await expect(exportShippedVolumes({ dataset: 'phantom', size: S, perClass: 2, out, dataDir, extra: [30], log: () => {} })).rejects.toThrow(/not in the phantom test split/);
   });
 });

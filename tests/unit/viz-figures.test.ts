@@ -1,23 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { colormap, colormapLut, plotlyColorscale } from '../../src/lib/viz/colormap';
+import { colormap, colormapLut, MASK_RGB, plotlyColorscale } from '../../src/lib/viz/colormap';
 import { lineChartSvg, niceTicks, escapeXml } from '../../src/lib/viz/svg';
 import { perturbationCurveSvg, trainingCurveSvg } from '../../src/lib/viz/curves';
-import { argmax3d, renderSnapshot, sliceOf } from '../../src/lib/viz/snapshot';
+import { argmax3d, renderSnapshot } from '../../src/lib/viz/snapshot';
+import { sliceOf } from '../../src/lib/viz/orient';
 import { encodePng } from '../../src/lib/viz/png';
 
 describe('colormap', () => {
   it('has 256 RGB entries with the documented end points', () => {
-    for (const name of ['inferno', 'jet', 'gray'] as const) expect(colormapLut(name)).toHaveLength(768);
+    for (const name of ['inferno', 'gray'] as const) expect(colormapLut(name)).toHaveLength(768);
     expect(colormap('inferno', 0)).toEqual([0, 0, 4]);
     expect(colormap('inferno', 1)).toEqual([252, 255, 164]);
-    expect(colormap('jet', 0)).toEqual([0, 0, 128]);
-    expect(colormap('jet', 1)).toEqual([128, 0, 0]);
     expect(colormap('gray', 0.5)).toEqual([128, 128, 128]);
   });
   it('clamps and treats NaN as 0', () => {
-    expect(colormap('jet', -3)).toEqual(colormap('jet', 0));
-    expect(colormap('jet', 7)).toEqual(colormap('jet', 1));
-    expect(colormap('jet', NaN)).toEqual(colormap('jet', 0));
+    expect(colormap('inferno', -3)).toEqual(colormap('inferno', 0));
+    expect(colormap('inferno', 7)).toEqual(colormap('inferno', 1));
+    expect(colormap('inferno', NaN)).toEqual(colormap('inferno', 0));
   });
   it('inferno gets brighter monotonically (luma)', () => {
     const lut = colormapLut('inferno');
@@ -29,11 +28,11 @@ describe('colormap', () => {
     }
   });
   it('builds plotly colorscales', () => {
-    const cs = plotlyColorscale('jet', 5);
+    const cs = plotlyColorscale('inferno', 5);
     expect(cs).toHaveLength(5);
     expect(cs[0][0]).toBe(0);
     expect(cs[4][0]).toBe(1);
-    expect(cs[4][1]).toBe('rgb(128,0,0)');
+    expect(cs[4][1]).toBe('rgb(252,255,164)');
   });
 });
 
@@ -99,9 +98,10 @@ describe('snapshot', () => {
     expect(image.width).toBe(4 * 32 + 3 * 2);
     expect(image.height).toBe(2 * 32 + 2);
     expect(layout.at).toEqual({ z: 4, y: 10, x: 12 });
-    // cyan outline pixels exist
+    // mask outline pixels exist
     let cyan = 0;
-    for (let i = 0; i < image.width * image.height; i++) if (image.rgba[i * 4] === 0 && image.rgba[i * 4 + 1] === 255 && image.rgba[i * 4 + 2] === 255) cyan++;
+    const [mr, mg, mb] = MASK_RGB;
+    for (let i = 0; i < image.width * image.height; i++) if (image.rgba[i * 4] === mr && image.rgba[i * 4 + 1] === mg && image.rgba[i * 4 + 2] === mb) cyan++;
     expect(cyan).toBeGreaterThan(10);
     // the overlay changes the bottom row where the CAM is high: pixel at the CAM max, axial panel
     const top = ((10 * 2) * image.width + 12 * 2) * 4;

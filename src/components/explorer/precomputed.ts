@@ -6,6 +6,7 @@
  */
 import type { CamMethod } from '../../lib/cam/types';
 import { decodeCamFile, type CamIndex } from '../../lib/precompute/format';
+import { parseMethodKey } from '../../lib/site/explorer-link';
 
 export interface PrecomputedCam {
   key: string;
@@ -28,12 +29,6 @@ function loadIndex(base: string): Promise<CamIndex | null> {
     indexCache.set(base, p);
   }
   return p;
-}
-
-/** `scorecam-s4` → {method, stage}. */
-export function parseMethodKey(key: string): { method: CamMethod; stage: number } | null {
-  const m = /^(scorecam|faster-scorecam|gradcam)-s([0-4])$/.exec(key);
-  return m ? { method: m[1] as CamMethod, stage: Number(m[2]) } : null;
 }
 
 /** `base` ends with '/'. Returns [] when nothing is precomputed for this test volume. */

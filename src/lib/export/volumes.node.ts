@@ -1,6 +1,7 @@
 /**
  * The explorer's shipped test volumes (`npm run export-volumes`): the first N test volumes of every
- * organ (index order, so deterministic) from data/<dataset>_<size>.npz (+ masks), each written as a
+ * organ (index order, so deterministic), plus `extra` ones (the Results page's snapshot volumes, so
+ * every snapshot can open in the explorer), from data/<dataset>_<size>.npz (+ masks), each written as a
  * compact deflated npz (`image`, `mask`), plus public/volumes/index.json. Format: data/shipped.ts.
  */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -19,6 +20,8 @@ export interface ExportVolumesOptions {
   size: number;
   perClass: number;
   out: string;
+  /** Test indices to ship besides the first N per organ (the Results snapshots). */
+  extra?: readonly number[];
   /** Folder of the dataset files (default data/). */
   dataDir?: string;
   log: (msg: string) => void;
@@ -32,7 +35,10 @@ export async function exportShippedVolumes(o: ExportVolumesOptions): Promise<Shi
   if (!test.masks) throw new Error(`${dataset} has no masks: the explorer needs ground-truth masks`);
   const src = datasetPath(dataset, size, o.dataDir);
 
-  const picked = firstPerClass(test.labels, o.perClass);
+  for (const i of o.extra ?? []) {
+    if (!Number.isInteger(i) || i < 0 || i >= test.count) throw new Error(`snapshot volume ${i} is not in the ${dataset} test split (0..${test.count - 1})`);
+  }
+  const picked = [...new Set([...firstPerClass(test.labels, o.perClass), ...(o.extra ?? [])])];
   const counts = new Array<number>(NUM_CLASSES).fill(0);
   for (const i of picked) counts[test.labels[i]]++;
   counts.forEach((c, l) => {

@@ -2,7 +2,13 @@
  * Colormaps as 256-entry RGB lookup tables (pure TypeScript, browser + Node). The static snapshots
  * and the explorer share them, so a CAM looks the same on every page.
  */
-export type ColormapName = 'inferno' | 'jet' | 'gray';
+export type ColormapName = 'inferno' | 'gray';
+
+/** The site's one heat-map colormap (perceptual, readable in gray print): slices, 3D, snapshots, colour bars. */
+export const CAM_COLORMAP: ColormapName = 'inferno';
+/** The organ mask's outline colour: cyan, a hue no inferno level comes near. */
+export const MASK_RGB: [number, number, number] = [0, 229, 255];
+export const MASK_CSS = `rgb(${MASK_RGB.join(' ')})`;
 
 type Stop = [number, number, number, number];
 
@@ -19,25 +25,12 @@ const INFERNO: Stop[] = [
   [1.0, 252, 255, 164],
 ];
 
-// matplotlib's jet (piecewise linear).
-const JET: Stop[] = [
-  [0.0, 0, 0, 128],
-  [0.11, 0, 0, 255],
-  [0.125, 0, 0, 255],
-  [0.34, 0, 219, 255],
-  [0.35, 0, 229, 246],
-  [0.64, 255, 255, 0],
-  [0.65, 255, 236, 0],
-  [0.89, 255, 18, 0],
-  [1.0, 128, 0, 0],
-];
-
 const GRAY: Stop[] = [
   [0, 0, 0, 0],
   [1, 255, 255, 255],
 ];
 
-const STOPS: Record<ColormapName, Stop[]> = { inferno: INFERNO, jet: JET, gray: GRAY };
+const STOPS: Record<ColormapName, Stop[]> = { inferno: INFERNO, gray: GRAY };
 const cache = new Map<ColormapName, Uint8Array>();
 
 /** 256×3 RGB lookup table of a colormap. */
@@ -67,6 +60,12 @@ export function colormap(name: ColormapName, t: number): [number, number, number
   const lut = colormapLut(name);
   const i = Number.isFinite(t) ? Math.round(Math.min(1, Math.max(0, t)) * 255) : 0;
   return [lut[i * 3], lut[i * 3 + 1], lut[i * 3 + 2]];
+}
+
+/** CSS colour string of t ∈ [0,1] (the explorer's colour bar). */
+export function colormapCss(name: ColormapName, t: number): string {
+  const [r, g, b] = colormap(name, t);
+  return `rgb(${r} ${g} ${b})`;
 }
 
 /** Plotly colorscale ([[t, 'rgb(...)'], ...]) with n stops. */

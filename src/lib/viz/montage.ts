@@ -1,10 +1,12 @@
 /**
  * Slice montage of a dataset split: one column per class, `rows` samples per class; each
- * cell shows the mid axial (z) slice and, below it, the mid coronal (y) slice of the S³ crop.
- * Optional red mask outline. Pure TypeScript (browser + Node); returns RGBA pixels.
+ * cell shows the mid axial (z) slice and, below it, the mid coronal (y) slice of the S³ crop, in
+ * the site's one orientation (orient.ts). Optional mask outline in the site's mask colour. Pure TypeScript (browser + Node); returns RGBA pixels.
  */
 import { NUM_CLASSES } from '../data/labels';
 import { maskAt, volumeAt, type Split } from '../data/medmnist';
+import { MASK_RGB } from './colormap';
+import { sliceOf } from './orient';
 
 export interface MontageOptions {
   /** samples per class (default 3) */
@@ -13,7 +15,7 @@ export interface MontageOptions {
   scale?: number;
   /** views per sample: 'axial' | 'coronal' | both (default both, stacked) */
   views?: ('axial' | 'coronal' | 'sagittal')[];
-  /** draw the organ mask outline in red when masks exist (default true) */
+  /** draw the organ mask outline (MASK_RGB) when masks exist (default true) */
   outline?: boolean;
   /** gap between cells in pixels (default 2) */
   gap?: number;
@@ -25,19 +27,6 @@ export interface RgbaImage {
   width: number;
   height: number;
   rgba: Uint8Array;
-}
-
-function slice(vol: Uint8Array, S: number, view: 'axial' | 'coronal' | 'sagittal', out: Uint8Array): void {
-  const m = S >> 1;
-  // out is S×S, row-major; rows go top→bottom
-  for (let r = 0; r < S; r++)
-    for (let c = 0; c < S; c++) {
-      let i: number;
-      if (view === 'axial') i = (m * S + r) * S + c; // z = mid, rows = y (anterior top), cols = x
-      else if (view === 'coronal') i = (r * S + m) * S + c; // y = mid, rows = z (superior top), cols = x
-      else i = (r * S + c) * S + m; // x = mid, rows = z, cols = y
-      out[r * S + c] = vol[i];
-    }
 }
 
 export function montage(split: Split, opts: MontageOptions = {}): RgbaImage {
@@ -57,8 +46,7 @@ export function montage(split: Split, opts: MontageOptions = {}): RgbaImage {
   }
   const byClass: number[][] = Array.from({ length: NUM_CLASSES }, () => []);
   for (let i = 0; i < split.count; i++) byClass[split.labels[i]].push(i);
-  const img = new Uint8Array(S * S);
-  const msk = new Uint8Array(S * S);
+  const mid = S >> 1;
   for (let c = 0; c < NUM_CLASSES; c++) {
     for (let r = 0; r < rows; r++) {
       const idx = byClass[c][(opts.offset ?? 0) + r];
@@ -66,8 +54,8 @@ export function montage(split: Split, opts: MontageOptions = {}): RgbaImage {
       const vol = volumeAt(split, idx);
       const m = maskAt(split, idx);
       views.forEach((view, vi) => {
-        slice(vol, S, view, img);
-        if (m) slice(m, S, view, msk);
+        const img = sliceOf(vol, S, view, mid);
+        const msk = m ? sliceOf(m, S, view, mid) : null;
         const ox = gap + c * (cell + gap);
         const oy = gap * 2 + r * (cellH + gap * 2) + vi * (cell + gap);
         for (let y = 0; y < cell; y++)
@@ -76,13 +64,13 @@ export function montage(split: Split, opts: MontageOptions = {}): RgbaImage {
             const v = img[sy * S + sx];
             const p = ((oy + y) * width + ox + x) * 4;
             let edge = false;
-            if (outline && m && msk[sy * S + sx]) {
+            if (outline && msk && msk[sy * S + sx]) {
               edge =
                 sx === 0 || sy === 0 || sx === S - 1 || sy === S - 1 ||
                 !msk[sy * S + sx - 1] || !msk[sy * S + sx + 1] || !msk[(sy - 1) * S + sx] || !msk[(sy + 1) * S + sx];
             }
             if (edge) {
-              rgba[p] = 255; rgba[p + 1] = 60; rgba[p + 2] = 60;
+              [rgba[p], rgba[p + 1], rgba[p + 2]] = MASK_RGB;
             } else {
               rgba[p] = v; rgba[p + 1] = v; rgba[p + 2] = v;
             }

@@ -1,15 +1,15 @@
 /**
  * Static per-organ snapshot: orthogonal slices (axial, coronal, sagittal) through the CAM's maximum,
  * the CT in gray on the top row and the CT with the CAM overlaid on the bottom row, the organ's
- * ground-truth outline on both, plus a maximum-intensity projection column. Pure TypeScript
+ * ground-truth outline on both, plus a maximum-intensity projection column. Slices come from
+ * orient.ts (radiological convention); drawPanel also paints the explorer's slice views, so a
+ * snapshot and the explorer show the same pixels. Pure TypeScript
  * (browser + Node); returns RGBA pixels for encodePng. Volumes are C-order [z][y][x], S³.
  */
-import { colormapLut, type ColormapName } from './colormap';
+import { CAM_COLORMAP, MASK_RGB, colormapLut, type ColormapName } from './colormap';
 import type { RgbaImage } from './montage';
 import { argmax } from '../util/array';
-
-export type View = 'axial' | 'coronal' | 'sagittal';
-export const VIEWS: readonly View[] = ['axial', 'coronal', 'sagittal'];
+import { sliceOf, VIEWS, type View } from './orient';
 
 export interface SnapshotOptions {
   /** Output pixels per voxel (bilinear), default 4. */
@@ -36,17 +36,6 @@ export interface SnapshotOptions {
 export function argmax3d(v: ArrayLike<number>, S: number): [number, number, number] {
   const bi = argmax(v);
   return [Math.floor(bi / (S * S)), Math.floor(bi / S) % S, bi % S];
-}
-
-/** An S×S slice as Float32 (row-major, rows top→bottom), same orientation as montage.ts. */
-export function sliceOf(vol: ArrayLike<number>, S: number, view: View, at: number, scale = 1): Float32Array {
-  const out = new Float32Array(S * S);
-  for (let r = 0; r < S; r++)
-    for (let c = 0; c < S; c++) {
-      const i = view === 'axial' ? (at * S + r) * S + c : view === 'coronal' ? (r * S + at) * S + c : (r * S + c) * S + at;
-      out[r * S + c] = vol[i] * scale;
-    }
-  return out;
 }
 
 /** Maximum projection along z (rows = y, cols = x). */
@@ -90,7 +79,10 @@ export function drawPanel(
   ct: Float32Array,
   cam: Float32Array | null,
   mask: Float32Array | null,
-  o: Required<Pick<SnapshotOptions, 'scale' | 'colormap' | 'alpha' | 'outline'>> & Pick<SnapshotOptions, 'interpolation'>,
+  o: Required<Pick<SnapshotOptions, 'scale' | 'colormap' | 'alpha' | 'outline'>> & Pick<SnapshotOptions, 'interpolation'> & {
+    /** CAM values below this are not drawn (the explorer's threshold; default 0: all). */
+    threshold?: number;
+  },
 ): void {
   const n = S * o.scale;
   const sample = o.interpolation === 'bilinear' ? bilinear : nearest;
@@ -105,7 +97,7 @@ export function drawPanel(
       let b = g;
       if (cam) {
         const t = Math.min(1, Math.max(0, sample(cam, S, px, py, o.scale)));
-        const a = o.alpha * Math.sqrt(t);
+        const a = t >= (o.threshold ?? 0) ? o.alpha * Math.sqrt(t) : 0;
         const k = Math.round(t * 255) * 3;
         r = r * (1 - a) + lut[k] * a;
         gg = gg * (1 - a) + lut[k + 1] * a;
@@ -152,9 +144,9 @@ export function renderSnapshot(
   }
   const o = {
     scale: opts.scale ?? 4,
-    colormap: opts.colormap ?? 'jet',
+    colormap: opts.colormap ?? CAM_COLORMAP,
     alpha: opts.alpha ?? 0.6,
-    outline: opts.outline ?? ([0, 255, 255] as [number, number, number]),
+    outline: opts.outline ?? MASK_RGB,
     interpolation: opts.interpolation ?? 'nearest',
   };
   const gap = opts.gap ?? 6;

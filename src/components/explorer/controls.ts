@@ -1,0 +1,98 @@
+/**
+ * The explorer's controls: reading them, setting them from the URL, writing them back to the
+ * address bar (lib/site/explorer-link), and wiring their events to the controller.
+ */
+import type { CamMethod } from '../../lib/cam/types';
+import { explorerQuery, type ExplorerState } from '../../lib/site/explorer-link';
+import type { Pos } from '../../lib/viz/orient';
+import type { CamRequest } from './protocol';
+import type { Explorer } from './explorer';
+import type { Ui } from './ui';
+
+const sel = (ui: Ui, name: string) => ui.q<HTMLSelectElement>(`[data-${name}]`);
+const input = (ui: Ui, name: string) => ui.q<HTMLInputElement>(`[data-${name}]`);
+
+export function camRequest(ui: Ui): CamRequest {
+  const t = sel(ui, 'target').value;
+  return { method: sel(ui, 'method').value as CamMethod, stage: Number(sel(ui, 'stage').value) as 1 | 2 | 3 | 4, target: t === 'auto' ? undefined : Number(t) };
+}
+
+/** Sets the controls from a URL state (the volume is the volume source's business). */
+export function applyState(ui: Ui, s: ExplorerState): void {
+  if (s.method) sel(ui, 'method').value = s.method;
+  if (s.stage) sel(ui, 'stage').value = String(s.stage);
+  if (s.target !== undefined) sel(ui, 'target').value = String(s.target);
+  if (s.threshold !== undefined) input(ui, 'threshold').value = String(s.threshold);
+  syncOutputs(ui);
+}
+
+function syncOutputs(ui: Ui): void {
+  ui.text('[data-threshold-out]', Number(input(ui, 'threshold').value).toFixed(2));
+  ui.text('[data-opacity-out]', Number(input(ui, 'opacity').value).toFixed(2));
+}
+
+/** The address bar follows the controls (replaceState: no history entry per slider move). */
+export function writeUrl(ex: Explorer): void {
+  const r = camRequest(ex.ui);
+  // a reader's own file has no address: the URL keeps the last shipped volume
+  const volume = ex.vol?.entry?.id ?? new URLSearchParams(location.search).get('volume') ?? undefined;
+  const q = new URLSearchParams(explorerQuery({ volume, method: r.method, stage: r.stage, target: r.target, threshold: Number(input(ex.ui, 'threshold').value) }));
+  for (const k of ['backend', 'model', 'autorun', 'cloud']) {
+    const v = ex.params.get(k);
+    if (v !== null) q.set(k, v);
+  }
+  if (`?${q}` === location.search) return; // (an unchanged URL would still make the browser refetch the favicon)
+  history.replaceState(history.state, '', `${location.pathname}?${q}${location.hash}`);
+}
+
+export function wireControls(ex: Explorer): void {
+  const ui = ex.ui;
+  const pick = () => {
+    const e = ex.volumes.byId(sel(ui, 'volume').value);
+    if (e) void ex.openEntry(e);
+  };
+  sel(ui, 'organ').addEventListener('change', () => {
+    ex.volumes.fillVolumes();
+    pick();
+  });
+  sel(ui, 'volume').addEventListener('change', pick);
+  ui.q('[data-run]').addEventListener('click', () => void ex.runCam());
+  ui.q('[data-cancel]').addEventListener('click', () => ex.model.cancel());
+  ui.maybe('[data-curves]')?.addEventListener('click', () => void ex.runCurves());
+  for (const s of ['method', 'stage', 'target']) sel(ui, s).addEventListener('change', () => ex.camControlsChanged());
+  sel(ui, 'view-mode').addEventListener('change', () => ex.redraw());
+  for (const s of ['threshold', 'opacity', 'show-ct', 'show-cam', 'show-mask']) {
+    input(ui, s).addEventListener('input', () => {
+      syncOutputs(ui);
+      ex.redraw();
+    });
+    input(ui, s).addEventListener('change', () => writeUrl(ex));
+  }
+  (['axial', 'coronal', 'sagittal'] as const).forEach((view, k) => {
+    const range = ui.q<HTMLInputElement>(`[data-slice-range="${view}"]`);
+    range.addEventListener('input', () => {
+      const p: Pos = [...ex.pos];
+      p[k] = Number(range.value);
+      ex.movePos(p);
+    });
+  });
+  const file = ui.maybe<HTMLInputElement>('[data-upload]');
+  if (!file) return;
+  file.disabled = false;
+  file.addEventListener('change', () => {
+    const f = file.files?.[0];
+    if (f) void ex.openFile(f);
+  });
+  const zone = ui.q('[data-dropzone]');
+  zone.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    zone.classList.add('dragover');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('dragover'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('dragover');
+    const f = e.dataTransfer?.files?.[0];
+    if (f) void ex.openFile(f);
+  });
+}

@@ -1,0 +1,76 @@
+/** The test and benchmark hook (types in hook.ts, shared with the e2e tests). */
+import { pearson } from '../../lib/metrics/localization';
+import type { Explorer } from './explorer';
+import type { ExplorerHook } from './hook';
+import type { PredictResult } from './protocol';
+
+export function makeHook(ex: Explorer): ExplorerHook {
+  return {
+    // polls rather than awaiting model.ready: a backend switch or fallback replaces that promise
+    ready: () =>
+      new Promise((resolve) => {
+        const t = setInterval(() => {
+          if (!ex.model.init || ex.ui.root.dataset.ready !== '1') return;
+          clearInterval(t);
+          resolve({ backend: ex.model.init.backend, attempts: ex.model.init.attempts });
+        }, 50);
+      }),
+    state: () => ({
+      backend: ex.model.init?.backend ?? null,
+      backendChoice: ex.backendChoice,
+      measurements: ex.model.measurements,
+      volume: ex.vol?.id ?? null,
+      predicted: ex.predicted,
+      probs: ex.probs ? Array.from(ex.probs) : null,
+      cam: ex.cam
+        ? { source: ex.cam.source, method: ex.cam.method, stage: ex.cam.stage, target: ex.cam.target, ms: ex.cam.ms ?? null, channels: ex.cam.channels ?? null, totalChannels: ex.cam.totalChannels ?? null }
+        : null,
+      camStale: ex.camStale(),
+      precomputed: ex.precomputed.map((p) => ({ method: p.method, stage: p.stage, target: p.target })),
+      precomputedMismatch: ex.ui.root.dataset.precomputedMismatch === '1',
+      curves: ex.lastCurves ? { deletion: ex.lastCurves.deletion.auc, insertion: ex.lastCurves.insertion.auc } : null,
+      draw3dMs: ex.views.view3d?.lastDrawMs ?? null,
+      update3dMs: ex.views.view3d?.lastUpdateMs ?? null,
+      slicesMs: ex.views.slices.lastMs,
+      pos: [...ex.pos],
+    }),
+    runCam: async (req) => {
+      const r = await ex.runCam(req);
+      return r ? { target: r.target, predicted: r.predicted, channels: r.channels, totalChannels: r.totalChannels } : null;
+    },
+    camCorrelation: (method = 'scorecam', stage = 4) => {
+      const p = ex.precomputed.find((c) => c.method === method && c.stage === stage);
+      return p && ex.cam ? pearson(ex.cam.cam, p.cam) : null;
+    },
+    camSnapshot: () => (ex.cam ? Array.from(ex.cam.cam.filter((_, i) => i % 7 === 0)) : null),
+    benchmark: async (o) => {
+      await ex.model.ready;
+      if (ex.model.init?.backend !== o.backend) await ex.switchBackend(o.backend);
+      if (ex.model.init?.backend !== o.backend) throw new Error(`backend ${o.backend} did not start`);
+      // the pool's helpers join in the background: time it at full size
+      await ex.model.worker!.poolReady();
+      const ct = ex.vol!.ct;
+      const fwd: number[] = [];
+      const once = () => ex.model.run((w) => w.run({ type: 'predict', volume: ct, rerun: true }));
+      await once(); // warm-up
+      for (let i = 0; i < (o.repeats ?? 3); i++) fwd.push((await once()).ms);
+      const r = await ex.runCam({ method: o.method ?? 'scorecam', stage: o.stage ?? 4 });
+      if (!r) throw new Error('CAM failed');
+      if (o.curves) await ex.runCurves();
+      return {
+        backend: o.backend,
+        forwardMs: Math.min(...fwd),
+        camMs: r.timings.totalMs,
+        camForwardMs: r.timings.forwardMs,
+        forwardInputs: r.timings.forwardInputs,
+        channels: r.channels,
+        workers: r.workers,
+        fused: ex.model.worker!.fused,
+        curvesMs: o.curves ? (ex.lastCurves?.ms ?? null) : null,
+      };
+    },
+    openFile: (f) => ex.openFile(f),
+    simulateBackendFailure: () => ex.cams.failNext(),
+    settled: () => ex.views.settled(),
+  };
+}
