@@ -74,6 +74,8 @@ async function main(): Promise<void> {
         const ds = await loadDataset('phantom', s, { dir: out, withMasks: true, fetchIfMissing: false });
         console.log(`${datasetPath('phantom', s, out)} exists and is valid (use --force to regenerate)`);
         report(ds);
+        // the montage is cheap: redraw it, so figure code changes reach the Data page
+        if (wantMontage) writeMontage(ds, out, figure);
       } catch (e) {
         console.log(`${datasetPath('phantom', s, out)} is invalid (${(e as Error).message.split(' — ')[0]}); regenerating`);
         todo.push(s);
