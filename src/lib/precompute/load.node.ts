@@ -4,7 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { parameterCount } from '../model/parameters';
 import { readNpzFile } from '../data/store.node.ts';
 import type { TrainingStats } from '../metrics/baseline';
-import { CACHE_DIR, DEFAULT_RESULTS, TRAIN_STATS_FILE, type CacheManifest, type ClassificationTable, type FaithfulnessTable, type SnapshotTable, type TrainingTable } from './format';
+import { CACHE_DIR, CAM_SUBDIR, DEFAULT_RESULTS, TRAIN_STATS_FILE, type CacheManifest, type ClassificationTable, type FaithfulnessTable, type SnapshotTable, type TrainingTable } from './format';
 
 export interface Results {
   manifest: CacheManifest | null;
@@ -119,3 +119,13 @@ export function resultsAssets(dir: string, sub: string): Array<{ file: string; p
     .sort()
     .map((file) => ({ file, path: join(d, file) }));
 }
+
+/** A file of resultsAssets, as bytes. */
+export const readResultsAsset = (path: string): Uint8Array => new Uint8Array(readFileSync(path));
+
+/**
+ * The explorer's precomputed CAMs: from the shipped phantom model's results folder whatever
+ * RESULTS says, since the explorer runs that model on shipped phantom volumes, and a results folder
+ * of other data has no CAMs of those volumes.
+ */
+export const explorerCams = (root = process.cwd()) => resultsAssets(join(root, CACHE_DIR, DEFAULT_RESULTS), CAM_SUBDIR);
