@@ -128,4 +128,5 @@ export const readResultsAsset = (path: string): Uint8Array => new Uint8Array(rea
  * RESULTS says, since the explorer runs that model on shipped phantom volumes, and a results folder
  * of other data has no CAMs of those volumes.
  */
-export const explorerCams = (root = process.cwd()) => resultsAssets(join(root, CACHE_DIR, DEFAULT_RESULTS), CAM_SUBDIR);
+export const explorerResultsDir = (root = process.cwd()) => join(root, CACHE_DIR, DEFAULT_RESULTS);
+export const explorerCams = (root = process.cwd()) => resultsAssets(explorerResultsDir(root), CAM_SUBDIR);
