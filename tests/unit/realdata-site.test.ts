@@ -49,11 +49,11 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}): Pro
   });
 }
 
-/** MedMNIST's file for OrganMNIST3D at 28³ (organmnist3d.npz): 3 train, 1 val, 2 test volumes per organ. */
+/** MedMNIST's file for OrganMNIST3D at 28³ (organmnist3d.npz): 2 train, 1 val, 1 test volume per organ. */
 function writeRealFormatNpz(): void {
   mkdirSync(dataDir, { recursive: true });
   const arrays: Record<string, NdArray> = {};
-  ([['train', 33], ['val', 11], ['test', 22]] as const).forEach(([sp, n], k) => {
+  ([['train', 22], ['val', 11], ['test', 11]] as const).forEach(([sp, n], k) => {
     const { images, labels } = syntheticSplit(SIZE, n, 500 * (k + 1));
     arrays[`${sp}_images`] = { dtype: 'uint8', shape: [n, SIZE, SIZE, SIZE], data: images };
     arrays[`${sp}_labels`] = { dtype: 'uint8', shape: [n, 1], data: labels };
@@ -108,7 +108,7 @@ describe.skipIf(skip)('real-data sequence: npz → train → evaluate → precom
 
   it('the results folder records the dataset, its split hash and no shipped (phantom) volumes', () => {
     expect(R.manifest!.inputs).toMatchObject({ dataset: 'organmnist3d', size: SIZE, shippedVolumes: {} });
-    expect(R.classification!.provenance.dataset).toMatchObject({ name: 'organmnist3d', size: SIZE, count: 22 });
+    expect(R.classification!.provenance.dataset).toMatchObject({ name: 'organmnist3d', size: SIZE, count: 11 });
     expect(R.faithfulness!.overall.maskFraction).toBeUndefined();
     expect(R.faithfulness!.occlusion.n).toBe(0);
   });
@@ -119,7 +119,7 @@ describe.skipIf(skip)('real-data sequence: npz → train → evaluate → precom
     expect(html).toContain(`title="${split}"`);
     expect(html).not.toMatch(/data-dataset="phantom"/);
     expect(html).toMatch(/data-dataset="organmnist3d"/);
-    // at 28³ on 22 volumes the original's numbers are not a like-for-like comparison
+    // at 28³ on 11 volumes the original's numbers are not a like-for-like comparison
     expect(html).not.toContain('like-for-like comparison: both models');
   });
 
