@@ -121,7 +121,7 @@ export function resultsAssets(dir: string, sub: string): Array<{ file: string; p
 }
 
 /** A file of resultsAssets, as bytes. */
-export const readResultsAsset = (path: string): Uint8Array => new Uint8Array(readFileSync(path));
+export const readResultsAsset = (path: string): Uint8Array<ArrayBuffer> => new Uint8Array(readFileSync(path));
 
 /**
  * The explorer's precomputed CAMs: from the shipped phantom model's results folder whatever
