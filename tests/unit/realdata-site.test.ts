@@ -6,9 +6,10 @@
  * temporary outDir. Then the built Results page must name the dataset, leave out the mask-based
  * tables with the sentence that says why, and show tables equal to the JSON.
  *
- * SLOW: the site is built once and every check reads that one build. Measured on this 2-core machine
- * under a load average of ~24 (other jobs), under nice 19: 12.6 min wall (train 48 s, evaluate 70 s,
- * precompute ~2 min, astro build 444 s) for ~45 s of CPU time; the build dominates. Run it alone: `nice -n 19 npx vitest run tests/unit/realdata-site.test.ts`.
+ * SLOW-ish: the site is built once and every check reads that one build. Measured on this 2-core
+ * machine under nice 19: 51 s wall, 37 s CPU when the machine was otherwise quiet (train 2 s, evaluate
+ * 1 s, precompute 11 s, verify 1 s, astro build 34 s); 12.6 min wall when it shared the cores with
+ * other jobs (load average ~24). The build dominates. Run it alone: `nice -n 19 npx vitest run tests/unit/realdata-site.test.ts`.
  * Skipped when REALDATA_SKIP=1.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
