@@ -1,6 +1,6 @@
 /**
  * The real-data path end to end, on a MedMNIST-format npz the test writes (OrganMNIST3D's file name
- * and keys, 28³, no masks file): train one short epoch of a tiny ResNet → evaluate/export →
+ * and keys, 28³, no masks file): train one short epoch of a ResNet-10 → evaluate/export →
  * precompute (few steps, one volume per organ, no extras) into a results folder of its own →
  * `precompute --verify` → `astro build` of the WHOLE site from that folder (RESULTS=…) into a
  * temporary outDir. Then the built Results page must name the dataset, leave out the mask-based
@@ -73,7 +73,7 @@ describe.skipIf(skip)('real-data sequence: npz → train → evaluate → precom
   beforeAll(async () => {
     const t0 = performance.now();
     writeRealFormatNpz();
-    await run(TSX, ['scripts/train.ts', '--dataset', 'organmnist3d', '--size', String(SIZE), '--data', dataDir, '--runs', runsDir, '--name', 'tiny', '--epochs', '1', '--width', '0.25', '--batch', '8', '--workers', '1']);
+    await run(TSX, ['scripts/train.ts', '--dataset', 'organmnist3d', '--size', String(SIZE), '--data', dataDir, '--runs', runsDir, '--name', 'tiny', '--epochs', '1', '--batch', '8', '--workers', '1']);
     await run(TSX, ['scripts/evaluate.ts', '--run', path.join(runsDir, 'tiny'), '--name', 'tiny-organmnist3d28', '--data', dataDir, '--out', modelDir]);
     await run(TSX, [
       'scripts/precompute.ts', '--model', modelDir, '--dataset', 'organmnist3d', '--size', String(SIZE), '--data', dataDir, '--results', resultsDir,
