@@ -7,9 +7,9 @@
  * tables with the sentence that says why, and show tables equal to the JSON.
  *
  * SLOW-ish: the site is built once and every check reads that one build. Measured on this 2-core
- * machine under nice 19: 51 s wall, 37 s CPU when the machine was otherwise quiet (train 2 s, evaluate
- * 1 s, precompute 11 s, verify 1 s, astro build 34 s); 12.6 min wall when it shared the cores with
- * other jobs (load average ~24). The build dominates. Run it alone: `nice -n 19 npx vitest run tests/unit/realdata-site.test.ts`.
+ * machine under nice 19, load average ~4: 85 s for the vitest run (38 s CPU), of which the sequence
+ * 43 s (train 3 s, evaluate 2 s, precompute 13 s, verify 1 s, astro build 25 s); 12.6 min when it
+ * shared the cores with other jobs (load average ~24). The build dominates. Run it alone: `nice -n 19 npx vitest run tests/unit/realdata-site.test.ts`.
  * Skipped when REALDATA_SKIP=1.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
