@@ -5,16 +5,21 @@
  *                                                                   else --per-organ 8)
  *                       [--steps 128] [--random-seeds 3] [--extras-per-organ 2] [--extras-max N] [--no-extras]
  *                       [--methods scorecam-s4,gradcam-s4] [--extra-methods KEY,...] [--sanity-methods KEY,...]
- *                       [--workers N] [--batch 8] [--no-shipped]
- * npm run precompute -- --verify [--deep]      (what `npm run build` runs: checks the committed cache)
+ *                       [--workers N] [--batch 8] [--no-shipped] [--data DIR] [--results NAME|DIR]
+ * npm run precompute -- --verify [--deep] [--results NAME|DIR]   (what `npm run build` runs: checks the
+ *                                                                 results folder the build reads)
  *
- * Computes the site's result tables and figures into cache/precompute/, public/precompute/cams/ and
- * public/figures/snapshots/ (see src/lib/precompute/format.ts). Resumable: per-volume records are
- * kept while their inputs are unchanged, so an interrupted run continues where it stopped.
+ * Computes the site's result tables and figures into a results folder, cache/precompute/<dataset>-<size>/
+ * unless --results names another (see src/lib/precompute/format.ts); `RESULTS=<name> npm run build`
+ * builds the site from it. Resumable: per-volume records are kept while their inputs are unchanged,
+ * so an interrupted run continues where it stopped.
  */
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultSettings, defaultWorkers, DEFAULT_MODEL_DIR, runPrecompute, runWorker, splitSha256 } from '../src/lib/precompute/run.node.ts';
 import { recomputeCommand, verifyCache } from '../src/lib/precompute/verify.node.ts';
+import { resultsDir, resultsPath } from '../src/lib/precompute/load.node.ts';
+import { resultsId } from '../src/lib/precompute/format';
 import { loadDataset } from '../src/lib/data/store.node.ts';
 import type { MethodSpec, PrecomputeSettings } from '../src/lib/precompute/format';
 import { choice, flag, num, parseCli, runCli, str, UsageError, type CliSpec, type Values } from './lib/cli';
@@ -31,6 +36,8 @@ export const SPEC: CliSpec = {
     history: { type: 'string', arg: 'FILE', help: 'training history.json to publish' },
     dataset: { type: 'string', arg: 'phantom|organmnist3d', def: 'phantom', help: 'which dataset' },
     size: { type: 'string', arg: '28|64', def: 64, help: 'volume edge in voxels' },
+    data: { type: 'string', arg: 'DIR', def: 'data', help: 'folder holding the dataset files' },
+    results: { type: 'string', arg: 'NAME|DIR', help: 'results folder: a name under cache/precompute/ or a path (default <dataset>-<size>; with --verify, $RESULTS or phantom-64)' },
     all: { type: 'boolean', help: 'every test volume' },
     'per-subject': { type: 'string', arg: 'K', help: 'K test volumes per subject (default 2 where the data has subject ids)' },
     'per-organ': { type: 'string', arg: 'N', help: 'the first N test volumes per organ (default 8 without subject ids)' },
@@ -59,7 +66,7 @@ function pick(flags: Values, name: string, from: MethodSpec[]): MethodSpec[] | u
   return from.filter((m) => keys.includes(m.key));
 }
 
-async function settingsFromFlags(flags: Values, dataset: string, size: number): Promise<PrecomputeSettings> {
+async function settingsFromFlags(flags: Values, dataset: string, size: number, dataDir: string): Promise<PrecomputeSettings> {
   const s = defaultSettings();
   const all = [...s.methods, ...s.extraMethods];
   s.steps = num(flags, 'steps', s.steps, { min: 1, max: 1024 });
@@ -78,7 +85,7 @@ async function settingsFromFlags(flags: Values, dataset: string, size: number): 
   else if (str(flags, 'per-subject') !== undefined) s.selection = { mode: 'per-subject', perSubject: num(flags, 'per-subject', 2, { min: 1, max: 100 }) };
   else {
     // the default needs subject ids; data without them falls back to the first N per organ
-    const ds = await loadDataset(dataset, size, { withMasks: true, fetchIfMissing: false });
+    const ds = await loadDataset(dataset, size, { dir: dataDir, withMasks: true, fetchIfMissing: false });
     if (!ds.splits.test.subjects) {
       s.selection = { mode: 'per-organ', perOrgan: 8 };
       log('the dataset has no subject ids (masks file key test_subjects): selecting the first 8 test volumes per organ; intervals resample volumes');
@@ -93,34 +100,39 @@ async function main(): Promise<void> {
   if (worker !== undefined) return runWorker(worker);
   if (flag(flags, 'verify')) {
     const t0 = performance.now();
-    const r = verifyCache();
+    const dir = resultsDir(str(flags, 'results'));
+    const shown = relative(process.cwd(), dir).startsWith('..') ? dir : relative(process.cwd(), dir);
+    const r = verifyCache({ dir });
     if (r.ok && flag(flags, 'deep') && r.manifest) {
-      const ds = await loadDataset(r.manifest.inputs.dataset, r.manifest.inputs.size, { fetchIfMissing: false });
+      const ds = await loadDataset(r.manifest.inputs.dataset, r.manifest.inputs.size, { dir: str(flags, 'data', 'data'), fetchIfMissing: false });
       if (splitSha256(ds.splits.test) !== r.manifest.inputs.testSplitSha256) r.problems.push('the test split in data/ differs from the one the cache was computed on'), (r.ok = false);
     }
     for (const n of r.notes) console.log(`precompute: note: ${n}`);
     if (!r.ok) {
-      console.error('precompute: the committed result cache (cache/precompute/) is stale; refusing to build pages with old numbers:');
+      console.error(`precompute: the result cache ${shown} is stale; refusing to build pages with old numbers:`);
       for (const p of r.problems) console.error(`  - ${p}`);
-      console.error(`Recompute it (needs data/: \`npm run data\` first, ~2 min) with:\n    ${recomputeCommand(r.manifest)}\nthen commit cache/precompute, public/precompute and public/figures/snapshots.`);
+      console.error(`Recompute it (needs data/: \`npm run data\` first, ~2 min) with:\n    ${recomputeCommand(r.manifest, dir)}\nthen commit ${shown}.`);
       process.exit(1);
     }
     const m = r.manifest;
     if (!m) return;
     console.log(
-      `precompute: cache is fresh (model ${m.inputs.modelDir} ${m.inputs.weightsSha256.slice(0, 12)}…, code ${m.inputs.codeHash.slice(0, 12)}…, ${Object.keys(m.outputs).length} outputs) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      `precompute: cache ${shown} is fresh (${m.inputs.dataset} ${m.inputs.size}³, model ${m.inputs.modelDir} ${m.inputs.weightsSha256.slice(0, 12)}…, code ${m.inputs.codeHash.slice(0, 12)}…, ${Object.keys(m.outputs).length} outputs) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
     return;
   }
   const dataset = choice(flags, 'dataset', ['phantom', 'organmnist3d'] as const, 'phantom');
   const size = Number(choice(flags, 'size', ['28', '64'] as const, '64'));
+  const dataDir = str(flags, 'data', 'data');
   await runPrecompute(
     {
       modelDir: str(flags, 'model', DEFAULT_MODEL_DIR),
       historyPath: str(flags, 'history'),
       dataset,
       size,
-      settings: await settingsFromFlags(flags, dataset, size),
+      dataDir,
+      resultsDir: resultsPath(str(flags, 'results') ?? resultsId(dataset, size)),
+      settings: await settingsFromFlags(flags, dataset, size, dataDir),
       workers: num(flags, 'workers', defaultWorkers(), { min: 1, max: 64 }),
       skipShipped: flag(flags, 'no-shipped'),
       log,

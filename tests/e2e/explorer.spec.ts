@@ -71,12 +71,12 @@ test.describe('explorer', () => {
     if (HAS_PRECOMPUTED && mismatch && process.env.EXPLORER_MODEL) {
       test.info().annotations.push({ type: 'note', description: `precomputed CAMs come from other weights than ${process.env.EXPLORER_MODEL}: not compared` });
     } else if (HAS_PRECOMPUTED) {
-      expect(mismatch, 'public/precompute/cams was computed with other weights than the shipped model: run npm run precompute').toBe(false);
+      expect(mismatch, 'the precomputed CAMs (cache/precompute/phantom-64/cams) were computed with other weights than the shipped model: run npm run precompute').toBe(false);
       const rr = await page.evaluate(() => window.__explorer.camCorrelation('scorecam', 4));
       expect(rr, 'live vs precomputed Score-CAM (Pearson r)').not.toBeNull();
       expect(rr!).toBeGreaterThanOrEqual(0.99);
     } else {
-      test.info().annotations.push({ type: 'note', description: 'public/precompute/cams missing: run npm run precompute to test live vs precomputed' });
+      test.info().annotations.push({ type: 'note', description: 'precomputed CAMs (cache/precompute/phantom-64/cams) missing: run npm run precompute to test live vs precomputed' });
     }
     const a = (await page.evaluate(() => window.__explorer.camSnapshot()))!;
 

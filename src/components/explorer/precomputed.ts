@@ -1,6 +1,6 @@
 /**
  * The precomputed CAMs of the shipped volumes (issue 6's build step, `npm run precompute`):
- * public/precompute/cams/index.json (CamIndex) + one quantised npz per test volume
+ * /precompute/cams/index.json (CamIndex, from cache/precompute/phantom-64/cams/) + one quantised npz per test volume
  * (see src/lib/precompute/format.ts). They explain the TRUE label of each volume.
  * A missing cache is not an error: the explorer then only computes live.
  */

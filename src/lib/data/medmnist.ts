@@ -45,6 +45,8 @@ export interface RemoteFile {
 
 export interface DatasetInfo {
   name: DatasetName;
+  /** How pages and provenance lines name it. */
+  title: string;
   description: string;
   labels: readonly string[];
   sizes: readonly DatasetSize[];
@@ -59,6 +61,7 @@ export interface DatasetInfo {
 export const DATASETS: Record<DatasetName, DatasetInfo> = {
   organmnist3d: {
     name: 'organmnist3d',
+    title: 'OrganMNIST3D',
     description:
       'OrganMNIST3D (MedMNIST v2): 11 body organs cropped from 3D CT (LiTS), abdominal window, resized to S³.',
     labels: ORGAN_LABELS,
@@ -80,6 +83,7 @@ export const DATASETS: Record<DatasetName, DatasetInfo> = {
   },
   phantom: {
     name: 'phantom',
+    title: 'CT phantom',
     description:
       'Procedural CT phantom built like OrganMNIST3D: synthetic torsos, organ bounding-box crops, abdominal window, with ground-truth masks.',
     labels: ORGAN_LABELS,
@@ -93,6 +97,11 @@ export function datasetInfo(name: string): DatasetInfo {
   const info = (DATASETS as Record<string, DatasetInfo>)[name];
   if (!info) throw new Error(`unknown dataset '${name}' (known: ${Object.keys(DATASETS).join(', ')})`);
   return info;
+}
+
+/** A dataset's name as pages print it ('OrganMNIST3D'); an unknown name as it is. */
+export function datasetTitle(name: string): string {
+  return (DATASETS as Record<string, DatasetInfo>)[name]?.title ?? name;
 }
 
 export function checkSize(name: string, size: number): DatasetSize {

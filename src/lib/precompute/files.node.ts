@@ -3,16 +3,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../data/store.node.ts';
 import type { ModelJson } from '../model/io';
-import { CACHE_DIR, type PrecomputeSettings, type VolumeRecord } from './format';
+import type { PrecomputeSettings, VolumeRecord } from './format';
 import { sha256 } from './hash.node.ts';
 
-export const WORK_DIR = join(CACHE_DIR, '.work');
+/** Intermediate files of a results folder (worker config, screening, full CAMs); git-ignored. */
+export const workDir = (dir: string) => join(dir, '.work');
 
 export interface PrecomputeOptions {
   modelDir: string;
   historyPath?: string;
   dataset: string;
   size: number;
+  /** Where the dataset files are (default data/). */
+  dataDir?: string;
+  /** The results folder written (cache/precompute/<id>/). */
+  resultsDir: string;
   settings: PrecomputeSettings;
   workers: number;
   /** Do not add the explorer's shipped volumes outside the selection (their CAM files are then not written). */
@@ -46,15 +51,15 @@ export function readModelInputs(dir: string): ModelInputs {
   return { dir, name, weightsSha256: sha256(weights), weightsDtype: dtype, modelJson, weights };
 }
 
-export const recordPath = (i: number) => join(CACHE_DIR, 'volumes', `test-${String(i).padStart(4, '0')}.json`);
-export const workCamPath = (i: number) => join(WORK_DIR, `test-${String(i).padStart(4, '0')}.npz`);
+export const recordPath = (dir: string, i: number) => join(dir, 'volumes', `test-${String(i).padStart(4, '0')}.json`);
+export const workCamPath = (dir: string, i: number) => join(workDir(dir), `test-${String(i).padStart(4, '0')}.npz`);
 
 export function writeJson(path: string, value: unknown): void {
   writeFileAtomic(path, [new TextEncoder().encode(JSON.stringify(value, null, 1) + '\n')]);
 }
 
-export function readRecord(i: number): VolumeRecord | null {
-  const p = recordPath(i);
+export function readRecord(dir: string, i: number): VolumeRecord | null {
+  const p = recordPath(dir, i);
   if (!existsSync(p)) return null;
   try {
     return JSON.parse(readFileSync(p, 'utf8')) as VolumeRecord;
@@ -65,9 +70,15 @@ export function readRecord(i: number): VolumeRecord | null {
 
 export const SHIPPED_VOLUMES_INDEX = 'public/volumes/index.json';
 
-export function shippedVolumes(): Array<{ id: string; index: number; label: number; file: string; sha256: string }> {
+/**
+ * The explorer's shipped test volumes, where they come from the dataset at the size given: their
+ * indices point into that test split only (the shipped volumes are phantom crops, so a precompute
+ * on other data gets none).
+ */
+export function shippedVolumes(dataset: string, size: number): Array<{ id: string; index: number; label: number; file: string; sha256: string }> {
   if (!existsSync(SHIPPED_VOLUMES_INDEX)) return [];
   const idx = JSON.parse(readFileSync(SHIPPED_VOLUMES_INDEX, 'utf8'));
+  if (idx.dataset && (idx.dataset.name !== dataset || idx.dataset.size !== size)) return [];
   return (idx.volumes ?? []).filter((v: { split?: string }) => (v.split ?? 'test') === 'test');
 }
 

@@ -2,19 +2,22 @@
  * The precompute cache: what `npm run precompute` writes and what the pages, the build check and the
  * explorer read. Pure TypeScript (browser + Node): no fs here.
  *
- * Layout (paths relative to the repository root):
- *   cache/precompute/manifest.json           CacheManifest: the inputs' hashes + every output's sha256
- *   cache/precompute/classification.json     ClassificationTable (full test split)
- *   cache/precompute/faithfulness.json       FaithfulnessTable (DAUC/IAUC, localisation; subset)
- *   cache/precompute/snapshots.json          SnapshotTable (one representative test volume per organ)
- *   cache/precompute/training.json           TrainingTable (the shipped model's history.json)
- *   cache/precompute/baselines.json          what each candidate baseline state predicts; the one chosen
- *   cache/precompute/train-stats.npz         the training statistics the chosen baseline state needs (if any)
- *   cache/precompute/volumes/test-<i>.json   VolumeRecord, one per selected (or shipped) test volume
- *                                            (the resumable unit: kept while its key matches)
- *   public/precompute/cams/index.json        CamIndex: which CAM files exist, for the explorer
- *   public/precompute/cams/test-<i>.npz      quantised CAMs of a test volume (CAM_FILE_FORMAT below)
- *   public/figures/snapshots/<organ>.png     the static per-organ snapshots
+ * Layout: one results folder per dataset/model, `cache/precompute/<id>/` (id `<dataset>-<size>` by
+ * default, e.g. `phantom-64`, `organmnist3d-64`; `npm run precompute -- --results NAME|DIR` for
+ * another). The build reads the folder named by the environment variable RESULTS (default
+ * `phantom-64`, see load.node.ts). Paths relative to the results folder:
+ *   manifest.json           CacheManifest: the inputs' hashes + every output's sha256
+ *   classification.json     ClassificationTable (full test split)
+ *   faithfulness.json       FaithfulnessTable (DAUC/IAUC, localisation; subset)
+ *   snapshots.json          SnapshotTable (one representative test volume per organ)
+ *   training.json           TrainingTable (the shipped model's history.json)
+ *   baselines.json          what each candidate baseline state predicts; the one chosen
+ *   train-stats.npz         the training statistics the chosen baseline state needs (if any)
+ *   volumes/test-<i>.json   VolumeRecord, one per selected (or shipped) test volume
+ *                           (the resumable unit: kept while its key matches)
+ *   cams/index.json         CamIndex: which CAM files exist, for the explorer (served at /precompute/cams/)
+ *   cams/test-<i>.npz       quantised CAMs of a shipped explorer volume (CAM_FILE_FORMAT below)
+ *   snapshots/<organ>.png   the static per-organ snapshots (served at /figures/snapshots/)
  */
 import { readNpz } from '../data/npz';
 import type { NdArray } from '../data/npy';
@@ -22,9 +25,17 @@ import type { BaselineCheck } from '../metrics/baseline';
 import type { ClusterEstimate, MeanStd } from '../metrics/stats';
 export type { MeanStd, ClusterEstimate };
 
+/** The parent of the results folders. */
 export const CACHE_DIR = 'cache/precompute';
-export const CAM_DIR = 'public/precompute/cams';
-export const SNAPSHOT_DIR = 'public/figures/snapshots';
+/** The results folder the build reads when RESULTS is not set: the shipped phantom model's. */
+export const DEFAULT_RESULTS = 'phantom-64';
+/** The default results folder name of a dataset at a size. */
+export const resultsId = (dataset: string, size: number) => `${dataset}-${size}`;
+/** Subfolders of a results folder, and the site paths (under the base) they are served at. */
+export const CAM_SUBDIR = 'cams';
+export const SNAPSHOT_SUBDIR = 'snapshots';
+export const CAM_URL_PATH = 'precompute/cams/';
+export const SNAPSHOT_URL_PATH = 'figures/snapshots/';
 /** Training-split statistics of the baseline state (mean_volume S³ float32, mean_value [1]), where the chosen state needs them. */
 export const TRAIN_STATS_FILE = 'train-stats.npz';
 /** Bump when the meaning of cached numbers changes without a change in the hashed code. */
@@ -300,7 +311,7 @@ export interface CacheManifest {
   baseline: string;
   /** Mean wall time per selected volume, ms, and the machine's worker count. */
   cost: { cpuMsPerVolume: number | null; cpuMsPerExtrasVolume: number | null; workers: number };
-  /** sha256 of every output file, by repository-relative path. */
+  /** sha256 of every output file, by path relative to the results folder. */
   outputs: Record<string, string>;
   /** Selected volumes still missing (a partial run); 0 when complete. */
   missing: number;

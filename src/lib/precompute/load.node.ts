@@ -1,10 +1,10 @@
 /** Build-time reading of the precompute tables (Astro components, tests). Missing file → null. */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { parameterCount } from '../model/parameters';
 import { readNpzFile } from '../data/store.node.ts';
 import type { TrainingStats } from '../metrics/baseline';
-import { CACHE_DIR, TRAIN_STATS_FILE, type CacheManifest, type ClassificationTable, type FaithfulnessTable, type SnapshotTable, type TrainingTable } from './format';
+import { CACHE_DIR, CAM_SUBDIR, DEFAULT_RESULTS, TRAIN_STATS_FILE, type CacheManifest, type ClassificationTable, type FaithfulnessTable, type SnapshotTable, type TrainingTable } from './format';
 
 export interface Results {
   manifest: CacheManifest | null;
@@ -14,19 +14,50 @@ export interface Results {
   training: TrainingTable | null;
 }
 
-function readJson<T>(root: string, file: string): T | null {
-  const p = join(root, CACHE_DIR, file);
+/** The results folders present under cache/precompute/ (those with a manifest). */
+export function listResults(root = process.cwd()): string[] {
+  const base = join(root, CACHE_DIR);
+  if (!existsSync(base)) return [];
+  return readdirSync(base, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(base, d.name, 'manifest.json')))
+    .map((d) => d.name)
+    .sort();
+}
+
+/**
+ * The results folder the site is built from: the environment variable RESULTS names a folder under
+ * cache/precompute/ (`organmnist3d-64`) or gives a path (`./somewhere`, `/tmp/x`); unset, the
+ * shipped phantom model's (`phantom-64`). A RESULTS that names no folder is an error, not a
+ * silent fallback to the phantom.
+ */
+export function resultsDir(spec: string | undefined = process.env.RESULTS, root = process.cwd()): string {
+  if (!spec) return join(root, CACHE_DIR, DEFAULT_RESULTS);
+  const dir = resultsPath(spec, root);
+  if (!existsSync(dir)) {
+    const have = listResults(root);
+    throw new Error(`RESULTS=${spec}: no results folder ${dir} (${have.length ? `present: ${have.join(', ')}` : 'none under ' + CACHE_DIR}); make one with npm run precompute -- --dataset D --size S --model DIR`);
+  }
+  return dir;
+}
+
+/** A results folder named by `spec`: a name is a folder under cache/precompute/, anything with a slash (or starting with a dot) a path. */
+export function resultsPath(spec: string, root = process.cwd()): string {
+  return isAbsolute(spec) || /[\\/]/.test(spec) || spec.startsWith('.') ? resolve(root, spec) : join(root, CACHE_DIR, spec);
+}
+
+function readJson<T>(dir: string, file: string): T | null {
+  const p = join(dir, file);
   if (!existsSync(p)) return null;
   return JSON.parse(readFileSync(p, 'utf8')) as T;
 }
 
-export function loadResults(root = process.cwd()): Results {
+export function loadResults(dir = resultsDir()): Results {
   return {
-    manifest: readJson(root, 'manifest.json'),
-    classification: readJson(root, 'classification.json'),
-    faithfulness: readJson(root, 'faithfulness.json'),
-    snapshots: readJson(root, 'snapshots.json'),
-    training: readJson(root, 'training.json'),
+    manifest: readJson(dir, 'manifest.json'),
+    classification: readJson(dir, 'classification.json'),
+    faithfulness: readJson(dir, 'faithfulness.json'),
+    snapshots: readJson(dir, 'snapshots.json'),
+    training: readJson(dir, 'training.json'),
   };
 }
 
@@ -50,10 +81,10 @@ export interface ModelSummary {
 }
 
 /** The architecture of the model the cache was computed from (model.json of manifest.inputs.modelDir). */
-export function loadModelSummary(root = process.cwd()): ModelSummary | null {
-  const m = readJson<CacheManifest>(root, 'manifest.json');
+export function loadModelSummary(results = resultsDir(), root = process.cwd()): ModelSummary | null {
+  const m = readJson<CacheManifest>(results, 'manifest.json');
   if (!m) return null;
-  const dir = join(root, m.inputs.modelDir);
+  const dir = resolve(root, m.inputs.modelDir);
   if (!existsSync(join(dir, 'model.json'))) return null;
   const mj = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
   const specs: Array<{ name: string; shape: number[]; quantization?: unknown }> = mj.weightsManifest.flatMap((g: { weights: unknown[] }) => g.weights);
@@ -68,9 +99,34 @@ export function loadModelSummary(root = process.cwd()): ModelSummary | null {
 }
 
 /** The training statistics the cache's baseline state was built from (null when it needs none). */
-export function loadTrainStats(root = process.cwd()): TrainingStats | null {
-  const p = join(root, CACHE_DIR, TRAIN_STATS_FILE);
+export function loadTrainStats(dir = resultsDir()): TrainingStats | null {
+  const p = join(dir, TRAIN_STATS_FILE);
   if (!existsSync(p)) return null;
   const a = readNpzFile(p);
   return { meanVolume: a.mean_volume.data as Float32Array, meanValue: (a.mean_value.data as Float32Array)[0] };
 }
+
+/**
+ * Files of a results folder's subfolder (snapshots/, cams/) that the site serves at fixed paths
+ * (src/pages/figures/snapshots/[file].ts, src/pages/precompute/cams/[file].ts): the site's public/
+ * holds no results, so switching RESULTS switches every number and figure together.
+ */
+export function resultsAssets(dir: string, sub: string): Array<{ file: string; path: string }> {
+  const d = join(dir, sub);
+  if (!existsSync(d)) return [];
+  return readdirSync(d)
+    .filter((f) => /^[\w.-]+\.(png|npz|json)$/.test(f))
+    .sort()
+    .map((file) => ({ file, path: join(d, file) }));
+}
+
+/** A file of resultsAssets, as bytes. */
+export const readResultsAsset = (path: string): Uint8Array<ArrayBuffer> => new Uint8Array(readFileSync(path));
+
+/**
+ * The explorer's precomputed CAMs: from the shipped phantom model's results folder whatever
+ * RESULTS says, since the explorer runs that model on shipped phantom volumes, and a results folder
+ * of other data has no CAMs of those volumes.
+ */
+export const explorerResultsDir = (root = process.cwd()) => join(root, CACHE_DIR, DEFAULT_RESULTS);
+export const explorerCams = (root = process.cwd()) => resultsAssets(explorerResultsDir(root), CAM_SUBDIR);

@@ -3,7 +3,7 @@
  * explorer's CAM files for the shipped volumes, the training curves and the cache manifest.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { displayName, labelName, NUM_CLASSES } from '../data/labels';
 import { labelMapAt, maskAt, volumeAt, type Dataset } from '../data/medmnist';
 import { writeNpz } from '../data/npz';
@@ -15,13 +15,13 @@ import { renderSnapshot } from '../viz/snapshot';
 import { failureCases, representative, SNAPSHOT_RULE } from './aggregate';
 import { computeVolume } from './compute';
 import {
-  CACHE_DIR,
-  CAM_DIR,
+  CAM_SUBDIR,
   CAM_FILE_FORMAT,
   camArrays,
   decodeCamFile,
   PRECOMPUTE_VERSION,
-  SNAPSHOT_DIR,
+  SNAPSHOT_SUBDIR,
+  SNAPSHOT_URL_PATH,
   TRAIN_STATS_FILE,
   type CacheManifest,
   type CamIndex,
@@ -41,11 +41,13 @@ export const SNAPSHOT_METHOD = 'scorecam-s4';
 /** Output pixels per voxel of the snapshots (64³ → 256 px panels). */
 export const SNAPSHOT_SCALE = 4;
 
-export function shippedVolumeHashes(): Record<string, string> {
+export function shippedVolumeHashes(dataset: string, size: number): Record<string, string> {
   const out: Record<string, string> = {};
-  if (!existsSync(SHIPPED_VOLUMES_INDEX)) return out;
+  const vols = shippedVolumes(dataset, size);
+  // the explorer's volumes are inputs only where they come from this dataset
+  if (!vols.length) return out;
   out[SHIPPED_VOLUMES_INDEX] = sha256File(SHIPPED_VOLUMES_INDEX);
-  for (const v of shippedVolumes()) {
+  for (const v of vols) {
     const p = join(dirname(SHIPPED_VOLUMES_INDEX), v.file);
     if (existsSync(p)) out[p] = sha256File(p);
   }
@@ -71,12 +73,15 @@ export interface OutputInputs {
 
 export async function writeOutputs(o: OutputInputs): Promise<CacheManifest> {
   const { ds, records, selRecords, settings } = o;
+  const dir = o.opts.resultsDir;
+  const snapDir = join(dir, SNAPSHOT_SUBDIR);
+  const camDir = join(dir, CAM_SUBDIR);
   const test = ds.splits.test;
   let model: ResNet3d | null = null;
   /** The snapshot method's CAM of volume i: from the worker's CAM file, else recomputed. */
   const camOf = async (r: VolumeRecord): Promise<Float32Array> => {
     const i = r.testIndex;
-    const cached = existsSync(workCamPath(i)) ? decodeCamFile(new Uint8Array(readFileSync(workCamPath(i))))[SNAPSHOT_METHOD] : undefined;
+    const cached = existsSync(workCamPath(dir, i)) ? decodeCamFile(new Uint8Array(readFileSync(workCamPath(dir, i))))[SNAPSHOT_METHOD] : undefined;
     if (cached) return cached;
     model ??= await o.loadModel();
     const only = [SNAPSHOT_METHOD];
@@ -89,7 +94,7 @@ export async function writeOutputs(o: OutputInputs): Promise<CacheManifest> {
   };
 
   // snapshots: one typical volume per organ, then the failure cases
-  mkdirSync(SNAPSHOT_DIR, { recursive: true });
+  mkdirSync(snapDir, { recursive: true });
   const snapshot = async (r: VolumeRecord, kind: SnapshotItem['kind'], why: string): Promise<SnapshotItem> => {
     const i = r.testIndex;
     const { image, layout } = renderSnapshot(volumeAt(test, i), await camOf(r), maskAt(test, i) ?? null, ds.size, { scale: SNAPSHOT_SCALE });
@@ -97,7 +102,7 @@ export async function writeOutputs(o: OutputInputs): Promise<CacheManifest> {
     for (let p = 0, q = 0; p < rgb.length; p += 3, q += 4) (rgb[p] = image.rgba[q]), (rgb[p + 1] = image.rgba[q + 1]), (rgb[p + 2] = image.rgba[q + 2]);
     const png = encodePng(image.width, image.height, rgb, 3, 9);
     const name = kind === 'typical' ? labelName(r.label) : `failure-${kind}`;
-    writeFileAtomic(join(SNAPSHOT_DIR, `${name}.png`), [png]);
+    writeFileAtomic(join(snapDir, `${name}.png`), [png]);
     const m = r.methods[SNAPSHOT_METHOD];
     const x = m.deletion!.map((_, k) => k / (m.deletion!.length - 1));
     return {
@@ -114,7 +119,7 @@ export async function writeOutputs(o: OutputInputs): Promise<CacheManifest> {
       pointingHit: m.pointing === undefined ? undefined : m.pointing === 1,
       energy: m.energy,
       kind,
-      image: { src: `/figures/snapshots/${name}.png`, width: image.width, height: image.height, sha256: sha256(png) },
+      image: { src: `/${SNAPSHOT_URL_PATH}${name}.png`, width: image.width, height: image.height, sha256: sha256(png) },
       at: layout.at,
       why,
     };
@@ -130,26 +135,26 @@ export async function writeOutputs(o: OutputInputs): Promise<CacheManifest> {
   const failures: SnapshotItem[] = [];
   for (const f of failureCases(selRecords, SNAPSHOT_METHOD)) failures.push(await snapshot(f.record, f.kind, f.why));
   const snapNames = new Set([...items, ...failures].map((it) => `${it.organ}.png`));
-  for (const f of readdirSync(SNAPSHOT_DIR)) if (!snapNames.has(f)) rmSync(join(SNAPSHOT_DIR, f));
+  for (const f of readdirSync(snapDir)) if (!snapNames.has(f)) rmSync(join(snapDir, f));
   (model as ResNet3d | null)?.dispose();
-  writeJson(join(CACHE_DIR, 'snapshots.json'), { provenance: o.provenance, rule: SNAPSHOT_RULE, items, failures } satisfies SnapshotTable);
+  writeJson(join(dir, 'snapshots.json'), { provenance: o.provenance, rule: SNAPSHOT_RULE, items, failures } satisfies SnapshotTable);
 
   // CAM files for the explorer's shipped volumes
-  mkdirSync(CAM_DIR, { recursive: true });
+  mkdirSync(camDir, { recursive: true });
   const camIndex: CamIndex = { format: CAM_FILE_FORMAT, model: { name: o.mi.name, weightsSha256: o.mi.weightsSha256 }, codeHash: o.code, size: ds.size, items: [] };
   const keep = new Set<string>(['index.json']);
-  for (const v of shippedVolumes()) {
+  for (const v of shippedVolumes(ds.name, ds.size)) {
     const r = records.get(v.index);
-    if (!r || !existsSync(workCamPath(v.index))) continue;
-    const all = decodeCamFile(new Uint8Array(readFileSync(workCamPath(v.index))));
+    if (!r || !existsSync(workCamPath(dir, v.index))) continue;
+    const all = decodeCamFile(new Uint8Array(readFileSync(workCamPath(dir, v.index))));
     const cams = Object.fromEntries(SHIPPED_CAM_METHODS.filter((k) => all[k]).map((k) => [k, all[k]]));
     const file = `test-${String(v.index).padStart(4, '0')}.npz`;
-    writeFileAtomic(join(CAM_DIR, file), [writeNpz(camArrays(cams, ds.size), { compress: true, level: 9 })]);
+    writeFileAtomic(join(camDir, file), [writeNpz(camArrays(cams, ds.size), { compress: true, level: 9 })]);
     keep.add(file);
     camIndex.items.push({ testIndex: v.index, label: r.label, file, methods: Object.keys(cams), volumeSha256: r.volumeSha256 });
   }
-  for (const f of readdirSync(CAM_DIR)) if (!keep.has(f)) rmSync(join(CAM_DIR, f));
-  writeJson(join(CAM_DIR, 'index.json'), camIndex);
+  for (const f of readdirSync(camDir)) if (!keep.has(f)) rmSync(join(camDir, f));
+  writeJson(join(camDir, 'index.json'), camIndex);
 
   // training curves
   const historyPath = o.opts.historyPath ?? join(o.opts.modelDir, 'history.json');
@@ -172,27 +177,27 @@ export async function writeOutputs(o: OutputInputs): Promise<CacheManifest> {
         seconds: e.seconds,
       })),
     };
-    writeJson(join(CACHE_DIR, 'training.json'), training);
+    writeJson(join(dir, 'training.json'), training);
   } else o.log(`training curves: ${historyPath} not found (pass --history <file>)`);
 
   // the training statistics a baseline state may need, so a check can recompute records without data/
   if (o.baseline.spec.kind.startsWith('train')) {
     const st = o.trainStats();
-    writeFileAtomic(join(CACHE_DIR, TRAIN_STATS_FILE), [
+    writeFileAtomic(join(dir, TRAIN_STATS_FILE), [
       writeNpz(
         { mean_volume: { dtype: 'float32', shape: [ds.size, ds.size, ds.size], data: st.meanVolume }, mean_value: { dtype: 'float32', shape: [1], data: Float32Array.of(st.meanValue) } },
         { compress: true, level: 9 },
       ),
     ]);
-  } else if (existsSync(join(CACHE_DIR, TRAIN_STATS_FILE))) rmSync(join(CACHE_DIR, TRAIN_STATS_FILE));
+  } else if (existsSync(join(dir, TRAIN_STATS_FILE))) rmSync(join(dir, TRAIN_STATS_FILE));
 
-  // manifest: the inputs the build can check, and every output's hash
+  // manifest: the inputs the build can check, and every output's hash (paths relative to the results folder)
   const outputs: Record<string, string> = {};
-  const add = (p: string) => existsSync(p) && (outputs[p] = sha256File(p));
-  for (const f of ['classification.json', 'baselines.json', 'faithfulness.json', 'snapshots.json', 'training.json', TRAIN_STATS_FILE]) add(join(CACHE_DIR, f));
-  for (const i of [...records.keys()].sort((a, b) => a - b)) add(recordPath(i));
-  for (const f of [...keep].sort()) add(join(CAM_DIR, f));
-  for (const f of [...snapNames].sort()) add(join(SNAPSHOT_DIR, f));
+  const add = (p: string) => existsSync(join(dir, p)) && (outputs[p] = sha256File(join(dir, p)));
+  for (const f of ['classification.json', 'baselines.json', 'faithfulness.json', 'snapshots.json', 'training.json', TRAIN_STATS_FILE]) add(f);
+  for (const i of [...records.keys()].sort((a, b) => a - b)) add(relative(dir, recordPath(dir, i)));
+  for (const f of [...keep].sort()) add(`${CAM_SUBDIR}/${f}`);
+  for (const f of [...snapNames].sort()) add(`${SNAPSHOT_SUBDIR}/${f}`);
   const per = (rs: VolumeRecord[]) => {
     const v = rs.map((r) => r.ms.cpu).filter((x): x is number => typeof x === 'number');
     return v.length ? Math.round(v.reduce((a, b) => a + b, 0) / v.length) : null;
@@ -204,7 +209,7 @@ export async function writeOutputs(o: OutputInputs): Promise<CacheManifest> {
       weightsSha256: o.mi.weightsSha256,
       codeHash: o.code,
       historySha256: historySha,
-      shippedVolumes: shippedVolumeHashes(),
+      shippedVolumes: shippedVolumeHashes(ds.name, ds.size),
       testSplitSha256: o.provenance.dataset.splitSha256,
       dataset: ds.name,
       size: ds.size,
@@ -216,6 +221,6 @@ export async function writeOutputs(o: OutputInputs): Promise<CacheManifest> {
     missing: o.missing,
     computedAt: new Date().toISOString(),
   };
-  writeJson(join(CACHE_DIR, 'manifest.json'), manifest);
+  writeJson(join(dir, 'manifest.json'), manifest);
   return manifest;
 }

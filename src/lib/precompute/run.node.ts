@@ -23,11 +23,11 @@ import { baselineCandidates, baselineKey, baselineVolume, checkBaseline, trainin
 import { uint8ToUnit } from '../data/volume';
 import { chooseBaseline, extrasSubset, faithfulnessTable, selectVolumes } from './aggregate';
 import { computeVolume, predictBatch } from './compute';
-import { CACHE_DIR, camArrays, PRECOMPUTE_VERSION, type ClassificationTable, type MethodSpec, type PrecomputeSettings, type Provenance, type VolumeRecord } from './format';
+import { camArrays, PRECOMPUTE_VERSION, type ClassificationTable, type MethodSpec, type PrecomputeSettings, type Provenance, type VolumeRecord } from './format';
 import { codeHash, sha256, VOLUME_ENTRIES } from './hash.node.ts';
 import { runPool, serveWorker } from './pool.node.ts';
 import { SHIPPED_CAM_METHODS, writeOutputs } from './outputs.node.ts';
-import { readModelInputs, readRecord, recordPath, shippedVolumes, WORK_DIR, workCamPath, writeJson, type ModelInputs, type PrecomputeOptions } from './files.node.ts';
+import { readModelInputs, readRecord, recordPath, shippedVolumes, workCamPath, workDir, writeJson, type ModelInputs, type PrecomputeOptions } from './files.node.ts';
 import { DEFAULT_MODEL_DIR } from './verify.node.ts';
 
 export { DEFAULT_MODEL_DIR, type PrecomputeOptions };
@@ -100,6 +100,8 @@ export interface WorkerConfig {
   size: number;
   settings: PrecomputeSettings;
   code: string;
+  dataDir?: string;
+  resultsDir: string;
 }
 type Payload =
   | { kind: 'screen'; indices: number[]; candidates: BaselineSpec[] }
@@ -118,7 +120,7 @@ export async function runWorker(configFile: string): Promise<void> {
   await serveWorker<Payload, Result>(async () => {
     const mi = readModelInputs(cfg.modelDir);
     const model = await loadModel(mi);
-    const ds = await loadDataset(cfg.dataset, cfg.size, { withMasks: true, fetchIfMissing: false });
+    const ds = await loadDataset(cfg.dataset, cfg.size, { dir: cfg.dataDir, withMasks: true, fetchIfMissing: false });
     const test = ds.splits.test;
     let stats: TrainingStats | undefined;
     const trainStats = () => (stats ??= trainingStats(ds.splits.train.images.data as Uint8Array, ds.splits.train.count));
@@ -147,9 +149,9 @@ export async function runWorker(configFile: string): Promise<void> {
       // CPU time of this process: the cost on a machine that is not shared (wall time is inflated under load)
       const cpu = process.cpuUsage(cpu0);
       record.ms.cpu = Math.round((cpu.user + cpu.system) / 1000);
-      mkdirSync(WORK_DIR, { recursive: true });
-      writeFileAtomic(workCamPath(i), [writeNpz(camArrays(cams, ds.size), { compress: true })]);
-      writeJson(recordPath(i), { key: p.key, testIndex: i, volumeSha256: sha256(image), ...record } satisfies VolumeRecord);
+      mkdirSync(workDir(cfg.resultsDir), { recursive: true });
+      writeFileAtomic(workCamPath(cfg.resultsDir, i), [writeNpz(camArrays(cams, ds.size), { compress: true })]);
+      writeJson(recordPath(cfg.resultsDir, i), { key: p.key, testIndex: i, volumeSha256: sha256(image), ...record } satisfies VolumeRecord);
       const s4 = record.methods[cfg.settings.methods[0]?.key];
       const line = `test-${i} ${labelName(record.label)} → ${labelName(record.predicted)}${p.extras ? ' +extras' : ''}${s4 ? ` ${cfg.settings.methods[0].key} DAUC ${s4.dauc.toFixed(3)} IAUC ${s4.iauc.toFixed(3)}` : ''}`;
       return { seconds: (performance.now() - t0) / 1000, line };
@@ -166,7 +168,7 @@ export async function runPrecompute(opts: PrecomputeOptions, script: string): Pr
   const code = codeHash();
   const volumeCode = codeHash('.', VOLUME_ENTRIES); // what a record and the screening depend on
   log(`model ${mi.name} (${mi.dir}, weights sha256 ${mi.weightsSha256.slice(0, 12)}…), code ${code.hash.slice(0, 12)}… (${code.files} files)`);
-  const ds = await loadDataset(opts.dataset, opts.size, { withMasks: true, log });
+  const ds = await loadDataset(opts.dataset, opts.size, { dir: opts.dataDir, withMasks: true, log });
   const test = ds.splits.test;
   const testSha = splitSha256(test);
   const provenanceBase = {
@@ -174,18 +176,21 @@ export async function runPrecompute(opts: PrecomputeOptions, script: string): Pr
     dataset: { name: ds.name, size: ds.size, split: 'test' as const, splitSha256: testSha, count: test.count },
     code: { hash: code.hash, files: code.files, version: PRECOMPUTE_VERSION },
   };
-  mkdirSync(WORK_DIR, { recursive: true });
-  writeFileSync(join(CACHE_DIR, '.gitignore'), '.work/\n');
-  const cfgFile = join(WORK_DIR, 'worker.json');
-  writeFileSync(cfgFile, JSON.stringify({ modelDir: opts.modelDir, dataset: opts.dataset, size: opts.size, settings, code: code.hash } satisfies WorkerConfig));
+  const dir = opts.resultsDir;
+  const work = workDir(dir);
+  log(`results folder ${dir}`);
+  mkdirSync(work, { recursive: true });
+  writeFileSync(join(dir, '.gitignore'), '.work/\n');
+  const cfgFile = join(work, 'worker.json');
+  writeFileSync(cfgFile, JSON.stringify({ modelDir: opts.modelDir, dataset: opts.dataset, size: opts.size, settings, code: code.hash, dataDir: opts.dataDir, resultsDir: dir } satisfies WorkerConfig));
   const pool = <R>(payloads: Payload[], on: (p: Payload, r: R) => void) => runPool<Payload, R>(script, ['--worker', cfgFile], opts.workers, payloads, on, log);
 
   // 1. screen the whole split: classification + baseline candidates (cached while model, split and code are unchanged)
-  const screenPath = join(CACHE_DIR, 'baselines.json');
+  const screenPath = join(dir, 'baselines.json');
   const candidates = baselineCandidates(ds.size);
   type Screen = { key: string; probs: number[][]; lossSum: number; candidates: Record<string, number[][]> };
   const screenKey = sha256(JSON.stringify({ w: mi.weightsSha256, testSha, code: volumeCode.hash, c: candidates }));
-  let screen: Screen | null = existsSync(join(WORK_DIR, 'screen.json')) ? JSON.parse(readFileSync(join(WORK_DIR, 'screen.json'), 'utf8')) : null;
+  let screen: Screen | null = existsSync(join(work, 'screen.json')) ? JSON.parse(readFileSync(join(work, 'screen.json'), 'utf8')) : null;
   if (!screen || screen.key !== screenKey) {
     log(`screening ${test.count} test volumes: classification and ${candidates.length} baseline candidates, ${opts.workers} worker(s)…`);
     const ts = performance.now();
@@ -202,7 +207,7 @@ export async function runPrecompute(opts: PrecomputeOptions, script: string): Pr
         for (const [k, p] of Object.entries(row.candidates)) s.candidates[k][row.i] = p;
       }
     });
-    writeJson(join(WORK_DIR, 'screen.json'), s);
+    writeJson(join(work, 'screen.json'), s);
     screen = s;
     log(`screening done in ${((performance.now() - ts) / 1000).toFixed(0)} s`);
   } else log('screening: cached');
@@ -214,20 +219,20 @@ export async function runPrecompute(opts: PrecomputeOptions, script: string): Pr
   writeJson(screenPath, { candidates: checks, chosen: chosen.key, rule, n: test.count });
 
   const cls = classificationTable(screen.probs, labels, screen.lossSum / test.count, { ...provenanceBase, volumes: { n: test.count, selection: `all ${test.count} volumes of the test split` }, computedAt: new Date().toISOString() });
-  writeJson(join(CACHE_DIR, 'classification.json'), cls);
+  writeJson(join(dir, 'classification.json'), cls);
   log(`classification: loss ${cls.loss.toFixed(4)}, accuracy ${(cls.accuracy * 100).toFixed(2)}%, macro AUC ${cls.macroAuc.toFixed(4)}`);
 
   // 2. per-volume records, resumable; the extras volumes first (they take longest)
   const sel = selectVolumes(settings.selection, test.labels, test.subjects);
   const extras = new Set(extrasSubset(sel.indices, test.labels, settings.extrasPerOrgan, settings.extrasMax));
   // the explorer's shipped volumes get records too (for their CAM files), unless a quick run skips them
-  const shipped = opts.skipShipped ? [] : shippedTestIndices();
-  const work = [...new Set([...sel.indices, ...shipped])].sort((a, b) => a - b);
+  const shipped = opts.skipShipped ? [] : shippedVolumes(ds.name, ds.size).map((v) => v.index);
+  const todo = [...new Set([...sel.indices, ...shipped])].sort((a, b) => a - b);
   const selected = new Set(sel.indices);
   const onlyOf = (i: number) => (selected.has(i) ? undefined : SHIPPED_CAM_METHODS);
   const keyOf = (i: number) => recordKey(sha256(volumeAt(test, i)), mi.weightsSha256, volumeCode.hash, settings, chosen.key, extras.has(i), onlyOf(i));
-  const pending = work.filter((i) => readRecord(i)?.key !== keyOf(i) || !existsSync(workCamPath(i))).sort((a, b) => Number(extras.has(b)) - Number(extras.has(a)) || a - b);
-  log(`records: ${work.length} volumes (${sel.indices.length} selected, ${extras.size} with extras, ${work.length - sel.indices.length} shipped-only), ${pending.length} to compute, ${opts.workers} worker(s)`);
+  const pending = todo.filter((i) => readRecord(dir, i)?.key !== keyOf(i) || !existsSync(workCamPath(dir, i))).sort((a, b) => Number(extras.has(b)) - Number(extras.has(a)) || a - b);
+  log(`records: ${todo.length} volumes (${sel.indices.length} selected, ${extras.size} with extras, ${todo.length - sel.indices.length} shipped-only), ${pending.length} to compute, ${opts.workers} worker(s)`);
   if (pending.length) {
     const tw = performance.now();
     let done = 0;
@@ -238,11 +243,11 @@ export async function runPrecompute(opts: PrecomputeOptions, script: string): Pr
     log(`records: ${pending.length} volumes in ${((performance.now() - tw) / 1000).toFixed(0)} s`);
   }
   const records = new Map<number, VolumeRecord>();
-  for (const i of work) {
-    const r = readRecord(i);
+  for (const i of todo) {
+    const r = readRecord(dir, i);
     if (r && r.key === keyOf(i)) records.set(i, r);
   }
-  const volDir = join(CACHE_DIR, 'volumes');
+  const volDir = join(dir, 'volumes');
   if (existsSync(volDir)) for (const f of readdirSync(volDir)) if (!records.has(Number(/test-(\d+)\.json$/.exec(f)?.[1]))) rmSync(join(volDir, f));
   const selRecords = sel.indices.map((i) => records.get(i)).filter((r): r is VolumeRecord => !!r);
   const missing = sel.indices.length - selRecords.length;
@@ -260,7 +265,7 @@ export async function runPrecompute(opts: PrecomputeOptions, script: string): Pr
     (settings.extrasMax !== null ? `, at most ${settings.extrasMax} in all (the lowest test indices)` : '') +
     ` (${nEx} volume${nEx === 1 ? '' : 's'})`;
   const faith = faithfulnessTable({ provenance, settings, baseline: { chosen, rule, candidates: checks, n: test.count }, records: selRecords, extrasSelection });
-  writeJson(join(CACHE_DIR, 'faithfulness.json'), faith);
+  writeJson(join(dir, 'faithfulness.json'), faith);
 
   // 4. figures, explorer CAMs, training curves, manifest
   await writeOutputs({ opts, mi, ds, records, selRecords, provenance, settings, baseline: chosen, code: code.hash, missing, workers: opts.workers, trainStats: () => trainingStats(ds.splits.train.images.data as Uint8Array, ds.splits.train.count), loadModel: () => loadModel(mi), log });
@@ -283,4 +288,3 @@ function classificationTable(probsRows: number[][], labels: number[], loss: numb
   };
 }
 
-const shippedTestIndices = () => shippedVolumes().map((v) => v.index);
