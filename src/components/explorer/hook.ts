@@ -39,7 +39,7 @@ export interface ExplorerSnapshot {
 export interface ExplorerHook {
   ready(): Promise<{ backend: BackendName; attempts: BackendAttempt[] }>;
   state(): ExplorerSnapshot;
-  runCam(r: CamRequest): Promise<{ target: number; predicted: number; channels: number; totalChannels: number } | null>;
+  runCam(r: CamRequest): Promise<{ target: number; predicted: number; channels: number; totalChannels: number; workers: number; timings: { totalMs: number; forwardMs: number; forwardInputs: number } } | null>;
   /** Pearson r between the current CAM and the precomputed one for a method and stage. */
   camCorrelation(method?: CamMethod, stage?: number): number | null;
   /** every 7th voxel of the current CAM */

@@ -36,7 +36,7 @@ export function makeHook(ex: Explorer): ExplorerHook {
     }),
     runCam: async (req) => {
       const r = await ex.runCam(req);
-      return r ? { target: r.target, predicted: r.predicted, channels: r.channels, totalChannels: r.totalChannels } : null;
+      return r ? { target: r.target, predicted: r.predicted, channels: r.channels, totalChannels: r.totalChannels, workers: r.workers, timings: { totalMs: r.timings.totalMs, forwardMs: r.timings.forwardMs, forwardInputs: r.timings.forwardInputs } } : null;
     },
     camCorrelation: (method = 'scorecam', stage = 4) => {
       const p = ex.precomputed.find((c) => c.method === method && c.stage === stage);
