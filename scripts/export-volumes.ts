@@ -29,7 +29,8 @@ async function main() {
     dataDir,
     perClass: num(v, 'per-class', 2, { min: 1, max: 50 }),
     out: str(v, 'out', 'public/volumes'),
-    extra: loadResults().snapshots?.items.map((it) => it.testIndex) ?? [],
+    // every volume a Results figure links to: the organ snapshots and the failure cases
+    extra: [...(loadResults().snapshots?.items ?? []), ...(loadResults().snapshots?.failures ?? [])].map((it) => it.testIndex),
     log: console.log,
   });
 }

@@ -37,7 +37,7 @@ async function camWith(page: Page, workers: number) {
   page.on('pageerror', (e) => problems.push(e.message));
   await page.goto(`explorer/?autorun=0${MODEL}&volume=${VOL.id}&backend=wasm&workers=${workers}`);
   expect((await page.evaluate<Awaited<ReturnType<Hook['ready']>>>(`${hook}.ready()`)).backend).toBe('wasm');
-  await page.waitForFunction(`${hook}.state().probs !== null`, null, { timeout: 60_000 });
+  await page.waitForFunction(() => window.__explorer.state().probs !== null, null, { timeout: 60_000 });
   // the benchmark hook waits until every helper worker has loaded and joined the pool
   await page.evaluate(`${hook}.benchmark({ backend: 'wasm', method: 'gradcam', stage: 4, repeats: 0 })`);
   const req = { method: 'scorecam', stage: 4, target: VOL.label };
@@ -46,7 +46,7 @@ async function camWith(page: Page, workers: number) {
   expect(r?.workers).toBe(workers);
   const cam = (await page.evaluate<ReturnType<Hook['camSnapshot']>>(`${hook}.camSnapshot()`))!;
   await page.click('[data-curves]');
-  await expect(page.locator('[data-curve-plot] svg')).toBeVisible({ timeout: 90_000 });
+  await expect(page.locator('[data-curve-plot] svg').first()).toBeVisible({ timeout: 90_000 });
   const curves = (await page.evaluate<ReturnType<Hook['state']>['curves']>(`${hook}.state().curves`))!;
   expect(problems, problems.join('\n')).toEqual([]);
   return { cam, curves, ms: r!.timings.totalMs };
