@@ -25,15 +25,18 @@ test.describe('without JavaScript', () => {
       await expect(tables.nth(i).locator('caption')).not.toBeEmpty();
       await expect(tables.nth(i).locator('th[scope]').first()).toBeVisible();
     }
+    // one snapshot per organ, plus the failure cases the build found (at most one of each kind)
     const imgs = page.locator('figure.snapshot img');
-    await expect(imgs).toHaveCount(11);
-    for (let i = 0; i < 11; i++) {
+    const nImg = await imgs.count();
+    expect(nImg).toBeGreaterThanOrEqual(11);
+    expect(nImg).toBeLessThanOrEqual(13);
+    for (let i = 0; i < nImg; i++) {
       const img = imgs.nth(i);
       await img.scrollIntoViewIfNeeded();
       expect((await img.getAttribute('alt'))!.length).toBeGreaterThan(40);
       await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth > 0)).toBe(true);
     }
-    await expect(page.locator('figure.snapshot svg[role="img"]')).toHaveCount(22);
+    await expect(page.locator('figure.snapshot svg[role="img"]')).toHaveCount(2 * nImg); // deletion + insertion per snapshot
     await expect(page.locator('.curves svg[role="img"]')).toHaveCount(2);
   });
 });
