@@ -6,6 +6,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IGNORED_CONSOLE } from './site-config';
+import { pearson } from '../../src/lib/metrics/stats';
 
 const MODEL = process.env.EXPLORER_MODEL ? `&model=${process.env.EXPLORER_MODEL}` : '';
 const INDEX = JSON.parse(readFileSync(join('public', 'volumes', 'index.json'), 'utf8')) as { volumes: { id: string; label: number }[] };
@@ -20,13 +21,6 @@ type Hook = {
 /** The explorer's test hook (explorer.ts), typed here for what this test uses. */
 const hook = 'window.__explorer';
 
-function pearson(a: number[], b: number[]): number {
-  const n = a.length;
-  const ma = a.reduce((s, v) => s + v, 0) / n, mb = b.reduce((s, v) => s + v, 0) / n;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < n; i++) { sab += (a[i] - ma) * (b[i] - mb); saa += (a[i] - ma) ** 2; sbb += (b[i] - mb) ** 2; }
-  return sab / Math.sqrt(saa * sbb);
-}
 
 /** Full Score-CAM on `workers` wasm workers; waits until every helper has joined the pool. */
 async function camWith(page: Page, workers: number) {

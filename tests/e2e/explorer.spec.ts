@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'fflate';
 import { IGNORED_CONSOLE } from './site-config';
+import { pearson } from '../../src/lib/metrics/stats';
 import { writeNpy } from '../../src/lib/data/npy';
 import { writeNifti } from '../../src/lib/data/nifti';
 
@@ -41,13 +42,6 @@ async function open(page: Page, query: string) {
 const waitPredicted = (page: Page, timeout = 60_000) =>
   page.waitForFunction(() => window.__explorer.state().probs !== null, null, { timeout });
 
-function pearson(a: number[], b: number[]): number {
-  const n = a.length;
-  const ma = a.reduce((s, v) => s + v, 0) / n, mb = b.reduce((s, v) => s + v, 0) / n;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < n; i++) { sab += (a[i] - ma) * (b[i] - mb); saa += (a[i] - ma) ** 2; sbb += (b[i] - mb) ** 2; }
-  return sab / Math.sqrt(saa * sbb);
-}
 
 test.describe('explorer', () => {
   test('wasm: predicts, runs full Score-CAM from the UI, cancels, matches the precomputed CAM, switches target', async ({ page }) => {
