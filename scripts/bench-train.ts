@@ -10,10 +10,11 @@
  * parallel path's per-step overheads (weights broadcast vs the Adam update every worker would
  * otherwise repeat) and the load average (the machine may be shared).
  */
+import { mulberry32 } from '../src/lib/util/random';
 import os from 'node:os';
 import { initNodeBackend } from '../src/lib/model/backend.node.ts';
 import type { ResNetDepth } from '../src/lib/model/resnet3d';
-import { DEFAULT_TRAIN_CONFIG, rng, type DataParallel, type TrainConfig, type VolumeSource } from '../src/lib/model/train';
+import { DEFAULT_TRAIN_CONFIG, type DataParallel, type TrainConfig, type VolumeSource } from '../src/lib/model/train';
 import { memoryRunStore, trainRun } from '../src/lib/model/trainer';
 import { createDataParallel } from '../src/lib/model/parallel.node.ts';
 import { NUM_CLASSES } from '../src/lib/data/labels';
@@ -21,7 +22,7 @@ import { choice, num, parseCli, runCli, type CliSpec } from './lib/cli';
 
 /** Seeded random uint8 volumes: the timing does not depend on the content. */
 function randomSource(count: number, size: number, seed: number): VolumeSource {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const vox = size ** 3;
   const data = new Uint8Array(count * vox);
   for (let i = 0; i < data.length; i++) data[i] = (r() * 256) | 0;

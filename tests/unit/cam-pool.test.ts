@@ -56,6 +56,26 @@ describe('NodePool', () => {
     expect(a.timings.forwardInputs).toBe(2 * (a.steps + 1) - 2);
   });
 
+  it('reports every channel score once, as its batch arrives (what the explorer shows at work)', async () => {
+    const got = new Map<number, number>();
+    let calls = 0;
+    const r = await computeCam(fused, volume, {
+      stage: 2,
+      batchSize: 3,
+      runner: pool,
+      onScores: (from, scores, channels) => {
+        calls++;
+        scores.forEach((s, j) => {
+          expect(got.has(channels[from + j])).toBe(false);
+          got.set(channels[from + j], s);
+        });
+      },
+    });
+    expect(calls).toBe(Math.ceil(r.channels / 3));
+    // default formulation: the weight of a channel is its score
+    expect(Array.from(r.channelIndices, (k) => got.get(k))).toEqual(Array.from(r.weights));
+  });
+
   it('reuses the unmasked pass: given activations and probabilities equal running them again', async () => {
     const act = await stageActivations(fused, volume, 4);
     const given = await computeCam(fused, volume, { activations: act, runner: pool });

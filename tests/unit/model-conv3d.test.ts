@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../src/lib/util/random';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../../src/lib/model/backend.node.ts';
@@ -16,15 +17,8 @@ import {
 type Case = { x: [number, number, number, number, number]; k: number; co: number; s: number; pad: Padding };
 
 function seeded(n: number, seed: number): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
+  const r = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => r() * 2 - 1);
 }
 
 const outLen = (n: number, k: number, s: number, pad: Padding) => (pad === 'same' ? Math.ceil(n / s) : Math.floor((n - k) / s) + 1);

@@ -133,7 +133,12 @@ export async function scoreCam(model: ForwardModel, volume: Float32Array, opts: 
   const taskMaps = new Float32Array(total * m);
   for (let j = 0; j < total; j++) taskMaps.set(maps.subarray(chosen[j] * m, (chosen[j] + 1) * m), j * m);
   const runner = opts.runner ?? localRunner(model, { scorecam: runScoreCamRange }, opts.yieldEvery ?? defaultYieldEvery());
-  const run = await runner.run(volume, scoreCamTask(size, shape, taskMaps, target, batchSize), { signal, onProgress: opts.onProgress });
+  const onScores = opts.onScores;
+  const run = await runner.run(volume, scoreCamTask(size, shape, taskMaps, target, batchSize), {
+    signal,
+    onProgress: opts.onProgress,
+    ...(onScores ? { onBatch: (from: number, v: Float32Array) => onScores(from, v, chosen) } : {}),
+  });
   const scores = run.values;
   forwardMs += run.forwardMs;
   forwardInputs += total;

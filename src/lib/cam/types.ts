@@ -33,6 +33,12 @@ export interface CamOptions {
   channelSoftmax?: boolean;
   /** Called with (channels done, channels to run). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Score-CAM: each batch of channel scores as it arrives — `scores[j]` is the target's probability
+   * for the input masked by channel `channels[from + j]` (before baseline/softmax). Lets a page show
+   * the method at work (src/components/explorer/at-work.ts).
+   */
+  onScores?: (from: number, scores: Float32Array, channels: Int32Array) => void;
   /** Abort → the promise rejects with a DOMException named 'AbortError'; no tensor is left behind. */
   signal?: AbortSignal;
   /**

@@ -4,6 +4,8 @@
  * intensities and acquisition, so treating them as independent would make intervals too narrow.
  * Where a dataset has no subject ids every volume is its own unit (the pages say so).
  */
+import { mulberry32 } from '../util/random';
+export { mulberry32 };
 
 export interface MeanStd {
   mean: number;
@@ -28,17 +30,6 @@ export function median(values: ArrayLike<number>): number {
   return v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
 }
 
-/** mulberry32: a small, seeded, reproducible generator of uniforms in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Ranks 1…n, ties sharing their mean rank (as Spearman's ρ requires). */
 export function ranks(a: ArrayLike<number>): Float64Array {

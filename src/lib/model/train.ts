@@ -2,6 +2,7 @@
  * Training pieces shared by the CLI and the tests: seeded shuffling, safe augmentation, batching,
  * one optimisation step and an evaluation pass. No file system here (see scripts/train.ts).
  */
+import { mulberry32 } from '../util/random';
 import * as tf from '@tensorflow/tfjs';
 import type { ResNet3d } from './resnet3d';
 import { updateRunningStats, type BatchStats } from './batchnorm';
@@ -37,20 +38,9 @@ export function learningRateAt(cfg: TrainConfig, epoch: number): number {
   return lr;
 }
 
-/** mulberry32: small, fast, seedable. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function shuffled(n: number, seed: number): number[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const idx = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(r() * (i + 1));

@@ -4,10 +4,11 @@
  * continues exactly where the run stopped: weights, Adam's moments and step count, history, and
  * the per-epoch shuffling/augmentation seeds (derived from the epoch number).
  */
+import { mulberry32 } from '../util/random';
 import * as tf from '@tensorflow/tfjs';
 import { ResNet3d, resnetConfig, type ResNetDepth } from './resnet3d';
 import { modelFromArtifacts, serializeModel, type ModelJson } from './io';
-import { evaluate, learningRateAt, makeBatch, rng, shuffled, trainStep, type DataParallel, type TrainConfig, type VolumeSource } from './train';
+import { evaluate, learningRateAt, makeBatch, shuffled, trainStep, type DataParallel, type TrainConfig, type VolumeSource } from './train';
 import { volumeAt, type Split } from '../data/medmnist';
 
 /** A dataset split as the training code reads it. */
@@ -162,7 +163,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       const lr = learningRateAt(cfg, epoch);
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
       const order = shuffled(train.count, cfg.seed * 1000 + epoch);
-      const random = rng(cfg.seed * 7919 + epoch);
+      const random = mulberry32(cfg.seed * 7919 + epoch);
       const bar = o.progress?.(`epoch ${epoch + 1}/${cfg.epochs}`, train.count);
       let lossSum = 0;
       let correct = 0;

@@ -23,6 +23,8 @@ function runnerFor(runners: RangeRunners, task: ForwardTask) {
 export interface TaskRunOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** Each batch's values as it arrives (items `from`…, `perItem` values each), in completion order. */
+  onBatch?: (from: number, values: Float32Array) => void;
 }
 
 /** Runs all items of a task; `forwardMs` is the time in forward passes (several endpoints: the summed time ÷ the number of endpoints). */
@@ -36,6 +38,8 @@ export interface Endpoint {
   run(volume: Float32Array, volumeKey: number, task: ForwardTask, taskId: number, from: number, to: number, signal?: AbortSignal): Promise<RangeResult>;
   /** The task is finished: its shared data may go. */
   release(taskId: number): void;
+  /** Ranges this endpoint may hold at once (default 1). */
+  readonly depth?: number;
 }
 
 export class LocalEndpoint implements Endpoint {
@@ -85,6 +89,13 @@ export class HelperError extends Error {
 }
 
 export class PortEndpoint implements Endpoint {
+  /**
+   * Two ranges in flight: the helper finds its next range queued when it finishes one, instead of
+   * idling until the coordinating thread — busy with its own batch — reads the result and sends
+   * another (measured on Node: one helper beside the main thread took 5 of 16 Score-CAM batches
+   * with one range in flight, 0.69× the one-worker time).
+   */
+  readonly depth = 2;
   private volumeKey = -1;
   private readonly tasks = new Set<number>();
   private seq = 0;
@@ -210,6 +221,7 @@ export class TaskPool implements TaskRunner {
         const r = await ep.run(volume, key, task, id, from, to, stop.signal);
         throwIfAborted(stop.signal);
         values.set(r.values, from * per);
+        o.onBatch?.(from, r.values);
         forwardMs += r.forwardMs;
         shares[e]++;
         done += to - from;
@@ -219,11 +231,13 @@ export class TaskPool implements TaskRunner {
     try {
       throwIfAborted(o.signal);
       await Promise.all(
-        this.endpoints.map((ep, e) =>
-          drain(ep, e).catch((e: unknown) => {
-            if (!stop.signal.aborted) stop.abort(e);
-            throw e;
-          }),
+        this.endpoints.flatMap((ep, e) =>
+          Array.from({ length: Math.max(1, ep.depth ?? 1) }, () =>
+            drain(ep, e).catch((err: unknown) => {
+              if (!stop.signal.aborted) stop.abort(err);
+              throw err;
+            }),
+          ),
         ),
       );
     } catch (e) {
