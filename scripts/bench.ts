@@ -35,6 +35,9 @@ import { availableParallelism, loadavg } from 'node:os';
 import { choice, dataChoice, dataFlags, flag, num, parseCli, parseNum, runCli, str, UsageError, writeFileAtomic, type CliSpec, type Values } from './lib/cli';
 import { SHIPPED_MODEL_DIR } from '../src/lib/model/shipped';
 import { loadModelDir } from './lib/model-dir';
+import { parallelCeiling, type ParallelCeiling } from './lib/parallel-ceiling';
+import { loadResults, resultsDir } from '../src/lib/precompute/load.node.ts';
+import type { PrecomputeSettings } from '../src/lib/precompute/format';
 
 export interface BenchRow {
   name: string;
@@ -98,7 +101,11 @@ export interface NodeBenchModels {
   pool: NodePool;
 }
 
-export async function benchNode(m: NodeBenchModels, volume: Float32Array, o: { reps: number; steps: number; topN: number; sweep: number[]; precompute: boolean; log?: (m: string) => void }): Promise<BenchSection> {
+export async function benchNode(
+  m: NodeBenchModels,
+  volume: Float32Array,
+  o: { reps: number; steps: number; topN: number; sweep: number[]; precompute: boolean; ceiling?: ParallelCeiling | null; precomputeSettings?: PrecomputeSettings; testVolumes?: number; log?: (m: string) => void },
+): Promise<BenchSection> {
   const { model, fused, pool } = m;
   const N = pool.size;
   const log = o.log ?? (() => {});
@@ -168,7 +175,8 @@ export async function benchNode(m: NodeBenchModels, volume: Float32Array, o: { r
     // What one precompute worker process does per volume (src/lib/precompute/compute.ts with the
     // default settings): the precompute runs one such process per core, over different volumes.
     log('precompute work per volume…');
-    const settings = defaultSettings();
+    // the committed cache's settings (what the site's numbers cost), else the defaults
+    const settings = o.precomputeSettings ?? defaultSettings();
     const image = Uint8Array.from(volume, (v) => Math.round(v * 255));
     // the precompute's main tables: each method and the controls, with the zero volume as the
     // baseline state (the training mean needs the dataset's train split); it runs the training
@@ -177,8 +185,9 @@ export async function benchNode(m: NodeBenchModels, volume: Float32Array, o: { r
     const t0 = performance.now();
     await computeVolume(model, { image, label: full.target }, ctx);
     const pu = performance.now() - t0;
-    const what = `${settings.methods.map((x) => x.key).join(' + ')} + ${settings.randomSeeds} random orders + centre prior, each with ${settings.steps}-step curves`;
-    rows.push({ name: 'precompute per volume (one process, main tables)', ms: pu, detail: what });
+    const what = `${settings.methods.map((x) => x.key).join(' + ')} + ${settings.randomSeeds} random order${settings.randomSeeds === 1 ? '' : 's'} + centre prior, each with ${settings.steps}-step curves`;
+    const split = o.testVolumes ? `; ${o.testVolumes} test volumes on ${N} processes ≈ ${((o.testVolumes * pu) / N / 60_000).toFixed(0)} min` : '';
+    rows.push({ name: 'precompute per volume (one process, main tables)', ms: pu, detail: what + split });
   }
   mem.sample();
   for (const r of rows) r.ratio = r.ms / fwd1u;
@@ -188,6 +197,11 @@ export async function benchNode(m: NodeBenchModels, volume: Float32Array, o: { r
   notes.push(
     `targets: fused ≥ 1.3× faster than unfused (wasm): forward batch 8 ${fwdGain.toFixed(2)}×, Score-CAM ${fusedGain.toFixed(2)}×: ${fwdGain >= 1.3 && fusedGain >= 1.3 ? 'MET' : 'NOT MET'}`,
     `         Score-CAM on ${N} workers ≤ 0.6× one worker: ${poolRatio.toFixed(2)}×: ${poolRatio <= 0.6 ? 'MET' : 'NOT MET'}; curves ${diPoolRatio.toFixed(2)}×`,
+    ...(o.ceiling
+      ? [
+          `         this machine's floor for ${o.ceiling.n} workers: ${o.ceiling.floor.toFixed(2)}× (${o.ceiling.n} independent processes each ran a forward loop ${o.ceiling.slowdown.toFixed(2)}× slower than one alone: ${o.ceiling.aloneMs.toFixed(0)} vs ${o.ceiling.togetherMs.toFixed(0)} ms)`,
+        ]
+      : []),
     `         Faster (top ${o.topN} by ${FASTER_RANK_BY}) ≥ 4× faster with r ≥ 0.98: ${speed.toFixed(1)}×, r ${fr.toFixed(4)}: ${speed >= 4 && fr >= 0.98 ? 'MET' : 'NOT MET'}`,
     `prediction ${full.predicted} (p ${full.probs[full.predicted].toFixed(3)}); ${full.channels} of ${full.totalChannels} stage-4 maps non-constant`,
     `load average at the end ${loadavg().map((v) => v.toFixed(2)).join(' ')} on ${availableParallelism()} cores (the machine may be shared: ratios come from this run)`,
@@ -275,6 +289,10 @@ async function main(): Promise<void> {
     }
   }
   console.log(`bench: model ${dir}, volume ${spec}, backend ${backend}`);
+  // before the pool starts, so nothing else of this run competes with the probes
+  console.error('parallel ceiling: one process alone, then all at once…');
+  const ceiling = workers > 1 && backend === 'wasm' ? await parallelCeiling(dir, workers).catch((e: unknown) => (console.error(`notice: ${e instanceof Error ? e.message : e}`), null)) : null;
+  const committed = loadResults(resultsDir());
   const fused = fuseForInference(model);
   const pool = await NodePool.start(model, fused, { size: workers, backend: backend as 'wasm' | 'cpu' });
   const node = await benchNode({ model, fused, pool }, volume, {
@@ -283,6 +301,9 @@ async function main(): Promise<void> {
     topN,
     sweep,
     precompute,
+    ceiling,
+    precomputeSettings: committed.manifest?.settings,
+    testVolumes: committed.faithfulness?.provenance.volumes.n,
     log: (m) => console.error(m),
   }).finally(() => pool.close());
   printSection(node);

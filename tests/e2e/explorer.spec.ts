@@ -39,6 +39,16 @@ async function open(page: Page, query: string) {
   return page.evaluate(() => window.__explorer.ready());
 }
 
+/** The build's record of a volume (scorecam-s4), where its steps match the explorer's 32. */
+function buildRecord(id: string): { dauc: number; iauc: number } | null {
+  const dir = join('cache', 'precompute', 'phantom-64');
+  const file = join(dir, 'volumes', `${id}.json`);
+  if (!existsSync(file) || !existsSync(join(dir, 'manifest.json'))) return null;
+  const steps = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).settings?.steps;
+  const m = JSON.parse(readFileSync(file, 'utf8')).methods?.['scorecam-s4'];
+  return steps === 32 && m ? { dauc: m.dauc, iauc: m.iauc } : null;
+}
+
 const waitPredicted = (page: Page, timeout = 60_000) =>
   page.waitForFunction(() => window.__explorer.state().probs !== null, null, { timeout });
 
@@ -83,6 +93,17 @@ test.describe('explorer', () => {
     expect(curves.deletion).toBeLessThan(curves.insertion);
     expect(curves.insertion).toBeLessThanOrEqual(1);
     await expect(page.locator('[data-curve-plot]')).toContainText(/Deletion AUC \d\.\d{3}/);
+    // the explorer scores with the build's baseline state and steps: its curves are the Results page's
+    const record = buildRecord(VOL.id);
+    if (record && !MODEL) {
+      expect(curves.deletion, 'explorer DAUC vs the build’s record').toBeCloseTo(record.dauc, 3);
+      expect(curves.insertion, 'explorer IAUC vs the build’s record').toBeCloseTo(record.iauc, 3);
+    }
+    // Score-CAM at work: every channel scored, the slider walks from the strongest down
+    await expect(page.locator('[data-at-work]')).toHaveAttribute('data-state', 'done');
+    await expect(page.locator('[data-aw-status]')).toContainText(/All \d+ scored channels: Pearson r 1\.000/);
+    await page.locator('[data-aw-scrub]').fill('3');
+    await expect(page.locator('[data-aw-status]')).toContainText(/The 3 strongest of \d+ scored channels/);
 
     // cancel a running job
     await page.click('[data-run]');

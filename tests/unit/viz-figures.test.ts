@@ -50,6 +50,17 @@ describe('svg charts', () => {
     expect(svg).not.toContain('NaN');
     expect(svg.match(/<path /g)?.length).toBe(1);
   });
+  it('wraps a legend that would run past the right edge into rows, and makes room above the plot', () => {
+    const long = (label: string) => ({ label, x: [0, 1], y: [0, 1], color: 'red' });
+    const one = lineChartSvg({ id: 'e', title: 't', xLabel: 'x', yLabel: 'y', width: 340, series: [long('a')] });
+    const three = lineChartSvg({ id: 'f', title: 't', xLabel: 'x', yLabel: 'y', width: 340, series: [long('mean value (the build’s): 0.266'), long('zeros: 0.475'), long('blur σ 1.43: 0.980')] });
+    const ys = (svg: string) => [...svg.matchAll(/<text x="([\d.]+)" y="(\d+)">(?:mean|zeros|blur|a<)/g)].map((m) => Number(m[2]));
+    expect(new Set(ys(three)).size).toBeGreaterThan(1);
+    // every legend entry starts inside the chart
+    for (const m of three.matchAll(/<line x1="([\d.]+)" x2="([\d.]+)" y1="(\d+)"/g)) if (Number(m[3]) < 60) expect(Number(m[2])).toBeLessThan(340);
+    expect(one).toContain('<text x="83" y="20">a</text>');
+  });
+
   it('skips non-finite points and draws the area for filled series', () => {
     const svg = lineChartSvg({ id: 'd', title: 't', xLabel: 'x', yLabel: 'y', xDomain: [0, 1], yDomain: [0, 1], series: [{ label: 's', x: [0, 0.5, 1], y: [0, NaN, 1], color: 'red', fill: true }] });
     expect(svg).not.toContain('NaN');

@@ -6,7 +6,8 @@ import { displayName } from '../../lib/data/labels';
 import { isAbortError } from '../../lib/util/async';
 import { FASTER_TOP_N, type CamMethod } from '../../lib/cam/types';
 import { perturbationCurveSvg } from '../../lib/viz/curves';
-import type { CamRequest, CamResultMsg, CurvesResult } from './protocol';
+import type { CamRequest, CamResultMsg, CurveBaseline, CurvesResult } from './protocol';
+import type { AtWork, AtWorkInput } from './at-work';
 import type { ModelRunner } from './model';
 import { BACKEND_LABEL, methodName, msg, type Ui } from './ui';
 
@@ -51,6 +52,10 @@ export class CamRunner {
     private ui: Ui,
     private model: ModelRunner,
     private onBusy: () => void,
+    /** The "Score-CAM at work" figure, where the page has one. */
+    readonly atWork: AtWork | null = null,
+    /** The build's deletion/insertion baseline state (faithfulness.json), where a browser can make it. */
+    readonly baseline: CurveBaseline | undefined = undefined,
   ) {}
 
   failNext(): void {
@@ -58,7 +63,7 @@ export class CamRunner {
   }
 
   /** Computes a live CAM; null when cancelled or failed (the status says which). */
-  async run(ct: Float32Array, req: CamRequest): Promise<CamResultMsg | null> {
+  async run(ct: Float32Array, req: CamRequest, view?: AtWorkInput): Promise<CamResultMsg | null> {
     this.model.cancel();
     const status = this.ui.q('[data-cam-status]');
     const bar = this.ui.q<HTMLProgressElement>('[data-cam-progress]');
@@ -79,18 +84,28 @@ export class CamRunner {
       this.simulateFailure = false;
       return f;
     };
+    // Score-CAM draws its work in the figure; Grad-CAM has no masked passes to show
+    const figure = req.method !== 'gradcam' && view ? this.atWork : null;
+    let completed = false;
     try {
-      const r = await this.model.run((w) =>
-        w.run({ type: 'cam', volume: ct, opts: req, simulateFailure: takeFailure() }, (m) => {
-          if (m.phase !== 'cam') return;
-          done = m.done;
-          total = m.total;
-          bar.value = m.total ? m.done / m.total : 0;
-          tick();
-        }),
-      );
+      const r = await this.model.run((w) => {
+        figure?.begin(view!);
+        return w.run(
+          { type: 'cam', volume: ct, opts: { ...req, detail: !!figure }, simulateFailure: takeFailure() },
+          (m) => {
+            if (m.phase !== 'cam') return;
+            done = m.done;
+            total = m.total;
+            bar.value = m.total ? m.done / m.total : 0;
+            tick();
+          },
+          [],
+          figure ? (d) => figure.detail(d) : undefined,
+        );
+      });
       bar.value = 1;
       this.ui.root.dataset.camState = 'done';
+      completed = true;
       return r;
     } catch (e) {
       if (isAbortError(e)) {
@@ -103,6 +118,7 @@ export class CamRunner {
       return null;
     } finally {
       clearInterval(timer);
+      figure?.finish(completed);
       this.running = false;
       this.onBusy();
     }
@@ -127,7 +143,7 @@ export class CamRunner {
     this.onBusy();
     try {
       const r = await this.model.run((w) =>
-        w.run({ type: 'curves', volume: ct, saliency: cam.cam, target: cam.target, steps: CURVE_STEPS }, (m) => {
+        w.run({ type: 'curves', volume: ct, saliency: cam.cam, target: cam.target, steps: CURVE_STEPS, baseline: this.baseline }, (m) => {
           if (m.phase === 'curves') bar.value = m.total ? m.done / m.total : 0;
         }),
       );

@@ -5,7 +5,7 @@
  * instance and model: no cross-origin isolation needed, unlike multithreaded wasm).
  */
 import { classifyError, type ErrorKind } from '../../lib/model/errors';
-import type { FromWorker, Request, RequestType, ResultMsg, ResultOf, ToWorker } from './protocol';
+import type { CamDetail, FromWorker, Request, RequestType, ResultMsg, ResultOf, ToWorker } from './protocol';
 
 export class WorkerError extends Error {
   constructor(
@@ -51,6 +51,7 @@ interface Pending {
   settle: (m: ResultMsg) => void;
   reject: (e: unknown) => void;
   onProgress?: (m: FromWorker & { type: 'progress' }) => void;
+  onDetail?: (d: CamDetail) => void;
 }
 
 const volumeKeys = new WeakMap<Float32Array, number>();
@@ -84,6 +85,7 @@ export class ModelWorker {
       const p = this.pending.get(m.id);
       if (!p) return;
       if (m.type === 'progress') p.onProgress?.(m);
+      else if (m.type === 'detail') p.onDetail?.(m.detail);
       else if (m.type === 'result') {
         this.pending.delete(m.id);
         p.settle(m);
@@ -111,7 +113,12 @@ export class ModelWorker {
     return 1 + this.helpers.size;
   }
 
-  run<R extends Request>(req: R, onProgress?: (m: FromWorker & { type: 'progress' }) => void, transfer: Transferable[] = []): Job<ResultOf<R['type']>> {
+  run<R extends Request>(
+    req: R,
+    onProgress?: (m: FromWorker & { type: 'progress' }) => void,
+    transfer: Transferable[] = [],
+    onDetail?: (d: CamDetail) => void,
+  ): Job<ResultOf<R['type']>> {
     const id = this.next++;
     const r: Request = req;
     const promise = new Promise<ResultOf<R['type']>>((resolve, reject) => {
@@ -124,7 +131,7 @@ export class ModelWorker {
         if (m.request === 'init' && r.type === 'init') this.startHelpers(m.result.poolSize - 1, m.result.backend, r.modelUrl);
         resolve(m.result as ResultOf<R['type']>);
       };
-      this.pending.set(id, { request: r.type, settle, reject, onProgress });
+      this.pending.set(id, { request: r.type, settle, reject, onProgress, onDetail });
     });
     let msg: ToWorker;
     switch (r.type) {
@@ -138,7 +145,7 @@ export class ModelWorker {
         msg = { id, type: 'cam', volumeKey: this.sendVolume(r.volume), opts: r.opts, simulateFailure: r.simulateFailure };
         break;
       case 'curves':
-        msg = { id, type: 'curves', volumeKey: this.sendVolume(r.volume), saliency: r.saliency, target: r.target, steps: r.steps };
+        msg = { id, type: 'curves', volumeKey: this.sendVolume(r.volume), saliency: r.saliency, target: r.target, steps: r.steps, baseline: r.baseline };
         break;
     }
     this.worker.postMessage(msg, transfer);

@@ -16,6 +16,8 @@ import type { CamRequest, CurvesResult, PredictResult } from './protocol';
 import { BACKEND_ORDER, ModelRunner } from './model';
 import { VolumeSource, type InputVolume } from './volumes';
 import { CamRunner, camPasses, describeCam, type CamState } from './cam';
+import { AtWork } from './at-work';
+import { parseBaseline } from './baseline';
 import { Views } from './views';
 import { loadPrecomputed, type PrecomputedCam } from './precomputed';
 import { renderBackend, renderProbs } from './panels';
@@ -57,7 +59,8 @@ export class Explorer {
       progress: (l, f) => this.ui.progress(l, f),
       fellBack: () => renderBackend(this.ui, this.model, this.backendChoice, (b) => void this.switchBackend(b)),
     });
-    this.cams = new CamRunner(this.ui, this.model, () => this.updateButtons());
+    const figure = this.ui.maybe('[data-at-work]');
+    this.cams = new CamRunner(this.ui, this.model, () => this.updateButtons(), figure ? new AtWork(figure) : null, parseBaseline(root.dataset.baseline));
     this.views = new Views(this.ui, SIZE, () => ({ vol: this.vol, cam: this.cam?.cam ?? null, pos: this.pos }), (p) => this.movePos(p));
   }
 
@@ -260,7 +263,8 @@ export class Explorer {
   async runCam(req = this.request()) {
     const vol = this.vol;
     if (!vol || !this.model.init) return null;
-    const r = await this.cams.run(vol.ct, req);
+    const target = req.target ?? this.predicted;
+    const r = await this.cams.run(vol.ct, req, { ct: vol.ct, size: SIZE, mask: vol.mask, view: 'axial', pos: [...this.pos], pFull: this.probs?.[target] });
     if (!r || vol !== this.vol) {
       if (!r && this.cam) this.markStale();
       return null;

@@ -8,7 +8,20 @@ export interface CamRequest {
   stage: 1 | 2 | 3 | 4;
   target?: number;
   batchSize?: number;
+  /** Score-CAM: also send the channel maps and each batch's scores ('detail' messages) for the "at work" figure. */
+  detail?: boolean;
 }
+
+/** Score-CAM at work: the maps it runs (once), then each batch of channel scores as it arrives. */
+export type CamDetail =
+  | { kind: 'channels'; maps: Float32Array; shape: [number, number, number]; indices: Int32Array; target: number }
+  | { kind: 'scores'; from: number; scores: Float32Array };
+
+/**
+ * The state the curves delete towards and insert from. The explorer passes the build's choice
+ * (faithfulness.json) where a browser can make it; without one, RISE's blur start and a zero end.
+ */
+export type CurveBaseline = { kind: 'blur'; sigma: number } | { kind: 'zero' } | { kind: 'train-mean-value'; meanValue: number };
 
 export interface InitResult {
   backend: BackendName;
@@ -54,7 +67,7 @@ export interface Requests {
   /** `rerun`: run the unmasked pass again even if this volume's is known (benchmarks time it). */
   predict: { req: { volume: Float32Array; rerun?: boolean }; result: PredictResult };
   cam: { req: { volume: Float32Array; opts: CamRequest; /** test hook: fail as a lost backend would */ simulateFailure?: boolean }; result: CamResultMsg };
-  curves: { req: { volume: Float32Array; saliency: Float32Array; target: number; steps: number }; result: CurvesResult };
+  curves: { req: { volume: Float32Array; saliency: Float32Array; target: number; steps: number; baseline?: CurveBaseline }; result: CurvesResult };
 }
 export type RequestType = keyof Requests;
 export type Request<K extends RequestType = RequestType> = { [T in K]: { type: T } & Requests[T]['req'] }[K];
@@ -73,13 +86,14 @@ export type ToWorker =
   | { id: number; type: 'volume'; key: number; volume: Float32Array }
   | { id: number; type: 'predict'; volumeKey: number; rerun?: boolean }
   | { id: number; type: 'cam'; volumeKey: number; opts: CamRequest; simulateFailure?: boolean }
-  | { id: number; type: 'curves'; volumeKey: number; saliency: Float32Array; target: number; steps: number }
+  | { id: number; type: 'curves'; volumeKey: number; saliency: Float32Array; target: number; steps: number; baseline?: CurveBaseline }
   | { id: number; type: 'cancel'; job: number };
 
 /** Replies: a result names the request it answers, so the client can check it. */
 export type ResultMsg = { [K in RequestType]: { id: number; type: 'result'; request: K; result: ResultOf<K> } }[RequestType];
 export type FromWorker =
   | { id: number; type: 'progress'; phase: 'model' | 'cam' | 'curves'; done: number; total: number; label?: string }
+  | { id: number; type: 'detail'; detail: CamDetail }
   | ResultMsg
   | { id: number; type: 'ready' }
   | { id: number; type: 'error'; name: string; message: string; kind: ErrorKind };

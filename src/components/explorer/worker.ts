@@ -25,7 +25,8 @@ import { LocalEndpoint, PortEndpoint, TaskPool, serveTasks, type PortLike } from
 import { FORWARD_RUNNERS } from '../../lib/cam/runners';
 import { argmax } from '../../lib/util/array';
 import { deletionInsertion } from '../../lib/metrics/deletion';
-import type { FromWorker, InitResult, ToWorker } from './protocol';
+import { baselineVolume, type BaselineSpec } from '../../lib/metrics/baseline';
+import type { CurveBaseline, FromWorker, InitResult, ToWorker } from './protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 setWasmPaths({
@@ -204,13 +205,15 @@ async function handle(msg: ToWorker): Promise<void> {
       if (msg.simulateFailure) throw new BackendError(`simulated ${tf.getBackend()} failure (test hook)`);
       const data = needVolume(msg.volumeKey);
       const pool = currentPool();
+      const activations = msg.opts.method === 'gradcam' ? undefined : await unmasked(msg.opts.stage);
       const r = await computeCam(msg.opts.method === 'gradcam' ? model : inference, data, {
         ...msg.opts,
         yieldEvery: 1,
         signal: ac.signal,
         runner: pool,
-        activations: msg.opts.method === 'gradcam' ? undefined : await unmasked(msg.opts.stage),
+        activations,
         onProgress: (done, total) => post({ id: msg.id, type: 'progress', phase: 'cam', done, total }),
+        ...(msg.opts.detail && activations ? { onScores: atWorkReporter(msg.id, activations, msg.opts.target ?? argmax(activations.probs)) } : {}),
       });
       if (msg.opts.method !== 'gradcam' && r.timings.forwardInputs > 8) measuredPerInput = { ms: r.timings.totalMs / r.timings.forwardInputs, workers: pool.size };
       post(
@@ -241,7 +244,9 @@ async function handle(msg: ToWorker): Promise<void> {
       const t0 = performance.now();
       const pool = currentPool();
       const probs = volume!.passes.values().next().value?.probs;
+      const ends = msg.baseline ? curveEnds(msg.baseline, data) : {};
       const r = await deletionInsertion(inference, data, msg.saliency, msg.target, {
+        ...ends,
         steps: msg.steps,
         yieldEvery: 1,
         signal: ac.signal,
@@ -262,6 +267,33 @@ async function handle(msg: ToWorker): Promise<void> {
     jobs.delete(msg.id);
   }
 }
+/**
+ * Score-CAM at work: the first batch of scores brings the maps of the channels being run (at stage
+ * resolution, a few kB), every batch its scores; the page redraws the figure from these.
+ */
+function atWorkReporter(id: number, a: StageActivations, target: number) {
+  let sent = false;
+  return (from: number, scores: Float32Array, channels: Int32Array) => {
+    if (!sent) {
+      sent = true;
+      const m = a.shape[0] * a.shape[1] * a.shape[2];
+      const maps = new Float32Array(channels.length * m);
+      channels.forEach((k, j) => maps.set(a.maps.subarray(k * m, (k + 1) * m), j * m));
+      post({ id, type: 'detail', detail: { kind: 'channels', maps, shape: a.shape, indices: channels.slice(), target } }, [maps.buffer]);
+    }
+    post({ id, type: 'detail', detail: { kind: 'scores', from, scores: scores.slice() } });
+  };
+}
+
+/** The curves' start and end states for a baseline the page chose (lib/metrics/baseline.ts builds them). */
+function curveEnds(b: CurveBaseline, x: Float32Array): { insertionStart: Float32Array; deletionEnd: Float32Array } {
+  const S = Math.round(Math.cbrt(x.length));
+  const spec: BaselineSpec = b.kind === 'blur' ? { kind: 'blur', sigma: b.sigma } : { kind: b.kind };
+  // a constant state needs only the training mean value, not the mean volume
+  const state = baselineVolume(spec, x, S, b.kind === 'train-mean-value' ? { meanValue: b.meanValue, meanVolume: new Float32Array(0) } : undefined);
+  return { insertionStart: state, deletionEnd: state };
+}
+
 scope.onmessage = (ev: MessageEvent<ToWorker>) => {
   void handle(ev.data);
 };

@@ -81,3 +81,31 @@ export function trainingCurveSvg(epochs: EpochPoint[], metric: 'accuracy' | 'los
     yFormat: metric === 'accuracy' ? pct : (v) => v.toFixed(2),
   });
 }
+
+/** Line colours of the baseline comparison (distinct in light and dark themes). */
+export const COMPARISON_COLORS = ['#c2255c', '#1971c2', '#e8590c', '#2b8a3e'] as const;
+
+/**
+ * Deletion or insertion curves of one map under several baseline states, in one panel: how much
+ * the state the voxels are replaced by decides the score.
+ */
+export function curveComparisonSvg(kind: 'deletion' | 'insertion', curves: { label: string; curve: CurveData }[], opts: { id: string; organ: string }): string {
+  const what = kind === 'deletion' ? 'deleted' : 'inserted';
+  const name = kind === 'deletion' ? 'DAUC' : 'IAUC';
+  return lineChartSvg({
+    id: opts.id,
+    width: 340,
+    height: 240,
+    series: curves.map((c, i) => ({ label: `${c.label}: ${c.curve.auc.toFixed(3)}`, x: c.curve.x, y: c.curve.y, color: COMPARISON_COLORS[i % COMPARISON_COLORS.length], dash: i % 2 ? '5 3' : undefined })),
+    xLabel: `Fraction of voxels ${what}`,
+    yLabel: `p(target class); ${name} in the legend`,
+    title: `${kind === 'deletion' ? 'Deletion' : 'Insertion'} curves of one map, ${opts.organ}, under ${curves.length} baseline states`,
+    desc: curves.map((c) => `${c.label}: ${name} ${c.curve.auc.toFixed(4)}`).join('; '),
+    xDomain: [0, 1],
+    yDomain: [0, 1],
+    xTicks: [0, 0.25, 0.5, 0.75, 1],
+    yTicks: [0, 0.25, 0.5, 0.75, 1],
+    xFormat: pct,
+    legend: true,
+  });
+}

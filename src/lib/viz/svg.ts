@@ -72,11 +72,29 @@ function extent(values: ArrayLike<number>[]): [number, number] {
 
 const r2 = (v: number) => Math.round(v * 100) / 100;
 
+/** Legend entries left to right, wrapping to a new row where the next would pass `right` (text ~6.6 px per character). */
+function legendLayout(series: Series[], left: number, right: number): { x: number; row: number }[] {
+  let x = left;
+  let row = 0;
+  return series.map((s) => {
+    const w = 36 + s.label.length * 6.6;
+    if (x > left && x + w - 9 > right) {
+      x = left;
+      row++;
+    }
+    const at = { x, row };
+    x += w;
+    return at;
+  });
+}
+
 /** A complete <svg> element as a string. */
 export function lineChartSvg(o: LineChartOptions): string {
   const W = o.width ?? 480;
   const H = o.height ?? 300;
-  const m = { l: 56, r: 22, t: o.legend === false ? 14 : 34, b: 46 };
+  const legend = o.legend !== false && o.series.length ? legendLayout(o.series, 56, W - 22) : [];
+  const rows = legend.length ? legend[legend.length - 1].row + 1 : 0;
+  const m = { l: 56, r: 22, t: 14 + 20 * rows, b: 46 };
   const xd = o.xDomain ?? extent(o.series.map((s) => s.x));
   const yd = o.yDomain ?? extent(o.series.map((s) => s.y));
   const pw = W - m.l - m.r;
@@ -126,14 +144,14 @@ export function lineChartSvg(o: LineChartOptions): string {
     if (s.markers) parts.push(`<g fill="${s.color}">${pts.map(([x, y]) => `<circle cx="${r2(x)}" cy="${r2(y)}" r="3"/>`).join('')}</g>`);
   }
   // legend
-  if (o.legend !== false && o.series.length) {
-    let x = m.l;
+  if (legend.length) {
     parts.push(`<g fill="currentColor">`);
-    for (const s of o.series) {
-      parts.push(`<line x1="${x}" x2="${x + 22}" y1="16" y2="16" stroke="${s.color}" stroke-width="2.5"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`);
-      parts.push(`<text x="${x + 27}" y="20">${escapeXml(s.label)}</text>`);
-      x += 36 + s.label.length * 6.6;
-    }
+    o.series.forEach((s, i) => {
+      const { x, row } = legend[i];
+      const y = 16 + 20 * row;
+      parts.push(`<line x1="${x}" x2="${x + 22}" y1="${y}" y2="${y}" stroke="${s.color}" stroke-width="2.5"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`);
+      parts.push(`<text x="${x + 27}" y="${y + 4}">${escapeXml(s.label)}</text>`);
+    });
     parts.push(`</g>`);
   }
   parts.push(`</svg>`);

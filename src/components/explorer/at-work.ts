@@ -1,0 +1,233 @@
+/**
+ * "Score-CAM at work" (AtWorkFigure.astro): draws the method's pieces as the worker's batches of
+ * channel scores arrive — the channel maps, the masked input of the latest channel, the scores as
+ * bars, the weighted sum so far — and afterwards lets the reader walk through the channels from the
+ * strongest down. The math is src/lib/cam/at-work.ts (checked against Score-CAM itself); this
+ * module only paints.
+ */
+import { channelMap, channelMask, maskedInput, partialCam, rankByWeight, topWeights, type ChannelMaps } from '../../lib/cam/at-work';
+import { displayName } from '../../lib/data/labels';
+import { pearson } from '../../lib/metrics/stats';
+import { colormapLut, CAM_COLORMAP } from '../../lib/viz/colormap';
+import { sliceOf, VIEW_AXIS, type Pos, type View } from '../../lib/viz/orient';
+import { renderSlice } from '../../lib/viz/slice-view';
+import type { CamDetail } from './protocol';
+
+const TILE_COLS = 16;
+const TILE_PX = 26; // 24 px tile + 2 px gap
+
+export interface AtWorkInput {
+  ct: Float32Array;
+  size: number;
+  mask: Uint8Array | null;
+  /** Where the panels slice the volume. */
+  view: View;
+  pos: Pos;
+  /** p(target | X), the line on the score chart. */
+  pFull?: number;
+}
+
+export class AtWork {
+  private input: AtWorkInput | null = null;
+  private c: ChannelMaps | null = null;
+  private target = -1;
+  private weights = new Float32Array(0);
+  private scored = 0;
+  private current: number[] = [];
+  private full: Float32Array | null = null;
+  private order: number[] = [];
+  /** Time spent painting (ms), for the status line and the tests. */
+  lastPaintMs = 0;
+
+  constructor(private readonly root: HTMLElement) {
+    this.scrub.addEventListener('input', () => this.showTop(Number(this.scrub.value)));
+  }
+
+  private q<T extends HTMLElement>(sel: string): T {
+    const el = this.root.querySelector<T>(sel);
+    if (!el) throw new Error(`at-work figure: missing ${sel}`);
+    return el;
+  }
+  private get scrub(): HTMLInputElement {
+    return this.q<HTMLInputElement>('[data-aw-scrub]');
+  }
+  private text(sel: string, t: string): void {
+    this.q(sel).textContent = t;
+  }
+
+  /** A new Score-CAM run on this volume begins: clear the panels. */
+  begin(input: AtWorkInput): void {
+    this.input = input;
+    this.c = null;
+    this.full = null;
+    this.scored = 0;
+    this.current = [];
+    this.root.dataset.state = 'waiting';
+    this.q('[data-aw-scrub-label]').hidden = true;
+    this.scrub.disabled = true;
+    for (const sel of ['[data-aw-tiles]', '[data-aw-masked]', '[data-aw-bars]', '[data-aw-sum]']) {
+      const cv = this.q<HTMLCanvasElement>(sel);
+      cv.getContext('2d')?.clearRect(0, 0, cv.width, cv.height);
+    }
+    this.text('[data-aw-status]', 'Running the unmasked pass…');
+  }
+
+  /** A message from the worker. */
+  detail(d: CamDetail): void {
+    if (!this.input) return;
+    const t0 = performance.now();
+    if (d.kind === 'channels') {
+      this.c = { maps: d.maps, shape: d.shape, indices: d.indices };
+      this.target = d.target;
+      this.weights = new Float32Array(d.indices.length).fill(NaN);
+      this.root.dataset.state = 'running';
+      const tiles = this.q<HTMLCanvasElement>('[data-aw-tiles]');
+      tiles.height = Math.ceil(d.indices.length / TILE_COLS) * TILE_PX;
+      this.text('[data-aw-tiles-cap]', `The ${d.indices.length} channels Score-CAM runs at this stage (${d.shape.join('×')} voxels each), sliced where the views are; brighter tiles respond more.`);
+    } else if (this.c) {
+      this.weights.set(d.scores, d.from);
+      this.scored += d.scores.length;
+      this.current = Array.from({ length: d.scores.length }, (_, j) => d.from + j);
+      const last = this.current[this.current.length - 1];
+      this.paint(partialCam(this.c, this.weights, this.input.size), last);
+      this.text(
+        '[data-aw-status]',
+        `${this.scored} of ${this.c.indices.length} channels scored for ${displayName(this.target)}; the map is the score-weighted sum of those so far.`,
+      );
+    }
+    this.lastPaintMs = performance.now() - t0;
+  }
+
+  /** The run finished (or stopped): keep what was scored and offer the walk through the channels. */
+  finish(completed: boolean): void {
+    if (!this.c || !this.input || this.scored === 0) {
+      if (this.root.dataset.state !== 'empty') this.root.dataset.state = 'empty';
+      return;
+    }
+    this.root.dataset.state = completed ? 'done' : 'stopped';
+    this.order = rankByWeight(this.weights);
+    this.full = partialCam(this.c, this.weights, this.input.size);
+    const n = this.scored;
+    const s = this.scrub;
+    s.max = String(n);
+    s.value = String(n);
+    s.disabled = false;
+    this.q('[data-aw-scrub-label]').hidden = false;
+    // the full map, beside the strongest channel's masked input
+    this.showTop(n, this.order[0]);
+  }
+
+  /** The sum of the `k` strongest channels, beside the masked input of channel `j` (default the k-th strongest). */
+  private showTop(k: number, j = this.order[k - 1]): void {
+    if (!this.c || !this.input || !this.full) return;
+    const map = partialCam(this.c, topWeights(this.weights, this.order, k), this.input.size);
+    this.current = [j];
+    this.paint(map, j);
+    const r = map ? pearson(map, this.full) : 0;
+    this.text('[data-aw-scrub-text]', `Strongest ${k} of ${this.scored} channels`);
+    this.text(
+      '[data-aw-status]',
+      `${k === this.scored ? 'All' : `The ${k} strongest of`} ${this.scored} scored channels: Pearson r ${r.toFixed(3)} with the full map. Channel ${this.c.indices[j]} is number ${this.order.indexOf(j) + 1} by score (${this.weights[j].toFixed(3)}).`,
+    );
+  }
+
+  private paint(sum: Float32Array | null, latest: number): void {
+    const c = this.c!;
+    const inp = this.input!;
+    this.drawTiles();
+    this.drawBars();
+    const S = inp.size;
+    const at = inp.pos[VIEW_AXIS[inp.view]];
+    const h = channelMask(c, latest, S);
+    const masked = sliceOf(maskedInput(inp.ct, h), S, inp.view, at);
+    putGray(this.q<HTMLCanvasElement>('[data-aw-masked]'), masked, S);
+    const w = this.weights[latest];
+    this.q('[data-aw-masked-cap]').textContent = `Channel ${c.indices[latest]}: the CT times its map, upsampled and scaled to [0, 1]; p(${displayName(this.target)}) = ${Number.isFinite(w) ? w.toFixed(3) : '…'}.`;
+    const img = renderSlice({ size: S, ct: inp.ct, cam: sum, mask: inp.mask, threshold: 0, opacity: 0.7, showCam: !!sum, showMask: true }, inp.view, inp.pos);
+    const cv = this.q<HTMLCanvasElement>('[data-aw-sum]');
+    cv.width = cv.height = S;
+    cv.getContext('2d')?.putImageData(new ImageData(new Uint8ClampedArray(img.rgba.buffer as ArrayBuffer), S, S), 0, 0);
+  }
+
+  private drawTiles(): void {
+    const c = this.c!;
+    const inp = this.input!;
+    const cv = this.q<HTMLCanvasElement>('[data-aw-tiles]');
+    const ctx = cv.getContext('2d');
+    if (!ctx) return;
+    const s = c.shape[1];
+    const at = Math.min(s - 1, Math.floor((inp.pos[VIEW_AXIS[inp.view]] * s) / inp.size));
+    const lut = colormapLut(CAM_COLORMAP);
+    const accent = cssVar(this.root, '--accent', '#c2255c');
+    const tile = new ImageData(s, s);
+    const scratch = document.createElement('canvas');
+    scratch.width = scratch.height = s;
+    const sctx = scratch.getContext('2d')!;
+    ctx.imageSmoothingEnabled = false;
+    ctx.clearRect(0, 0, cv.width, cv.height);
+    for (let j = 0; j < c.indices.length; j++) {
+      const sl = sliceOf(channelMap(c, j), s, inp.view, at);
+      let lo = Infinity, hi = -Infinity;
+      for (const v of sl) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+      for (let i = 0; i < sl.length; i++) {
+        const q = hi > lo ? Math.round(((sl[i] - lo) / (hi - lo)) * 255) : 0;
+        tile.data.set([lut[q * 3], lut[q * 3 + 1], lut[q * 3 + 2], 255], i * 4);
+      }
+      sctx.putImageData(tile, 0, 0);
+      const x = (j % TILE_COLS) * TILE_PX, y = Math.floor(j / TILE_COLS) * TILE_PX;
+      ctx.globalAlpha = Number.isFinite(this.weights[j]) ? 1 : 0.3;
+      ctx.drawImage(scratch, x + 1, y + 1, TILE_PX - 2, TILE_PX - 2);
+      ctx.globalAlpha = 1;
+      if (this.current.includes(j)) {
+        ctx.strokeStyle = accent;
+        ctx.lineWidth = 2;
+        ctx.strokeRect(x + 1, y + 1, TILE_PX - 2, TILE_PX - 2);
+      }
+    }
+  }
+
+  private drawBars(): void {
+    const c = this.c!;
+    const cv = this.q<HTMLCanvasElement>('[data-aw-bars]');
+    const ctx = cv.getContext('2d');
+    if (!ctx) return;
+    const W = cv.width, H = cv.height, pad = 4;
+    const n = c.indices.length;
+    const bw = (W - 2 * pad) / n;
+    const fg = cssVar(this.root, '--fg-muted', '#666');
+    const accent = cssVar(this.root, '--accent', '#c2255c');
+    ctx.clearRect(0, 0, W, H);
+    for (let j = 0; j < n; j++) {
+      const w = this.weights[j];
+      if (!Number.isFinite(w)) continue;
+      const h = Math.max(1, w * (H - 2 * pad));
+      ctx.fillStyle = this.current.includes(j) ? accent : fg;
+      ctx.fillRect(pad + j * bw, H - pad - h, Math.max(1, bw - 1), h);
+    }
+    const p = this.input?.pFull;
+    if (p !== undefined && Number.isFinite(p)) {
+      const y = H - pad - p * (H - 2 * pad);
+      ctx.strokeStyle = accent;
+      ctx.setLineDash([4, 3]);
+      ctx.beginPath();
+      ctx.moveTo(pad, y);
+      ctx.lineTo(W - pad, y);
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
+  }
+}
+
+function putGray(cv: HTMLCanvasElement, v: Float32Array, S: number): void {
+  cv.width = cv.height = S;
+  const img = new ImageData(S, S);
+  for (let i = 0; i < v.length; i++) {
+    const g = Math.round(Math.min(1, Math.max(0, v[i])) * 255);
+    img.data.set([g, g, g, 255], i * 4);
+  }
+  cv.getContext('2d')?.putImageData(img, 0, 0);
+}
+
+function cssVar(el: HTMLElement, name: string, fallback: string): string {
+  return getComputedStyle(el).getPropertyValue(name).trim() || fallback;
+}
