@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extrasSubset, faithfulnessRow, failureCases, methodSummary, representative, selectVolumes, unitOf } from '../../src/lib/precompute/aggregate';
+import { extrasSubset, faithfulnessRow, failureCases, methodSummary, representative, selectVolumes, stepResolution, unitOf } from '../../src/lib/precompute/aggregate';
 import { camArrays, decodeCamFile, dequantiseCam, fmt, quantiseCam, type MethodRecord, type VolumeRecord } from '../../src/lib/precompute/format';
 import { writeNpz } from '../../src/lib/data/npz';
 
@@ -34,6 +34,23 @@ describe('selection', () => {
   it('the unit of a record is its subject, else the volume', () => {
     expect(unitOf(rec(3, 0, 0, 9, {}))).toBe(9);
     expect(unitOf(rec(3, 0, 0, null, {}))).not.toBe(unitOf(rec(4, 0, 0, null, {})));
+  });
+});
+
+describe('step resolution', () => {
+  it('re-integrates each stored curve over every other step: linear curves do not move, a kink does', () => {
+    const lin = Array.from({ length: 9 }, (_, i) => 1 - i / 8); // exact at any step count
+    const kink = [1, 1, 0, 0, 0, 0, 0, 0, 0]; // a drop between steps 1 and 2 that 4 steps smear out
+    const r1 = rec(0, 0, 0, 1, { a: m(0.5, 0.5, { deletion: lin, insertion: lin }) });
+    const r2 = rec(1, 0, 0, 2, { a: m(0.5, 0.5, { deletion: kink, insertion: lin }) });
+    const s = stepResolution([r1, r2], ['a'], 8)!;
+    expect(s).toMatchObject({ steps: 8, coarser: 4, curves: 4 });
+    // kink: 8 steps give 1.5/8 = 0.1875, 4 steps 1/4 · (1 + 0.5)… = 0.25 → Δ 0.0625
+    expect(s.maxAbs).toBeCloseTo(0.0625, 10);
+    expect(s.meanAbs).toBeCloseTo(0.0625 / 4, 10);
+    expect(s.maxMeanShift).toBeCloseTo(0.0625 / 2, 10);
+    expect(stepResolution([r1], ['a'], 7)).toBeNull();
+    expect(stepResolution([rec(2, 0, 0, 1, { a: m(0.5, 0.5) })], ['a'], 8)).toBeNull();
   });
 });
 

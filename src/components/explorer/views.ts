@@ -13,6 +13,8 @@ export class Views {
   readonly slices: SliceViews;
   view3d: View3d | null = null;
   private queue: Promise<void> = Promise.resolve();
+  /** A queued 3D update that has not started: it will draw the newest state, so a burst of changes adds no more. */
+  private pending: Promise<void> | null = null;
   /** voxel cloud grid step: the full 64³ on a GPU, every other voxel (32³) on a software renderer */
   private cloudStride = 1;
   private renderer = '';
@@ -78,9 +80,14 @@ export class Views {
     this.view3d?.setCam(cam, this.size);
   }
 
-  /** Chains 3D updates so they never overlap; each draws the state current when it runs. */
+  /**
+   * Chains 3D updates so they never overlap; each draws the state current when it runs, so while one
+   * draws, any number of changes (a slider dragged) queue one more draw, not one each.
+   */
   draw3d(): Promise<void> {
-    this.queue = this.queue.then(async () => {
+    if (this.pending) return this.pending;
+    const next = this.queue.then(async () => {
+      this.pending = null;
       const { vol, cam, pos } = this.current();
       if (!this.view3d || !vol) return;
       try {
@@ -97,7 +104,9 @@ export class Views {
         this.ui.q('[data-plot]').textContent = `The 3D view failed (${msg(e)}); the slices still work.`;
       }
     });
-    return this.queue;
+    this.pending = next;
+    this.queue = next;
+    return next;
   }
 
   redraw(): void {

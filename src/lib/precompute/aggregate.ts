@@ -7,6 +7,7 @@ import { displayName, NUM_CLASSES } from '../data/labels';
 import { firstPerClass, perSubject } from '../data/selection';
 import { BASELINE_MAX_CLASS_MEAN, BASELINE_MAX_MEDIAN_P_TRUE, type BaselineCheck } from '../metrics/baseline';
 import { SANITY_CLASS_BLIND_RHO, SANITY_MAX_RHO_RANDOMISED } from '../metrics/sanity';
+import { trapezoidAuc } from '../metrics/deletion';
 import { clusterEstimate, holm, meanStd, median, type ClusterEstimate } from '../metrics/stats';
 import {
   CONTROL_KEYS,
@@ -221,6 +222,7 @@ export function faithfulnessTable(t: TableInputs): FaithfulnessTable {
     },
     sanity: sanitySummary(records, settings.sanityMethods),
     occlusion: occlusionSummary(records),
+    stepResolution: stepResolution(records, keys, settings.steps),
     cost: {
       msPerVolume: ms((r) => r.ms.total),
       cpuMsPerVolume: ms((r) => r.ms.cpu ?? NaN, records.filter((r) => !r.extras)),
@@ -232,6 +234,30 @@ export function faithfulnessTable(t: TableInputs): FaithfulnessTable {
       nExtras: ex.length,
     },
   };
+}
+
+/**
+ * Each stored deletion/insertion curve (N + 1 points) integrated again over every other point (N/2
+ * steps): the change of a curve's area, and of the mean area of a method over the volumes (what a
+ * table shows), says whether N steps resolve the differences the tables report.
+ */
+export function stepResolution(records: VolumeRecord[], keys: MethodKey[], steps: number): FaithfulnessTable['stepResolution'] {
+  if (steps < 4 || steps % 2) return null;
+  const all: number[] = [];
+  let maxMeanShift = 0;
+  for (const k of keys)
+    for (const kind of ['deletion', 'insertion'] as const) {
+      const d = records
+        .map((r) => r.methods[k]?.[kind])
+        .filter((y): y is number[] => Array.isArray(y) && y.length === steps + 1)
+        .map((y) => trapezoidAuc(y.filter((_, i) => i % 2 === 0)) - trapezoidAuc(y));
+      if (!d.length) continue;
+      all.push(...d);
+      maxMeanShift = Math.max(maxMeanShift, Math.abs(d.reduce((a, b) => a + b, 0) / d.length));
+    }
+  if (!all.length) return null;
+  const abs = all.map(Math.abs);
+  return { steps, coarser: steps / 2, curves: all.length, meanAbs: abs.reduce((a, b) => a + b, 0) / abs.length, maxAbs: Math.max(...abs), maxMeanShift };
 }
 
 /** Gain of a map over the random order on one volume: (DAUC_random − DAUC) + (IAUC − IAUC_random). */

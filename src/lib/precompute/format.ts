@@ -250,6 +250,11 @@ export interface FaithfulnessTable {
     accuracy: { full: number; organReplaced: number; contextRemoved: number };
     perOrgan: Array<{ label: number; name: string; n: number; full: number; organReplaced: number; contextRemoved: number }>;
   };
+  /**
+   * How much the areas depend on the number of steps: every stored curve integrated again over every
+   * other step (N/2 steps) against all N; null where the curves are not stored or N is odd.
+   */
+  stepResolution: { steps: number; coarser: number; curves: number; meanAbs: number; maxAbs: number; maxMeanShift: number } | null;
   /** Wall time per volume (ms; Node wasm, one thread per worker process), by part. */
   cost: { msPerVolume: MeanStd; cpuMsPerVolume: MeanStd; cpuMsPerExtrasVolume: MeanStd; methodsMs: MeanStd; controlsMs: MeanStd; extrasMs: MeanStd; sanityMs: MeanStd; nExtras: number };
 }
