@@ -1,9 +1,7 @@
 /**
  * npm run precompute -- [--model public/models/resnet10-phantom64] [--history FILE] [--dataset phantom] [--size 64]
- *                       [--all | --per-subject K | --per-organ N]   which test volumes get records (default
- *                                                                   --per-subject 2 where the data has subject ids,
- *                                                                   else --per-organ 8)
- *                       [--steps 128] [--random-seeds 3] [--extras-per-organ 2] [--extras-max N] [--no-extras]
+ *                       [--all | --per-subject K | --per-organ N]   which test volumes get records (default --all)
+ *                       [--steps 32] [--random-seeds 1] [--extras-per-organ 1] [--extras-max 8] [--no-extras]
  *                       [--methods scorecam-s4,gradcam-s4] [--extra-methods KEY,...] [--sanity-methods KEY,...]
  *                       [--workers N] [--batch 8] [--no-shipped] [--data DIR] [--results NAME|DIR]
  * npm run precompute -- --verify [--deep] [--results NAME|DIR]   (what `npm run build` runs: checks the
@@ -38,13 +36,13 @@ export const SPEC: CliSpec = {
     size: { type: 'string', arg: '28|64', def: 64, help: 'volume edge in voxels' },
     data: { type: 'string', arg: 'DIR', def: 'data', help: 'folder holding the dataset files' },
     results: { type: 'string', arg: 'NAME|DIR', help: 'results folder: a name under cache/precompute/ or a path (default <dataset>-<size>; with --verify, $RESULTS or phantom-64)' },
-    all: { type: 'boolean', help: 'every test volume' },
-    'per-subject': { type: 'string', arg: 'K', help: 'K test volumes per subject (default 2 where the data has subject ids)' },
-    'per-organ': { type: 'string', arg: 'N', help: 'the first N test volumes per organ (default 8 without subject ids)' },
-    steps: { type: 'string', arg: 'N', def: 128, help: 'deletion/insertion steps (1-1024)' },
-    'random-seeds': { type: 'string', arg: 'N', def: 3, help: 'random-order control seeds (1-32)' },
-    'extras-per-organ': { type: 'string', arg: 'N', def: 2, help: 'volumes per organ for sanity checks, stages 1-3, Faster Score-CAM' },
-    'extras-max': { type: 'string', arg: 'N', help: 'cap on the extras subset' },
+    all: { type: 'boolean', help: 'every test volume (the default)' },
+    'per-subject': { type: 'string', arg: 'K', help: 'K test volumes per subject (needs subject ids)' },
+    'per-organ': { type: 'string', arg: 'N', help: 'the first N test volumes per organ' },
+    steps: { type: 'string', arg: 'N', def: 32, help: 'deletion/insertion steps (1-1024)' },
+    'random-seeds': { type: 'string', arg: 'N', def: 1, help: 'random-order control seeds per volume (1-32)' },
+    'extras-per-organ': { type: 'string', arg: 'N', def: 1, help: 'volumes per organ for sanity checks, stages 1-3, Faster Score-CAM' },
+    'extras-max': { type: 'string', arg: 'N', def: 8, help: 'cap on the extras subset' },
     'no-extras': { type: 'boolean', help: 'skip the extras subset' },
     methods: { type: 'string', arg: 'LIST', help: 'comma-separated method keys for the main tables' },
     'extra-methods': { type: 'string', arg: 'LIST', help: 'comma-separated method keys for the extras subset' },
@@ -66,7 +64,7 @@ function pick(flags: Values, name: string, from: MethodSpec[]): MethodSpec[] | u
   return from.filter((m) => keys.includes(m.key));
 }
 
-async function settingsFromFlags(flags: Values, dataset: string, size: number, dataDir: string): Promise<PrecomputeSettings> {
+function settingsFromFlags(flags: Values): PrecomputeSettings {
   const s = defaultSettings();
   const all = [...s.methods, ...s.extraMethods];
   s.steps = num(flags, 'steps', s.steps, { min: 1, max: 1024 });
@@ -83,14 +81,6 @@ async function settingsFromFlags(flags: Values, dataset: string, size: number, d
   if (flag(flags, 'all')) s.selection = { mode: 'all' };
   else if (str(flags, 'per-organ') !== undefined) s.selection = { mode: 'per-organ', perOrgan: num(flags, 'per-organ', 8, { min: 1, max: 10_000 }) };
   else if (str(flags, 'per-subject') !== undefined) s.selection = { mode: 'per-subject', perSubject: num(flags, 'per-subject', 2, { min: 1, max: 100 }) };
-  else {
-    // the default needs subject ids; data without them falls back to the first N per organ
-    const ds = await loadDataset(dataset, size, { dir: dataDir, withMasks: true, fetchIfMissing: false });
-    if (!ds.splits.test.subjects) {
-      s.selection = { mode: 'per-organ', perOrgan: 8 };
-      log('the dataset has no subject ids (masks file key test_subjects): selecting the first 8 test volumes per organ; intervals resample volumes');
-    }
-  }
   return s;
 }
 
@@ -132,7 +122,7 @@ async function main(): Promise<void> {
       size,
       dataDir,
       resultsDir: resultsPath(str(flags, 'results') ?? resultsId(dataset, size)),
-      settings: await settingsFromFlags(flags, dataset, size, dataDir),
+      settings: settingsFromFlags(flags),
       workers: num(flags, 'workers', defaultWorkers(), { min: 1, max: 64 }),
       skipShipped: flag(flags, 'no-shipped'),
       log,

@@ -43,15 +43,21 @@ export const DEFAULT_EXTRA_METHODS: MethodSpec[] = [
   { key: 'faster-variance-s4', method: 'faster-scorecam', stage: 4, rankBy: 'variance', label: 'Faster Score-CAM (variance ranking), stage 4' },
 ];
 
+/**
+ * What `npm run precompute` computes without flags, and what the committed cache holds: every test
+ * volume, 32 curve steps (the Results page shows the step resolution: halving them moves an area by
+ * ~1e-3), one random order per volume (610 of them over the split), and the sanity checks and
+ * per-stage extras on 8 volumes, one per organ (they cost ~10× a main volume).
+ */
 export function defaultSettings(): PrecomputeSettings {
   return {
     methods: DEFAULT_METHODS,
     extraMethods: DEFAULT_EXTRA_METHODS,
-    steps: 128,
-    randomSeeds: 3,
-    selection: { mode: 'per-subject', perSubject: 2 },
-    extrasPerOrgan: 2,
-    extrasMax: null,
+    steps: 32,
+    randomSeeds: 1,
+    selection: { mode: 'all' },
+    extrasPerOrgan: 1,
+    extrasMax: 8,
     sanityMethods: DEFAULT_METHODS.map((m) => m.key),
     batchSize: 8,
   };
