@@ -54,11 +54,17 @@ function print(a: AuditResult): void {
   }
   const m = a.templateMargin;
   console.log(`template margin (8³ block means): ${m.mean.toFixed(3)} ± ${m.sd.toFixed(3)} (own ${m.own.toFixed(3)}, best other ${m.bestOther.toFixed(3)})  target < ${m.target.max} ${m.mean < m.target.max ? 'met' : 'NOT met'}`);
+  const lr = a.baselines.filter((b) => b.id.startsWith('lr-block') && b.perClass);
+  const recall = (k: number) => lr.map((b) => pct(b.perClass![k]).padStart(9)).join('');
+  const head = lr.map((b) => (b.id === 'lr-block2' ? 'LR 2³ rec' : 'LR 4³ rec').padStart(9)).join('');
   if (a.composition) {
-    console.log(`\ncrop composition (test): ${'organ'.padStart(7)} ${'neighb.'.padStart(7)} ${'bone'.padStart(7)} ${'other'.padStart(7)}`);
+    console.log(`\ncrop composition (test): ${'organ'.padStart(7)} ${'neighb.'.padStart(7)} ${'bone'.padStart(7)} ${'other'.padStart(7)}${head}`);
     a.composition.perClass.forEach((c, k) =>
-      console.log(`  ${ORGAN_LABELS[k].padEnd(22)} ${pct(c.organ).padStart(7)} ${pct(c.neighbours).padStart(7)} ${pct(c.bone).padStart(7)} ${pct(c.other).padStart(7)}`),
+      console.log(`  ${ORGAN_LABELS[k].padEnd(22)} ${pct(c.organ).padStart(7)} ${pct(c.neighbours).padStart(7)} ${pct(c.bone).padStart(7)} ${pct(c.other).padStart(7)}${recall(k)}`),
     );
+  } else if (lr.length) {
+    console.log(`\nrecall per organ (test):${head}`);
+    ORGAN_LABELS.forEach((name, k) => console.log(`  ${name.padEnd(22)}${recall(k)}`));
   }
   console.log(`\ntargets ${a.targetsMet ? 'met' : 'NOT met'}`);
 }

@@ -113,6 +113,16 @@ export function fitLogistic(
   };
 }
 
+/** Share of each class's samples predicted as that class (NaN for a class with none). */
+function recallPerClass(pred: (x: Float64Array) => number, X: Float64Array[], y: ArrayLike<number>, K = NUM_CLASSES): number[] {
+  const hit = new Array(K).fill(0), n = new Array(K).fill(0);
+  for (let i = 0; i < X.length; i++) {
+    n[y[i]]++;
+    if (pred(X[i]) === y[i]) hit[y[i]]++;
+  }
+  return hit.map((h, k) => (n[k] ? h / n[k] : NaN));
+}
+
 function accuracy(pred: (x: Float64Array) => number, X: Float64Array[], y: ArrayLike<number>): number {
   let c = 0;
   for (let i = 0; i < X.length; i++) if (pred(X[i]) === y[i]) c++;
@@ -152,6 +162,8 @@ export interface AuditBaseline {
   testAccuracy: number;
   /** the target for this baseline on the test split, if any */
   target?: { max: number };
+  /** test recall per class (ORGAN_LABELS order): which organs the baseline tells apart */
+  perClass?: number[];
 }
 
 export interface CropComposition {
@@ -236,6 +248,7 @@ export function auditDataset(ds: Dataset, opts: { onProgress?: (msg: string) => 
       trainAccuracy: accuracy(pred, tr, yTr),
       testAccuracy: accuracy(pred, te, yTe),
       ...(sp.target !== undefined ? { target: { max: sp.target } } : {}),
+      perClass: recallPerClass(pred, te, yTe),
     });
   }
   // nearest class mean and the template margin, on the 8³ block-mean image

@@ -1,0 +1,70 @@
+/**
+ * The difficulty audit (src/lib/data/audit.ts) on data whose answer is known: crops that are their
+ * class's template (every baseline near 100 %, targets not met), crops of pure noise (near chance),
+ * and a small generated phantom (every statistic computed, in range, per organ).
+ */
+import { describe, expect, it } from 'vitest';
+import { auditDataset, AUDIT_TARGETS } from '../../src/lib/data/audit';
+import { generatePhantomDataset } from '../../src/lib/data/phantom';
+import { NUM_CLASSES } from '../../src/lib/data/labels';
+import { mulberry32 } from '../../src/lib/util/random';
+import type { Dataset, Split } from '../../src/lib/data/medmnist';
+
+const S = 8;
+/** n crops per class; `image(label, rnd)` fills one S³ crop. */
+function synthetic(n: number, image: (label: number, rnd: () => number) => (i: number) => number, seed: number): Split {
+  const rnd = mulberry32(seed);
+  const count = n * NUM_CLASSES;
+  const data = new Uint8Array(count * S ** 3);
+  const labels = new Int32Array(count);
+  for (let j = 0; j < count; j++) {
+    labels[j] = j % NUM_CLASSES;
+    const f = image(labels[j], rnd);
+    for (let i = 0; i < S ** 3; i++) data[j * S ** 3 + i] = Math.max(0, Math.min(255, Math.round(f(i))));
+  }
+  return { images: { data, shape: [count, S, S, S], dtype: 'uint8' } as Split['images'], labels, count };
+}
+const dataset = (image: Parameters<typeof synthetic>[1]): Dataset => ({
+  name: 'synthetic',
+  size: S,
+  splits: { train: synthetic(12, image, 1), val: synthetic(1, image, 2), test: synthetic(6, image, 3) },
+});
+
+describe('difficulty audit', () => {
+  it('class templates: the block-mean regressions name every crop and no target is met', () => {
+    // class k: a bright octant k % 8 at a class-specific level, plus a little noise
+    const a = auditDataset(dataset((label, rnd) => (i) => {
+      const z = Math.floor(i / (S * S)), y = Math.floor(i / S) % S, x = i % S;
+      const oct = (z >= S / 2 ? 4 : 0) + (y >= S / 2 ? 2 : 0) + (x >= S / 2 ? 1 : 0);
+      return (oct === label % 8 ? 120 + 10 * label : 40) + 4 * rnd();
+    }));
+    const lr2 = a.baselines.find((b) => b.id === 'lr-block2')!;
+    expect(lr2.testAccuracy).toBeGreaterThan(0.95);
+    expect(lr2.perClass!.every((r) => r > 0.8)).toBe(true);
+    expect(a.templateMargin.mean).toBeGreaterThan(AUDIT_TARGETS.margin);
+    expect(a.targetsMet).toBe(false);
+  });
+
+  it('pure noise: every baseline near chance', () => {
+    const a = auditDataset(dataset((_, rnd) => () => 255 * rnd()));
+    for (const b of a.baselines) expect(b.testAccuracy, b.id).toBeLessThan(0.3);
+    expect(Math.abs(a.templateMargin.mean)).toBeLessThan(0.2);
+  });
+
+  it('a small generated phantom: every statistic computed and in range, per organ where it applies', () => {
+    const ds = generatePhantomDataset({ size: 28, seed: 11, subjects: { train: 2, val: 1, test: 1 }, targetCounts: null });
+    const a = auditDataset(ds);
+    expect(a.counts).toEqual({ train: ds.splits.train.count, test: ds.splits.test.count });
+    expect(a.baselines.map((b) => b.id)).toEqual(['lr-block2', 'lr-block4', 'lr-hist32', 'ncm-block8']);
+    for (const b of a.baselines) {
+      expect(b.testAccuracy).toBeGreaterThanOrEqual(0);
+      expect(b.testAccuracy).toBeLessThanOrEqual(1);
+    }
+    const lr4 = a.baselines[1];
+    expect(lr4.perClass).toHaveLength(NUM_CLASSES);
+    expect(lr4.target).toEqual({ max: AUDIT_TARGETS.lr4 });
+    expect(Number.isFinite(a.templateMargin.mean)).toBe(true);
+    for (const c of a.composition!.perClass) expect(c.organ + c.neighbours + c.bone + c.other).toBeCloseTo(1, 6);
+    expect(a.targetsMet).toBe(a.baselines.every((b) => !b.target || b.testAccuracy <= b.target.max) && a.templateMargin.mean < AUDIT_TARGETS.margin);
+  });
+});
