@@ -139,11 +139,19 @@ test.describe('explorer for a reader', () => {
     await expect(page.locator('[data-volume]')).toHaveValue(VOL.id);
   });
 
-  test('every Results snapshot links into the explorer at its volume, and the link opens it', async ({ page }) => {
+  test('every Results snapshot and per-organ row links into the explorer at its volume, and the link opens it', async ({ page }) => {
     await page.goto('results/');
     const links = page.locator('[data-explorer-link]');
     const n = await links.count();
     expect(n).toBeGreaterThan(0);
+    // the per-organ table: one link per organ, to a volume of that organ with Score-CAM for it
+    const rows = page.locator('[data-table="faithfulness-per-organ"] tbody tr');
+    for (let i = 0; i < (await rows.count()); i++) {
+      const label = Number(await rows.nth(i).getAttribute('data-label'));
+      const q = parseExplorerQuery(new URL((await rows.nth(i).locator('a[data-explorer-link]').evaluate((a) => (a as HTMLAnchorElement).href))).search);
+      expect(INDEX.volumes.find((v) => v.id === q.volume)?.label, `per-organ row ${label}`).toBe(label);
+      expect(q.target).toBe(label);
+    }
     const hrefs = await links.evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
     const missing = hrefs.map((h) => parseExplorerQuery(new URL(h).search).volume).filter((id) => !INDEX.volumes.some((v) => v.id === id));
     expect(missing, 'snapshot volumes the explorer does not ship: run npm run export-volumes (it adds the snapshot volumes)').toEqual([]);

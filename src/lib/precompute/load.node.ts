@@ -4,6 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { parameterCount } from '../model/parameters';
 import { readNpzFile } from '../data/store.node.ts';
 import type { TrainingStats } from '../metrics/baseline';
+import { parseShippedIndex, VOLUMES_INDEX, type ShippedIndex } from '../data/shipped';
 import { CACHE_DIR, CAM_SUBDIR, DEFAULT_RESULTS, TRAIN_STATS_FILE, type CacheManifest, type ClassificationTable, type FaithfulnessTable, type SnapshotTable, type TrainingTable } from './format';
 
 export interface Results {
@@ -130,3 +131,9 @@ export const readResultsAsset = (path: string): Uint8Array<ArrayBuffer> => new U
  */
 export const explorerResultsDir = (root = process.cwd()) => join(root, CACHE_DIR, DEFAULT_RESULTS);
 export const explorerCams = (root = process.cwd()) => resultsAssets(explorerResultsDir(root), CAM_SUBDIR);
+
+/** The explorer's shipped volumes (public/volumes/index.json, `npm run export-volumes`), or null where none are exported. */
+export function loadShippedIndex(root = process.cwd()): ShippedIndex | null {
+  const p = join(root, 'public', 'volumes', VOLUMES_INDEX);
+  return existsSync(p) ? parseShippedIndex(JSON.parse(readFileSync(p, 'utf8')), p) : null;
+}
