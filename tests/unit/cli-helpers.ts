@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeNpzFile } from '../../src/lib/data/store.node.ts';
 import type { NdArray } from '../../src/lib/data/npy';
+import type { VolumeSource } from '../../src/lib/model/train';
 
 /** A volume of class `label`: a bright cube whose position depends on the label, plus seeded noise. */
 export function syntheticVolume(size: number, label: number, seed: number): Uint8Array {
@@ -32,6 +33,13 @@ export function syntheticSplit(size: number, count: number, seed: number, numCla
     images.set(syntheticVolume(size, labels[i], seed + i), i * vox);
   }
   return { images, labels };
+}
+
+/** A training VolumeSource over syntheticSplit's volumes. */
+export function syntheticSource(size: number, count: number, seed: number, classes: number): VolumeSource {
+  const { images, labels } = syntheticSplit(size, count, seed, classes);
+  const vox = size ** 3;
+  return { count, size, volume: (i) => images.subarray(i * vox, (i + 1) * vox), label: (i) => labels[i] };
 }
 
 /** Writes `<dir>/<name>_<size>.npz` with train/val/test splits; returns the folder. */

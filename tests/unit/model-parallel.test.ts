@@ -3,20 +3,15 @@ import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../../src/lib/model/backend.node.ts';
 import { ResNet3d, resnetConfig } from '../../src/lib/model/resnet3d';
 import { serializeModel } from '../../src/lib/model/io';
-import { DEFAULT_TRAIN_CONFIG, makeBatch, trainStep, type TrainConfig, type VolumeSource } from '../../src/lib/model/train';
+import { DEFAULT_TRAIN_CONFIG, makeBatch, trainStep, type TrainConfig } from '../../src/lib/model/train';
 import { memoryRunStore, trainRun } from '../../src/lib/model/trainer';
 import { createDataParallel, defaultWorkers } from '../../src/lib/model/parallel.node.ts';
-import { syntheticSplit } from './cli-helpers';
+import { syntheticSource as source } from './cli-helpers';
 
 beforeAll(async () => {
   await initNodeBackend('wasm');
 });
 
-function source(size: number, count: number, seed: number, classes: number): VolumeSource {
-  const { images, labels } = syntheticSplit(size, count, seed, classes);
-  const vox = size ** 3;
-  return { count, size, volume: (i) => images.subarray(i * vox, (i + 1) * vox), label: (i) => labels[i] };
-}
 
 const floats = (b: Uint8Array) => new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
 function maxDiff(a: Float32Array, b: Float32Array): number {

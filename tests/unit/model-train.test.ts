@@ -4,19 +4,14 @@ import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../../src/lib/model/backend.node.ts';
 import { ResNet3d, resnetConfig } from '../../src/lib/model/resnet3d';
 import { serializeModel } from '../../src/lib/model/io';
-import { augmentInto, DEFAULT_TRAIN_CONFIG, learningRateAt, makeBatch, shuffled, trainStep, type TrainConfig, type VolumeSource } from '../../src/lib/model/train';
+import { augmentInto, DEFAULT_TRAIN_CONFIG, learningRateAt, makeBatch, shuffled, trainStep, type TrainConfig } from '../../src/lib/model/train';
 import { memoryRunStore, trainRun } from '../../src/lib/model/trainer';
-import { syntheticSplit } from './cli-helpers';
+import { syntheticSource as source } from './cli-helpers';
 
 beforeAll(async () => {
   await initNodeBackend('wasm');
 });
 
-function source(size: number, count: number, seed: number, classes: number): VolumeSource {
-  const { images, labels } = syntheticSplit(size, count, seed, classes);
-  const vox = size ** 3;
-  return { count, size, volume: (i) => images.subarray(i * vox, (i + 1) * vox), label: (i) => labels[i] };
-}
 
 describe('seeded randomness', () => {
   it('rng is deterministic and in [0, 1)', () => {
