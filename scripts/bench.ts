@@ -32,6 +32,7 @@ import type { Predictor } from '../src/lib/parallel/batches';
 import { computeVolume } from '../src/lib/precompute/compute';
 import { defaultSettings } from '../src/lib/precompute/run.node.ts';
 import { availableParallelism, loadavg } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { choice, dataChoice, dataFlags, flag, num, parseCli, parseNum, runCli, str, UsageError, writeFileAtomic, type CliSpec, type Values } from './lib/cli';
 import { SHIPPED_MODEL_DIR } from '../src/lib/model/shipped';
 import { loadModelDir } from './lib/model-dir';
@@ -221,6 +222,28 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
+const BENCH_START = '<!-- bench:start -->';
+const BENCH_END = '<!-- bench:end -->';
+
+/** `text` with the markdown tables of `sections` between the bench markers (the README's speed section). */
+export function withBenchTable(text: string, sections: BenchSection[], what: string): string {
+  const a = text.indexOf(BENCH_START), b = text.indexOf(BENCH_END);
+  if (a < 0 || b < a) throw new Error(`no ${BENCH_START} … ${BENCH_END} section to write into`);
+  let commit = '';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    /* not a git checkout */
+  }
+  const lines = [`Measured ${new Date().toISOString().slice(0, 10)}${commit ? ` at commit ${commit}` : ''} on ${availableParallelism()} cores, ${what}.`, ''];
+  for (const s of sections) {
+    lines.push(`**${s.title}** — baseline: ${s.baseline.name} = ${s.baseline.ms.toFixed(1)} ms`, '', '| step | ms | × baseline | detail |', '| --- | ---: | ---: | --- |');
+    for (const r of s.rows) lines.push(`| ${r.name} | ${r.ms.toFixed(1)} | ${(r.ratio ?? NaN).toFixed(2)} | ${(r.detail ?? '').replace(/\|/g, '/').trim()} |`);
+    lines.push('', ...s.notes.map((n) => `    ${n.trim()}`), '');
+  }
+  return text.slice(0, a + BENCH_START.length) + '\n' + lines.join('\n') + '\n' + text.slice(b);
+}
+
 export function printSection(s: BenchSection): void {
   console.log(`\n## ${s.title}`);
   console.log(`baseline: ${s.baseline.name} = ${s.baseline.ms.toFixed(1)} ms (ratio 1.0)\n`);
@@ -251,6 +274,7 @@ export const SPEC: CliSpec = {
     workers: { type: 'string', arg: 'N', help: 'pool size (default: every core)' },
     precompute: { type: 'string', arg: '0|1', def: 1, help: 'also time the precompute work per volume' },
     json: { type: 'string', arg: 'FILE', help: 'write the sections as JSON' },
+    readme: { type: 'boolean', help: 'write the Node section as a table into src/lib/cam/README.md (between its bench markers)' },
     browser: { type: 'boolean', help: 'also run the browser section (scripts/bench-browser.ts)' },
   },
 };
@@ -323,6 +347,11 @@ async function main(): Promise<void> {
   }
   const json = str(flags, 'json');
   if (json) writeFileAtomic(json, JSON.stringify({ model: dir, volume: spec, sections }, null, 2));
+  if (flag(flags, 'readme')) {
+    const readme = path.join('src', 'lib', 'cam', 'README.md');
+    writeFileAtomic(readme, withBenchTable(readFileSync(readme, 'utf8'), sections, `model \`${dir}\`, volume ${spec}`));
+    console.log(`wrote the speed table into ${readme}`);
+  }
   fused.dispose();
   model.dispose();
 }
