@@ -4,7 +4,12 @@
  * and the map's curves are scored under three baseline states. Without JavaScript nothing dead shows.
  */
 import { test, expect } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { IGNORED_CONSOLE } from './site-config';
+
+const SHOTS = join('test-results', 'explorer-shots');
 
 test('Method: Score-CAM at work on the article’s volume, then three baseline states', async ({ page }) => {
   test.setTimeout(300_000);
@@ -20,6 +25,8 @@ test('Method: Score-CAM at work on the article’s volume, then three baseline s
   // while it runs, the figure fills in batch by batch
   await expect(cx.locator('[data-at-work]')).toHaveAttribute('data-state', 'running', { timeout: 120_000 });
   await expect(cx.locator('[data-aw-status]')).toContainText(/\d+ of \d+ channels scored/);
+  mkdirSync(SHOTS, { recursive: true });
+  await cx.screenshot({ path: join(SHOTS, 'method-at-work-running.png') });
   await expect(cx).toHaveAttribute('data-state', 'done', { timeout: 180_000 });
   await expect(cx.locator('[data-at-work]')).toHaveAttribute('data-state', 'done');
   // the page's own sum of every scored channel is the worker's Score-CAM map
@@ -38,6 +45,13 @@ test('Method: Score-CAM at work on the article’s volume, then three baseline s
   await expect(cx).toHaveAttribute('data-curves', 'done', { timeout: 180_000 });
   await expect(cx.locator('[data-cx-curves] svg')).toHaveCount(2);
   const status = (await cx.locator('[data-cx-status]').textContent()) ?? '';
+  await cx.screenshot({ path: join(SHOTS, 'method-at-work-baselines.png') });
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    const r = await new AxeBuilder({ page }).include('[data-compact-explorer]').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(bad.map((v) => `${colorScheme} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)).toEqual([]);
+  }
   const daucs = status.match(/deletion AUCs ([\d.]+) \/ ([\d.]+) \/ ([\d.]+)/)!.slice(1).map(Number);
   expect(daucs.every((v) => v >= 0 && v <= 1)).toBe(true);
   // the states differ in what they leave of the organ: the scores are not all the same
