@@ -30,6 +30,13 @@ describe('selection', () => {
     expect(s.indices).toEqual([0, 3]);
     expect(s.description).toMatch(/every one of the 2 test subjects/);
     expect(extrasSubset([0, 1, 2, 4, 5, 8], labels, 1)).toEqual([0, 1, 4, 8]);
+    // with subject ids, each organ takes a volume of a subject not used yet
+    const lab = [0, 1, 2, 0, 1, 2, 0, 1, 2];
+    const subj = [7, 7, 7, 8, 8, 8, 9, 9, 9];
+    const ex = extrasSubset(lab.map((_, i) => i), lab, 1, null, subj);
+    expect(ex.map((i) => lab[i]).sort()).toEqual([0, 1, 2]);
+    expect(new Set(ex.map((i) => subj[i])).size).toBe(3);
+    expect(extrasSubset(lab.map((_, i) => i), lab, 1, 2, subj)).toEqual([0, 4]);
   });
   it('the unit of a record is its subject, else the volume', () => {
     expect(unitOf(rec(3, 0, 0, 9, {}))).toBe(9);

@@ -39,11 +39,31 @@ export function selectVolumes(sel: Selection, labels: ArrayLike<number>, subject
   return { indices: idx, description: `the first ${sel.perOrgan} test volumes of each organ by index (${idx.length} of ${n})` };
 }
 
-/** The extras subset: the first K selected volumes of each organ, at most `max` of them (lowest indices). */
-export function extrasSubset(selected: number[], labels: ArrayLike<number>, perOrgan: number, max: number | null = null): number[] {
-  const lab = selected.map((i) => labels[i]);
-  const all = firstPerClass(lab, perOrgan).map((j) => selected[j]);
-  return max === null ? all : all.slice(0, max);
+/**
+ * The extras subset: K selected volumes of each organ, at most `max` of them. Without subject ids,
+ * the first K of each organ (lowest indices). With them, each organ in turn takes its first volume
+ * from a subject not used yet, so the subset spans as many subjects as it has volumes: its
+ * intervals resample subjects, and the crops of one subject would make them meaningless.
+ */
+export function extrasSubset(selected: number[], labels: ArrayLike<number>, perOrgan: number, max: number | null = null, subjects?: ArrayLike<number>): number[] {
+  if (!subjects) {
+    const lab = selected.map((i) => labels[i]);
+    const all = firstPerClass(lab, perOrgan).map((j) => selected[j]);
+    return max === null ? all : all.slice(0, max);
+  }
+  const out: number[] = [];
+  const taken = new Set<number>();
+  const usedSubjects = new Set<number>();
+  for (let round = 0; round < perOrgan; round++)
+    for (let c = 0; c < NUM_CLASSES; c++) {
+      const candidates = selected.filter((i) => labels[i] === c && !taken.has(i));
+      const pick = candidates.find((i) => !usedSubjects.has(subjects[i])) ?? candidates[0];
+      if (pick === undefined) continue;
+      out.push(pick);
+      taken.add(pick);
+      usedSubjects.add(subjects[pick]);
+    }
+  return (max === null ? out : out.slice(0, max)).sort((a, b) => a - b);
 }
 
 /** The unit of resampling of a record: its subject where known, else the volume itself. */

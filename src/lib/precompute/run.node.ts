@@ -230,7 +230,7 @@ export async function runPrecompute(opts: PrecomputeOptions, script: string): Pr
 
   // 2. per-volume records, resumable; the extras volumes first (they take longest)
   const sel = selectVolumes(settings.selection, test.labels, test.subjects);
-  const extras = new Set(extrasSubset(sel.indices, test.labels, settings.extrasPerOrgan, settings.extrasMax));
+  const extras = new Set(extrasSubset(sel.indices, test.labels, settings.extrasPerOrgan, settings.extrasMax, test.subjects));
   // the explorer's shipped volumes get records too (for their CAM files), unless a quick run skips them
   const shipped = opts.skipShipped ? [] : shippedVolumes(ds.name, ds.size).map((v) => v.index);
   const todo = [...new Set([...sel.indices, ...shipped])].sort((a, b) => a - b);
@@ -266,10 +266,13 @@ export async function runPrecompute(opts: PrecomputeOptions, script: string): Pr
     computedAt: new Date().toISOString(),
   };
   const nEx = [...extras].filter((i) => records.has(i)).length;
+  const exSubjects = test.subjects ? new Set([...extras].map((i) => test.subjects![i])).size : null;
   const extrasSelection =
-    `the first ${settings.extrasPerOrgan} selected volume${settings.extrasPerOrgan === 1 ? '' : 's'} of each organ` +
-    (settings.extrasMax !== null ? `, at most ${settings.extrasMax} in all (the lowest test indices)` : '') +
-    ` (${nEx} volume${nEx === 1 ? '' : 's'})`;
+    (test.subjects
+      ? `${settings.extrasPerOrgan} selected volume${settings.extrasPerOrgan === 1 ? '' : 's'} of each organ, each organ in turn from a subject not used yet`
+      : `the first ${settings.extrasPerOrgan} selected volume${settings.extrasPerOrgan === 1 ? '' : 's'} of each organ`) +
+    (settings.extrasMax !== null ? `, at most ${settings.extrasMax} in all (organs in label order)` : '') +
+    ` (${nEx} volume${nEx === 1 ? '' : 's'}${exSubjects !== null ? ` of ${exSubjects} subject${exSubjects === 1 ? '' : 's'}` : ''})`;
   const faith = faithfulnessTable({ provenance, settings, baseline: { chosen, rule, candidates: checks, n: test.count }, records: selRecords, extrasSelection });
   writeJson(join(dir, 'faithfulness.json'), faith);
 
