@@ -100,6 +100,7 @@ describe('aggregation', () => {
   it('formats intervals with signs', () => {
     expect(fmt.ci({ mean: -0.0123, lo: -0.05, hi: 0.02, p: 0.3, n: 3, units: 2 })).toBe('-0.012 [-0.050, +0.020]');
     expect(fmt.significant({ mean: 0.1, lo: 0.01, hi: 0.2, p: 0.01, n: 3, units: 3 })).toBe(true);
+    expect(fmt.significant({ mean: 0.1, lo: 0.1, hi: 0.1, p: 1, n: 8, units: 1 })).toBe(false);
     expect(fmt.p(0.0001)).toBe('< 0.001');
   });
 });

@@ -386,7 +386,8 @@ export const fmt = {
   ci: (e: ClusterEstimate, digits = 3) => (e.n ? `${signed(e.mean, digits)} [${signed(e.lo, digits)}, ${signed(e.hi, digits)}]` : '—'),
   p: (p: number) => (!Number.isFinite(p) ? '—' : p < 0.001 ? '< 0.001' : p.toFixed(3)),
   /** Is the interval clear of 0? */
-  significant: (e: ClusterEstimate) => e.n > 0 && (e.lo > 0 || e.hi < 0),
+  // one unit gives a zero-width bootstrap interval: nothing can be significant on it
+  significant: (e: ClusterEstimate) => e.n > 0 && e.units >= 2 && (e.lo > 0 || e.hi < 0),
 };
 
 function signed(v: number, digits: number): string {
