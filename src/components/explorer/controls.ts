@@ -7,6 +7,7 @@ import { explorerQuery, type ExplorerState } from '../../lib/site/explorer-link'
 import type { Pos } from '../../lib/viz/orient';
 import type { CamRequest } from './protocol';
 import type { Explorer } from './explorer';
+import { openEntry, openFile } from './open';
 import type { Ui } from './ui';
 
 const sel = (ui: Ui, name: string) => ui.q<HTMLSelectElement>(`[data-${name}]`);
@@ -49,7 +50,7 @@ export function wireControls(ex: Explorer): void {
   const ui = ex.ui;
   const pick = () => {
     const e = ex.volumes.byId(sel(ui, 'volume').value);
-    if (e) void ex.openEntry(e);
+    if (e) void openEntry(ex, e);
   };
   sel(ui, 'organ').addEventListener('change', () => {
     ex.volumes.fillVolumes();
@@ -81,7 +82,7 @@ export function wireControls(ex: Explorer): void {
   file.disabled = false;
   file.addEventListener('change', () => {
     const f = file.files?.[0];
-    if (f) void ex.openFile(f);
+    if (f) void openFile(ex, f);
   });
   const zone = ui.q('[data-dropzone]');
   zone.addEventListener('dragover', (e) => {
@@ -93,6 +94,6 @@ export function wireControls(ex: Explorer): void {
     e.preventDefault();
     zone.classList.remove('dragover');
     const f = e.dataTransfer?.files?.[0];
-    if (f) void ex.openFile(f);
+    if (f) void openFile(ex, f);
   });
 }

@@ -8,18 +8,17 @@
 import { displayName } from '../../lib/data/labels';
 import type { BackendName } from '../../lib/model/backend';
 import { SHIPPED_MODEL } from '../../lib/model/shipped';
-import { isAbortError } from '../../lib/util/async';
 import { parseExplorerQuery } from '../../lib/site/explorer-link';
 import { maskCentre, type Pos } from '../../lib/viz/orient';
-import type { ShippedVolumeEntry } from '../../lib/data/shipped';
 import type { CamRequest, CurvesResult, PredictResult } from './protocol';
 import { BACKEND_ORDER, ModelRunner } from './model';
 import { VolumeSource, type InputVolume } from './volumes';
 import { CamRunner, camPasses, describeCam, type CamState } from './cam';
 import { AtWork } from './at-work';
+import { openIndex } from './open';
 import { parseBaseline } from './baseline';
 import { Views } from './views';
-import { loadPrecomputed, type PrecomputedCam } from './precomputed';
+import type { PrecomputedCam } from './precomputed';
 import { renderBackend, renderProbs } from './panels';
 import { makeHook } from './test-hook';
 import { applyState, camRequest, wireControls, writeUrl } from './controls';
@@ -46,7 +45,8 @@ export class Explorer {
   precomputed: PrecomputedCam[] = [];
   lastCurves: CurvesResult | null = null;
   pos: Pos = [32, 32, 32];
-  private token = 0;
+  /** Bumped by every volume opened: work for an older volume stops where it checks it. */
+  token = 0;
 
   constructor(root: HTMLElement) {
     this.ui = new Ui(root);
@@ -69,71 +69,13 @@ export class Explorer {
     const s = parseExplorerQuery(this.params);
     applyState(this.ui, s);
     wireControls(this);
-    await this.openIndex(s.volume);
+    await openIndex(this, s.volume);
     const idle = (cb: () => void) => ('requestIdleCallback' in window ? window.requestIdleCallback(cb, { timeout: 800 }) : setTimeout(cb, 200));
     idle(() => void this.views.start3d());
     idle(() => void this.startModel());
   }
 
-  private async openIndex(wanted?: string): Promise<void> {
-    this.ui.progress('Loading the list of test volumes…', -1);
-    let first: ShippedVolumeEntry;
-    try {
-      first = await this.volumes.loadIndex(wanted);
-    } catch (e) {
-      this.ui.progress(null);
-      this.ui.showError(`Could not load the test volumes (${msg(e)}).`, () => void this.openIndex(wanted));
-      return;
-    }
-    await this.openEntry(first);
-  }
-
-  async openEntry(entry: ShippedVolumeEntry): Promise<void> {
-    const token = ++this.token;
-    this.model.cancel();
-    this.ui.progress(`Loading volume ${entry.id}…`, -1);
-    let v: InputVolume, pre: PrecomputedCam[] = [];
-    try {
-      v = await this.volumes.load(entry);
-      if (this.ui.root.dataset.precomputed === '1') pre = await loadPrecomputed(this.volumes.url(''), entry.index, SIZE).catch(() => []);
-    } catch (e) {
-      this.ui.progress(null);
-      this.ui.showError(`Could not load volume ${entry.id} (${msg(e)}).`, () => void this.openEntry(entry));
-      return;
-    }
-    if (token !== this.token) return;
-    this.ui.clearError();
-    this.ui.progress(null);
-    this.volumes.showPicked(entry);
-    this.setVolume(v, pre);
-    void this.afterVolume(token);
-  }
-
-  async openFile(file: File): Promise<void> {
-    const say = (t: string, err = false) => this.volumes.uploadMessage(t, err);
-    say(`Reading ${file.name} in your browser…`);
-    try {
-      const v = await this.volumes.readFile(file);
-      // parsing ends here; drawing the new volume starts in a task of its own (the browser test times them apart)
-      performance.mark('upload-parsed');
-      await new Promise((r) => setTimeout(r, 0));
-      ++this.token;
-      delete this.ui.root.dataset.uploadError;
-      this.volumes.showUserFile(file.name);
-      this.setVolume(v, []);
-      say(`Opened ${file.name}: ${v.description}`);
-      this.ui.text('[data-cam-status]', 'Your volume: no precomputed CAM.');
-      this.ui.root.dataset.source = 'user';
-      await this.afterVolume(this.token);
-    } catch (e) {
-      if (isAbortError(e)) return; // a newer upload replaced this one
-      const text = msg(e).replace(new RegExp('^' + file.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + ':\\s*'), '').replace(/\.?$/, '.');
-      say(`Could not open ${file.name}: ${text} The explorer keeps the current volume.`, true);
-      this.ui.root.dataset.uploadError = '1';
-    }
-  }
-
-  private setVolume(v: InputVolume, pre: PrecomputedCam[]): void {
+  setVolume(v: InputVolume, pre: PrecomputedCam[]): void {
     // blank / out-of-distribution input: said beside the prediction (lib/data/input-check.ts)
     const warn = this.ui.maybe('[data-input-warning]');
     if (warn) {
@@ -182,7 +124,7 @@ export class Explorer {
     return true;
   }
 
-  private async afterVolume(token: number): Promise<void> {
+  async afterVolume(token: number): Promise<void> {
     await this.model.ready;
     if (token !== this.token || !this.vol) return;
     const ms = await this.predict();

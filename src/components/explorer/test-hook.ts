@@ -1,6 +1,7 @@
 /** The test and benchmark hook (types in hook.ts, shared with the e2e tests). */
 import { pearson } from '../../lib/metrics/localization';
 import type { Explorer } from './explorer';
+import { openFile } from './open';
 import type { ExplorerHook } from './hook';
 import type { PredictResult } from './protocol';
 
@@ -69,7 +70,7 @@ export function makeHook(ex: Explorer): ExplorerHook {
         curvesMs: o.curves ? (ex.lastCurves?.ms ?? null) : null,
       };
     },
-    openFile: (f) => ex.openFile(f),
+    openFile: (f) => openFile(ex, f),
     simulateBackendFailure: () => ex.cams.failNext(),
     settled: () => ex.views.settled(),
   };

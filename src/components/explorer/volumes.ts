@@ -34,7 +34,7 @@ export class VolumeSource {
   constructor(
     private ui: Ui,
     private base: string,
-    private size: number,
+    readonly size: number,
   ) {}
 
   url(path: string): string {
