@@ -19,6 +19,18 @@ export interface CurveData {
   auc: number;
 }
 
+const UNIT_TICKS = [0, 0.25, 0.5, 0.75, 1];
+
+/** The x axis of every deletion/insertion chart: the fraction of voxels changed, 0–100 %. */
+export function perturbationXAxis(kind: 'deletion' | 'insertion') {
+  return { xLabel: `Fraction of voxels ${kind === 'deletion' ? 'deleted' : 'inserted'}`, xDomain: [0, 1] as [number, number], xTicks: UNIT_TICKS, xFormat: pct };
+}
+
+/** Deletion/insertion axes with a probability on y, on [0, 1]. */
+function perturbationAxes(kind: 'deletion' | 'insertion') {
+  return { ...perturbationXAxis(kind), yDomain: [0, 1] as [number, number], yTicks: UNIT_TICKS };
+}
+
 /** One panel: deletion or insertion, probability of the target class vs fraction of voxels. */
 export function perturbationCurveSvg(
   kind: 'deletion' | 'insertion',
@@ -32,15 +44,10 @@ export function perturbationCurveSvg(
     width: opts.width ?? 320,
     height: opts.height ?? 220,
     series: [{ label: `${name} ${curve.auc.toFixed(3)}`, x: curve.x, y: curve.y, color: SERIES_COLORS[kind], fill: true }],
-    xLabel: `Fraction of voxels ${what}`,
+    ...perturbationAxes(kind),
     yLabel: opts.yLabel ?? 'p(target class)',
     title: `${kind === 'deletion' ? 'Deletion' : 'Insertion'} curve, ${opts.organ}: ${name} = ${curve.auc.toFixed(3)}`,
     desc: `Probability of the ${opts.organ} class as the most salient voxels are ${what} first, in ${curve.x.length - 1} steps; area under the curve ${curve.auc.toFixed(4)}.`,
-    xDomain: [0, 1],
-    yDomain: [0, 1],
-    xTicks: [0, 0.25, 0.5, 0.75, 1],
-    yTicks: [0, 0.25, 0.5, 0.75, 1],
-    xFormat: pct,
   });
 }
 
@@ -82,30 +89,24 @@ export function trainingCurveSvg(epochs: EpochPoint[], metric: 'accuracy' | 'los
   });
 }
 
-/** Line colours of the baseline comparison (distinct in light and dark themes). */
-export const COMPARISON_COLORS = ['#c2255c', '#1971c2', '#e8590c', '#2b8a3e'] as const;
+/** Line colours of the charts with several series (distinct in light and dark themes). */
+export const SERIES_PALETTE = ['#c2255c', '#1971c2', '#2b8a3e', '#e8590c', '#6741d9'] as const;
 
 /**
  * Deletion or insertion curves of one map under several baseline states, in one panel: how much
  * the state the voxels are replaced by decides the score.
  */
 export function curveComparisonSvg(kind: 'deletion' | 'insertion', curves: { label: string; curve: CurveData }[], opts: { id: string; organ: string }): string {
-  const what = kind === 'deletion' ? 'deleted' : 'inserted';
   const name = kind === 'deletion' ? 'DAUC' : 'IAUC';
   return lineChartSvg({
     id: opts.id,
     width: 340,
     height: 240,
-    series: curves.map((c, i) => ({ label: `${c.label}: ${c.curve.auc.toFixed(3)}`, x: c.curve.x, y: c.curve.y, color: COMPARISON_COLORS[i % COMPARISON_COLORS.length], dash: i % 2 ? '5 3' : undefined })),
-    xLabel: `Fraction of voxels ${what}`,
+    series: curves.map((c, i) => ({ label: `${c.label}: ${c.curve.auc.toFixed(3)}`, x: c.curve.x, y: c.curve.y, color: SERIES_PALETTE[i % SERIES_PALETTE.length], dash: i % 2 ? '5 3' : undefined })),
+    ...perturbationAxes(kind),
     yLabel: `p(target class); ${name} in the legend`,
     title: `${kind === 'deletion' ? 'Deletion' : 'Insertion'} curves of one map, ${opts.organ}, under ${curves.length} baseline states`,
     desc: curves.map((c) => `${c.label}: ${name} ${c.curve.auc.toFixed(4)}`).join('; '),
-    xDomain: [0, 1],
-    yDomain: [0, 1],
-    xTicks: [0, 0.25, 0.5, 0.75, 1],
-    yTicks: [0, 0.25, 0.5, 0.75, 1],
-    xFormat: pct,
     legend: true,
   });
 }
