@@ -1,5 +1,18 @@
-/** The build's deletion/insertion baseline state, as Explorer.astro writes it into data-baseline. */
+/** The deletion/insertion baseline states the explorers' workers can build, both ways: from the build's spec, from the page. */
+import type { BaselineSpec } from '../../lib/metrics/baseline';
 import type { CurveBaseline } from './protocol';
+
+/**
+ * The curve baseline of a screened state where a browser can build it: zeros, a blur, or the
+ * constant training mean (its value rounded to 1e-6). The voxel-wise training mean would need the
+ * mean volume shipped, so it has none (undefined), nor has the constant mean without its value.
+ */
+export function curveBaseline(spec: BaselineSpec, meanValue?: number): CurveBaseline | undefined {
+  if (spec.kind === 'zero') return { kind: 'zero' };
+  if (spec.kind === 'blur' && spec.sigma) return { kind: 'blur', sigma: spec.sigma };
+  if (spec.kind === 'train-mean-value' && meanValue !== undefined) return { kind: 'train-mean-value', meanValue: Math.round(meanValue * 1e6) / 1e6 };
+  return undefined;
+}
 
 /** A CurveBaseline from its JSON, or undefined (no attribute, or one the browser cannot build). */
 export function parseBaseline(json: string | undefined): CurveBaseline | undefined {
