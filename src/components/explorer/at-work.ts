@@ -36,6 +36,8 @@ export class AtWork {
   private current: number[] = [];
   private full: Float32Array | null = null;
   private order: number[] = [];
+  /** One small canvas the tiles are drawn through (scaled up into the grid). */
+  private tileCanvas: HTMLCanvasElement | null = null;
   /** Time spent painting (ms), for the status line and the tests. */
   lastPaintMs = 0;
 
@@ -120,7 +122,8 @@ export class AtWork {
   /** The sum of the `k` strongest channels, beside the masked input of channel `j` (default the k-th strongest). */
   private showTop(k: number, j = this.order[k - 1]): void {
     if (!this.c || !this.input || !this.full) return;
-    const map = partialCam(this.c, topWeights(this.weights, this.order, k), this.input.size);
+    // all of them: the full map, already summed
+    const map = k === this.scored ? this.full : partialCam(this.c, topWeights(this.weights, this.order, k), this.input.size);
     this.current = [j];
     this.paint(map, j);
     const r = map ? pearson(map, this.full) : 0;
@@ -160,7 +163,7 @@ export class AtWork {
     const lut = colormapLut(CAM_COLORMAP);
     const accent = cssVar(this.root, '--accent', '#c2255c');
     const tile = new ImageData(s, s);
-    const scratch = document.createElement('canvas');
+    const scratch = (this.tileCanvas ??= document.createElement('canvas'));
     scratch.width = scratch.height = s;
     const sctx = scratch.getContext('2d')!;
     ctx.imageSmoothingEnabled = false;

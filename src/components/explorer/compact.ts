@@ -10,11 +10,10 @@ import { maskCentre } from '../../lib/viz/orient';
 import { curveComparisonSvg } from '../../lib/viz/curves';
 import { isAbortError } from '../../lib/util/async';
 import { AtWork } from './at-work';
+import { CURVE_STEPS } from './cam';
 import { ModelRunner } from './model';
 import type { CurveBaseline, CurvesResult } from './protocol';
 import { BACKEND_LABEL, msg } from './ui';
-
-const CURVE_STEPS = 32;
 
 class CompactExplorer {
   private readonly base: string;
