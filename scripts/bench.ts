@@ -174,14 +174,14 @@ export async function benchNode(
   rows.push(diRow(`fused, ${N} workers`, diN, `${diPoolRatio.toFixed(2)}× the 1-worker time, identical: ${diN.deletion.y.every((v, i) => v === di.deletion.y[i]) && diN.insertion.y.every((v, i) => v === di.insertion.y[i])}`));
   if (o.precompute) {
     // What one precompute worker process does per volume (src/lib/precompute/compute.ts with the
-    // default settings): the precompute runs one such process per core, over different volumes.
+    // committed cache's settings): the precompute runs one such process per core, over volumes.
     log('precompute work per volume…');
     // the committed cache's settings (what the site's numbers cost), else the defaults
     const settings = o.precomputeSettings ?? defaultSettings();
     const image = Uint8Array.from(volume, (v) => Math.round(v * 255));
     // the precompute's main tables: each method and the controls, with the zero volume as the
-    // baseline state (the training mean needs the dataset's train split); it runs the training
-    // model, whose weights the sanity checks randomise, one process per core over volumes
+    // baseline state (the training mean needs the dataset's train split); computeVolume runs the
+    // forward passes on its fused copy of the model
     const ctx = { settings, baseline: { kind: 'zero' as const }, extras: false, seed: 0 };
     const t0 = performance.now();
     await computeVolume(model, { image, label: full.target }, ctx);

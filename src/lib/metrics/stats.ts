@@ -30,7 +30,6 @@ export function median(values: ArrayLike<number>): number {
   return v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
 }
 
-
 /** Ranks 1…n, ties sharing their mean rank (as Spearman's ρ requires). */
 export function ranks(a: ArrayLike<number>): Float64Array {
   const n = a.length;

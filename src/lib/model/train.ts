@@ -38,7 +38,6 @@ export function learningRateAt(cfg: TrainConfig, epoch: number): number {
   return lr;
 }
 
-
 export function shuffled(n: number, seed: number): number[] {
   const r = mulberry32(seed);
   const idx = Array.from({ length: n }, (_, i) => i);
