@@ -1,10 +1,12 @@
 /**
- * npm run bench:conv3d -- [--backends cpu,wasm] [--batches 1,8] [--reps 2] [--size 64]   (see --help)
+ * npm run bench:conv3d -- [--backends cpu,wasm] [--batches 1,8] [--reps 2] [--size 64] [--forms slice-sum,im2col,native]
  *
  * Default batches: 1 on cpu (batch 8 there takes minutes), 1 and 8 on wasm.
  *
- * Times the conv3d layers of the shipped network (ResNet-10, widths 16-128, 64³ input) with our
- * slice-summed conv2d formulation against tfjs's own tf.conv3d ('native'), forward and
+ * Times the conv3d layers of the shipped network (ResNet-10, widths 16-128, 64³ input) in each
+ * formulation of conv3d.ts (slice-sum: kd conv2d summed; im2col: one shift conv + one conv2d;
+ * mixed: im2col on narrow layers (the stem), slice-sum elsewhere;
+ * native: tfjs's own tf.conv3d), forward and
  * forward+backward (input and filter gradients), per backend, in the same run, and prints the
  * speed-up. The per-backend default in src/lib/model/conv3d.ts comes from these numbers.
  * (Native is also WRONG in places: on cpu for 1×1×1 stride-2 'same'; on wasm its gradients.)
@@ -50,14 +52,18 @@ function time(reps: number, f: () => void): number {
   return (performance.now() - t0) / reps;
 }
 
+/** The formulations in conv3d.ts; slice-sum (the training path before im2col) is the baseline. */
+const FORMS: Conv3dFormulation[] = ['slice-sum', 'mixed', 'im2col', 'native'];
+
 export const SPEC: CliSpec = {
   command: 'npm run bench:conv3d --',
-  summary: "Times the network's conv3d layers: the slice-summed conv2d formulation against tf.conv3d, per backend.",
+  summary: "Times the network's conv3d layers in each formulation (slice-sum, im2col, tf.conv3d), per backend.",
   flags: {
     backends: { type: 'string', arg: 'LIST', def: 'cpu,wasm', help: 'backends to time' },
     batches: { type: 'string', arg: 'LIST', def: '1 on cpu, 1,8 on wasm', help: 'batch sizes (1-64 each)' },
     reps: { type: 'string', arg: 'N', def: '2 (1 at batch ≥ 8)', help: 'repetitions (1-100)' },
     size: { type: 'string', arg: 'S', def: 64, help: 'input edge (4-128)' },
+    forms: { type: 'string', arg: 'LIST', def: FORMS.join(','), help: 'formulations to time; the first is the ratios\' baseline' },
   },
 };
 
@@ -68,11 +74,15 @@ async function main(): Promise<void> {
   // 2 timed reps after a warm-up; 1 at batch ≥ 8 (wasm's native conv3d takes ~9 s per pass there)
   const repsFor = (batch: number) => num(v, 'reps', batch >= 8 ? 1 : 2, { min: 1, max: 100 });
   const size = num(v, 'size', 64, { min: 4, max: 128 });
+  const forms = str(v, 'forms', FORMS.join(',')).split(',') as Conv3dFormulation[];
+  for (const f of forms) if (!FORMS.includes(f)) throw new Error(`--forms: unknown formulation '${f}' (${FORMS.join(', ')})`);
+  const base = forms[0];
   const layers = layersOf(size);
-  const forms: Conv3dFormulation[] = ['slice-sum', 'native'];
   const started = performance.now();
-  console.log(`conv3d layers of ResNet-10 (widths 16-128) at ${size}³; ms per call (mean of timed reps after a warm-up)`);
+  console.log(`conv3d layers of ResNet-10 (widths 16-128) at ${size}³; ms per call (mean of timed reps after a warm-up); ratio = that formulation's time / ${base}'s`);
   const summary: string[] = [];
+  const cell = (t: number, ref: number, first: boolean) => (first ? t.toFixed(1).padStart(9) : `${t.toFixed(1).padStart(9)} ${(t / ref).toFixed(2).padStart(5)}×`);
+  const header = (what: string) => forms.map((f, i) => `${what} ${f}`.padStart(i === 0 ? 9 : 16)).join(' ');
   for (const backend of backends) {
     await initNodeBackend(backend);
     const initial = conv3dFormulationFor(backend);
@@ -80,7 +90,11 @@ async function main(): Promise<void> {
       const totals: Record<string, { fwd: number; bwd: number }> = {};
       const reps = repsFor(batch);
       console.log(`\n${backend}, batch ${batch}, ${reps} rep(s)`);
-      console.log(`${'layer'.padEnd(18)} ${'fwd slice-sum'.padStart(14)} ${'fwd native'.padStart(11)} ${'ratio'.padStart(6)}   ${'f+b slice-sum'.padStart(14)} ${'f+b native'.padStart(11)} ${'ratio'.padStart(6)}`);
+      console.log(`${'layer'.padEnd(18)} ${header('fwd')}   ${header('f+b')}`);
+      const print = (name: string, row: Record<string, { fwd: number; bwd: number }>) =>
+        console.log(
+          `${name.padEnd(18)} ${forms.map((f, i) => cell(row[f].fwd, row[base].fwd, i === 0)).join(' ')}   ${forms.map((f, i) => cell(row[f].bwd, row[base].bwd, i === 0)).join(' ')}`,
+        );
       for (const l of layers) {
         const row: Record<string, { fwd: number; bwd: number }> = {};
         const x = tf.randomNormal([batch, l.inSize, l.inSize, l.inSize, l.cin]) as tf.Tensor5D;
@@ -102,20 +116,18 @@ async function main(): Promise<void> {
           totals[f].bwd += bwd;
         }
         tf.dispose([x, w]);
-        const [a, b] = [row['slice-sum'], row.native];
-        console.log(
-          `${(l.name + (nativeIsUnsafe([l.k, l.k, l.k], l.stride, 'same') ? '*' : '')).padEnd(18)} ${a.fwd.toFixed(1).padStart(14)} ${b.fwd.toFixed(1).padStart(11)} ${(b.fwd / a.fwd).toFixed(2).padStart(6)}   ${a.bwd.toFixed(1).padStart(14)} ${b.bwd.toFixed(1).padStart(11)} ${(b.bwd / a.bwd).toFixed(2).padStart(6)}`,
-        );
+        print(l.name + (nativeIsUnsafe([l.k, l.k, l.k], l.stride, 'same') ? '*' : ''), row);
       }
-      const [a, b] = [totals['slice-sum'], totals.native];
-      const line = `${backend} batch ${batch}: forward ${a.fwd.toFixed(0)} ms slice-sum vs ${b.fwd.toFixed(0)} ms native (slice-sum ${(b.fwd / a.fwd).toFixed(2)}x faster); forward+backward ${a.bwd.toFixed(0)} vs ${b.bwd.toFixed(0)} ms (${(b.bwd / a.bwd).toFixed(2)}x)`;
-      console.log(`${'total'.padEnd(18)} ${a.fwd.toFixed(1).padStart(14)} ${b.fwd.toFixed(1).padStart(11)} ${(b.fwd / a.fwd).toFixed(2).padStart(6)}   ${a.bwd.toFixed(1).padStart(14)} ${b.bwd.toFixed(1).padStart(11)} ${(b.bwd / a.bwd).toFixed(2).padStart(6)}`);
-      summary.push(line);
+      print('total', totals);
+      summary.push(
+        `${backend} batch ${batch}: ` +
+          forms.map((f) => `${f} forward ${totals[f].fwd.toFixed(0)} ms (${(totals[f].fwd / totals[base].fwd).toFixed(2)}×), forward+backward ${totals[f].bwd.toFixed(0)} ms (${(totals[f].bwd / totals[base].bwd).toFixed(2)}×)`).join('; '),
+      );
     }
     setConv3dFormulation(backend, initial);
   }
   console.log(`\n* tf.conv3d is wrong for this layer (1×1×1, stride 2, 'same'): 'native' routes it to slice-sum`);
-  console.log(`summary (ratio = native time / slice-sum time; > 1 means slice-sum is faster):\n${summary.join('\n')}`);
+  console.log(`summary (× = time relative to ${base}; < 1 is faster):\n${summary.join('\n')}`);
   console.log(`default formulations now: ${backends.map((b) => `${b}=${conv3dFormulationFor(b)}`).join(', ')}; ${((performance.now() - started) / 1000).toFixed(0)}s`);
 }
 

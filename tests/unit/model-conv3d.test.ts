@@ -10,6 +10,7 @@ import {
   nativeIsUnsafe,
   samePadding,
   setConv3dFormulation,
+  usesIm2col,
   type Conv3dFormulation,
   type Padding,
 } from '../../src/lib/model/conv3d';
@@ -99,8 +100,11 @@ beforeAll(async () => {
 });
 
 describe.each([
+  ['cpu', 'im2col'],
   ['cpu', 'slice-sum'],
   ['cpu', 'native'],
+  ['wasm', 'im2col'],
+  ['wasm', 'mixed'],
   ['wasm', 'slice-sum'],
 ] as const)('conv3d on %s, %s formulation', (backend, formulation) => {
   let initial: Conv3dFormulation;
@@ -132,7 +136,7 @@ describe.each([
     expect(relErr(dw.dataSync(), ref.dw)).toBeLessThan(1e-4);
     // inputGrad=false: zero input gradient, same filter gradient (the stem)
     const [dx0, dw0] = tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv3d(a as tf.Tensor5D, b as tf.Tensor5D, c.s, c.pad, false), dy)))([x, w]));
-    if (formulation === 'slice-sum') expect(tf.tidy(() => tf.max(tf.abs(dx0)).dataSync()[0])).toBe(0);
+    if (formulation !== 'native') expect(tf.tidy(() => tf.max(tf.abs(dx0)).dataSync()[0])).toBe(0);
     expect(relErr(dw0.dataSync(), ref.dw)).toBeLessThan(1e-4);
     if (backend === 'cpu' && !(c.k === 1 && c.s === 2 && c.pad === 'same')) {
       const native = tf.conv3d(x, w, c.s, c.pad);
@@ -145,8 +149,12 @@ describe.each([
 });
 
 describe('formulation defaults', () => {
-  it('wasm uses slice-sum; cpu uses native except for the case where tf.conv3d is wrong', () => {
-    expect(conv3dFormulationFor('wasm')).toBe('slice-sum');
+  it('wasm mixes im2col (the narrow stem) and slice-sum; cpu uses native except for the case where tf.conv3d is wrong', () => {
+    expect(conv3dFormulationFor('wasm')).toBe('mixed');
+    expect(usesIm2col('mixed', [3, 3, 3, 1, 16])).toBe(true);
+    expect(usesIm2col('mixed', [3, 3, 3, 16, 16])).toBe(false);
+    expect(usesIm2col('im2col', [3, 3, 3, 16, 16])).toBe(true);
+    expect(usesIm2col('slice-sum', [3, 3, 3, 1, 16])).toBe(false);
     expect(conv3dFormulationFor('cpu')).toBe('native');
     expect(nativeIsUnsafe([1, 1, 1, 4, 8], 2, 'same')).toBe(true);
     expect(nativeIsUnsafe([1, 1, 1, 4, 8], 1, 'same')).toBe(false);

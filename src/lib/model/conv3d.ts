@@ -5,8 +5,9 @@
  * wrong, and tfjs-webgpu's Conv3D is a naive program too. A 3D convolution with a kd×kh×kw kernel
  * equals the sum over kernel depth offsets k of a 2D convolution of the input depth slices that
  * offset reads (batched over output depth) with filter[k]. That runs on XNNPACK (wasm) or the
- * matmul-based conv2d (webgl/webgpu). (Concatenating the kd slices on channels for one conv2d was
- * slower on wasm: its channel-axis concat copies c values at a time in JavaScript.)
+ * matmul-based conv2d (webgl/webgpu). Or, 'im2col': the kd slices interleaved on channels by one
+ * "shift" convolution (`depthIm2col`), then ONE conv2d over kd·ci channels (a channel-axis concat
+ * was slower on wasm: it copies c values at a time in JavaScript).
  *
  * The only gradient tfjs cannot give us on every backend is conv2d's filter gradient (wasm has no
  * Conv2DBackpropFilter kernel), so `conv2dWithFilterGrad` supplies it, itself as a conv2d, and
@@ -15,20 +16,29 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-export type Conv3dFormulation = 'slice-sum' | 'native';
+export type Conv3dFormulation = 'mixed' | 'im2col' | 'slice-sum' | 'native';
+
+/**
+ * 'mixed' takes im2col (depthIm2col + one conv2d) where a slice's conv2d would be narrow, a 2D
+ * kernel over fewer than this many inputs (kh·kw·ci: the stem, ci = 1), and slice-sum elsewhere.
+ * Measured with `npm run bench:conv3d` (wasm, batch 4, forward + backward, weights new every call
+ * as in training): im2col takes 0.47× slice-sum's time on the stem (K = 9 is a poor GEMM for
+ * XNNPACK) but 1.0-1.8× on every wider layer.
+ */
+export const IM2COL_MAX_TAPS = 64;
 export type Padding = 'same' | 'valid';
 
 /**
  * Which formulation each backend uses, from `npm run bench:conv3d` (scripts/bench-conv3d.ts) on
  * the shipped network's layers at 64³, both measured in the same run:
  * - wasm: slice-sum ~10x faster forward and ~2.5x faster forward+backward than tf.conv3d (whose
- *   gradients are wrong there anyway);
+ *   gradients are wrong there anyway), and 'mixed' (im2col on the stem) faster again;
  * - cpu: tf.conv3d ~3.5x faster (forward and forward+backward), so native, except where it is
  *   wrong (1×1×1 kernels with stride > 1 and 'same' padding: see `nativeIsUnsafe`).
  * webgl/webgpu: slice-sum (tfjs-webgpu's Conv3D is a naive program; measure in the browser).
  */
 const formulationByBackend: Record<string, Conv3dFormulation> = {
-  wasm: 'slice-sum',
+  wasm: 'mixed',
   webgpu: 'slice-sum',
   webgl: 'slice-sum',
   cpu: 'native',
@@ -40,6 +50,12 @@ export function setConv3dFormulation(backend: string, f: Conv3dFormulation): voi
 
 export function conv3dFormulationFor(backend: string): Conv3dFormulation {
   return formulationByBackend[backend] ?? 'slice-sum';
+}
+
+/** Whether conv3d runs this filter ([kd, kh, kw, ci, co]) as im2col under formulation `f`. */
+export function usesIm2col(f: Conv3dFormulation, filterShape: number[]): boolean {
+  const [, kh, kw, ci] = filterShape;
+  return f === 'im2col' || (f === 'mixed' && kh * kw * ci < IM2COL_MAX_TAPS);
 }
 
 /** TensorFlow 'same' padding along one axis: [before, after] and the output length. */
@@ -180,6 +196,35 @@ export function depthSlices(x: tf.Tensor5D, kd: number, stride: number, pad: Pad
   return { slices, outD };
 }
 
+/** [kd, 1, 1, kd] one-hot filters: output channel k copies the input row at depth offset k. */
+export function shiftFilter(kd: number): tf.Tensor4D {
+  return tf.tidy(() => tf.reshape(tf.eye(kd), [kd, 1, 1, kd]) as tf.Tensor4D);
+}
+
+/**
+ * im2col along depth, as ONE convolution: the input seen as a 2-D image [n, d, h·w·c, 1] convolved
+ * with kd one-hot "shift" filters (stride along depth only) gives out[b, o, p, k] =
+ * x[b, o·stride + k − pad, p], i.e. every output depth's kd input planes interleaved per channel,
+ * zero-padded at the ends: [n·outD, h, w, c·kd], for one conv2d with a [kh, kw, c·kd, co] filter
+ * (see `im2colFilter`). One kernel instead of a pad, kd slices and their partial sums. Its input
+ * gradient is tfjs's own (Conv2DBackpropInput); the constant filter needs none. `shift` is
+ * `shiftFilter(kd)`, made here (and left to the caller's tidy) unless the caller keeps one.
+ */
+export function depthIm2col(x: tf.Tensor5D, kd: number, stride: number, pad: Padding, shift?: tf.Tensor4D): { cols: tf.Tensor4D; outD: number } {
+  const [n, d, h, w, c] = x.shape;
+  const outD = pad === 'same' ? samePadding(d, kd, stride).out : Math.floor((d - kd) / stride) + 1;
+  if (kd === 1 && stride === 1) return { cols: tf.reshape(x, [n * d, h, w, c]), outD };
+  const img = tf.reshape(x, [n, d, h * w * c, 1]) as tf.Tensor4D;
+  const shifted = tf.conv2d(img, shift ?? shiftFilter(kd), [stride, 1], pad);
+  return { cols: tf.reshape(shifted, [n * outD, h, w, c * kd]) as tf.Tensor4D, outD };
+}
+
+/** [kd, kh, kw, ci, co] → [kh, kw, ci·kd, co], the channel order `depthIm2col` writes. */
+export function im2colFilter(filter: tf.Tensor5D): tf.Tensor4D {
+  const [kd, kh, kw, ci, co] = filter.shape;
+  return tf.reshape(tf.transpose(filter, [1, 2, 3, 0, 4]), [kh, kw, ci * kd, co]) as tf.Tensor4D;
+}
+
 /**
  * 3D convolution, NDHWC input, [kd, kh, kw, ci, co] filter, the same stride on every axis:
  * Σ_k conv2d(depth slices at offset k, filter[k]). Differentiable on every backend; no bias
@@ -201,6 +246,12 @@ export function conv3d(x: tf.Tensor5D, filter: tf.Tensor5D, stride: number, pad:
     const [kd, kh, kw, ci, co] = filter.shape;
     if (x.shape[4] !== ci) throw new Error(`conv3d: input has ${x.shape[4]} channels, filter expects ${ci}`);
     const n = x.shape[0];
+    if (usesIm2col(conv3dFormulationFor(tf.getBackend()), filter.shape)) {
+      const { cols, outD } = depthIm2col(x, kd, stride, pad);
+      const y = conv2dWithFilterGrad(cols, im2colFilter(filter), stride, pad, inputGrad);
+      const [, ho, wo] = y.shape;
+      return tf.reshape(y, [n, outD, ho, wo, co]) as tf.Tensor5D;
+    }
     const { slices, outD } = depthSlices(x, kd, stride, pad);
     const filters = tf.reshape(filter, [kd, kh * kw * ci * co]);
     let y: tf.Tensor4D | null = null;

@@ -1,20 +1,20 @@
 /**
  * An inference-only copy of a trained ResNet3d: batch norm folded into the convolutions and, on the
- * conv2d formulation, each 3D convolution run as ONE fused conv2d (+ bias + ReLU in the kernel).
+ * conv2d formulation, each 3D convolution run as TWO conv2d kernels and nothing else.
  *
- * Why: profiled with tf.profile (shipped model, wasm), the training formulation spends most of a
- * forward pass outside the convolutions: kd depth slices copied per convolution, kd − 1 adds of
- * the partial sums, and batch norm's multiply and add, each over a whole 5-D output. Here
+ * Why: profiled with tf.profile (shipped model, wasm, batch 8), the training formulation spends
+ * more time outside the convolutions than in them: kd depth slices copied per convolution (the
+ * Slice kernel), kd − 1 adds of the partial sums, and batch norm's multiply and add, each over a
+ * whole 5-D output. Here
  *   - batch norm is folded once: W' = W·γ/√(σ²+ε), b = β − μ·γ/√(σ²+ε) (per output channel);
- *   - the kd depth slices (row copies) are stacked and interleaved with the channels by one
- *     native Transpose ("im2col along depth": [n·outD, H, W, kd·ci]), so a single conv2d with
- *     the [kh, kw, kd·ci, co] filter does the whole 3D convolution: no partial sums, and the bias
- *     and ReLU run inside XNNPACK's convolution (tf.fused.conv2d).
- * Measured (`npm run bench`, wasm, a quiet 2-core slice of a Xeon, 4 runs): 1.5-1.8× faster than
- * the training model at batch 1 (the explorer's prediction and unmasked pass); at batch 8
- * (Score-CAM, the curves) 0.8-1.3× from run to run: there the stacking and transposing copies cost
- * about what the partial sums and batch norm did. (A partial-sum variant with folded batch norm,
- * tried as well, was no faster at any batch size and was removed.)
+ *   - im2col along depth is itself a convolution: the input seen as a 2-D image [n, d, h·w·ci, 1]
+ *     is convolved with a [kd, 1] one-hot "shift" filter bank (stride s along depth, 'same'), which
+ *     writes out[b, o, p, k] = x[b, o·s + k − pad, p]: every output depth's kd input planes,
+ *     interleaved per channel, zero-padded at the ends, in ONE kernel ([n·outD, h, w, ci·kd]);
+ *   - then ONE fused conv2d with the [kh, kw, ci·kd, co] filter does the whole 3D convolution,
+ *     bias and ReLU inside XNNPACK's kernel (tf.fused.conv2d).
+ * The shift conv replaced a pad, kd slices, a stack and a transpose (4 copies); `npm run bench`
+ * measures the result against the training model.
  * Where the backend's native conv3d is the faster formulation (cpu), tf.conv3d + bias + ReLU.
  *
  * The training path (ResNet3d, conv3d.ts, batchnorm.ts) is untouched; gradients through this
@@ -23,7 +23,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BN_EPSILON } from './batchnorm';
-import { conv3dFormulationFor, depthSlices, nativeIsUnsafe } from './conv3d';
+import { conv3dFormulationFor, depthIm2col, im2colFilter, nativeIsUnsafe, shiftFilter } from './conv3d';
 import type { ResNet3d, ResNet3dConfig } from './resnet3d';
 
 /** What Score-CAM and the curves need of a model: ResNet3d and FusedResNet3d both provide it. */
@@ -41,7 +41,7 @@ export interface ForwardModel {
 interface FusedConv {
   /** [kd, kh, kw, ci, co], batch norm folded (the native conv3d path). */
   w3: tf.Tensor5D;
-  /** [kh, kw, kd·ci, co], batch norm folded (the im2col conv2d path). */
+  /** [kh, kw, ci·kd, co], batch norm folded (the im2col conv2d path; channels ci-major). */
   w2: tf.Tensor4D;
   bias: tf.Tensor1D;
   /** [1,1,1,1,co]: a 1-D bias added to a 5-D tensor is wrong on tfjs-webgpu. */
@@ -68,8 +68,8 @@ function foldConvBn(src: ResNet3d, name: string, stride: number): FusedConv {
     const scale = tf.mul(v('bn.gamma'), tf.rsqrt(tf.add(v('bn.moving_var'), BN_EPSILON)));
     const bias = tf.sub(v('bn.beta'), tf.mul(v('bn.moving_mean'), scale)) as tf.Tensor1D;
     const w3 = tf.mul(w, tf.reshape(scale, [1, 1, 1, 1, -1])) as tf.Tensor5D;
-    const [kd, kh, kw, ci, co] = w.shape;
-    const w2 = tf.reshape(tf.transpose(w3, [1, 2, 0, 3, 4]), [kh, kw, kd * ci, co]) as tf.Tensor4D;
+    const co = w.shape[4];
+    const w2 = im2colFilter(w3);
     const bias5 = tf.reshape(bias, [1, 1, 1, 1, co]) as tf.Tensor5D;
     return { w3, w2, bias, bias5 };
   });
@@ -84,6 +84,9 @@ export class FusedResNet3d implements ForwardModel {
   private readonly fcB: tf.Tensor2D;
   private readonly owned: tf.Tensor[] = [];
 
+  /** shiftFilter(kd) per depth kernel size, made once (XNNPACK caches its operator by filter). */
+  private readonly shifts = new Map<number, tf.Tensor4D>();
+
   /** The training model it was made from (Grad-CAM needs its gradients). */
   readonly source: ResNet3d;
 
@@ -94,6 +97,11 @@ export class FusedResNet3d implements ForwardModel {
     const fold = (name: string, stride: number) => {
       const f = foldConvBn(src, name, stride);
       this.owned.push(f.w3, f.w2, f.bias, f.bias5);
+      if (!this.shifts.has(f.kd)) {
+        const shift = shiftFilter(f.kd);
+        this.shifts.set(f.kd, shift);
+        this.owned.push(shift);
+      }
       return f;
     };
     this.stemConv = fold('stem', c.stemStride);
@@ -118,25 +126,12 @@ export class FusedResNet3d implements ForwardModel {
   /** conv3d ('same' padding) + folded batch norm (+ ReLU), as one fused conv2d where possible. */
   private conv(x: tf.Tensor5D, l: FusedConv, relu: boolean): tf.Tensor5D {
     const activation = relu ? 'relu' : 'linear';
-    const [n, d, h, w, ci] = x.shape;
+    const n = x.shape[0];
     if (conv3dFormulationFor(tf.getBackend()) === 'native' && !nativeIsUnsafe(l.w3.shape, l.stride, 'same')) {
       const y = tf.add(tf.conv3d(x, l.w3, l.stride, 'same'), l.bias5) as tf.Tensor5D;
       return relu ? tf.relu(y) : y;
     }
-    let cols: tf.Tensor4D;
-    let outD = d;
-    if (l.kd === 1 && l.stride === 1) {
-      cols = tf.reshape(x, [n * d, h, w, ci]);
-    } else {
-      const ds = depthSlices(x, l.kd, l.stride, 'same');
-      outD = ds.outD;
-      // im2col along depth: the kd depth slices stacked per output depth (row copies), then
-      // interleaved with the channels by one native Transpose: ONE fused conv2d does it all
-      cols =
-        l.kd === 1
-          ? ds.slices[0]
-          : (tf.reshape(tf.transpose(tf.reshape(tf.stack(ds.slices, 1), [n * outD, l.kd, h * w, ci]), [0, 2, 1, 3]), [n * outD, h, w, l.kd * ci]) as tf.Tensor4D);
-    }
+    const { cols, outD } = depthIm2col(x, l.kd, l.stride, 'same', this.shifts.get(l.kd));
     const y = tf.fused.conv2d({ x: cols, filter: l.w2, strides: l.stride, pad: 'same', bias: l.bias, activation });
     const [, ho, wo, co] = y.shape;
     return tf.reshape(y, [n, outD, ho, wo, co]);
