@@ -4,8 +4,9 @@
  *
  * Training speed, single-thread loop vs data-parallel workers, measured in the same run: one
  * epoch of `trainRun` (the code `npm run train` runs, checkpointing to memory) on --train seeded
- * random volumes and --val validation volumes, alternating 1 worker and N workers --reps times
- * after a warm-up of each. Prints ms per training sample (steps only), the validation pass, the
+ * random volumes and --val validation volumes, alternating the single-thread loop with every
+ * conv3d in slice-sum (the loop before the 'mixed' formulation: the baseline), 1 worker and N
+ * workers --reps times after a warm-up of each. Prints ms per training sample (steps only), the validation pass, the
  * epoch, their ratios, the extrapolated epoch for the phantom's split (971 train / 161 val), the
  * parallel path's per-step overheads (weights broadcast vs the Adam update every worker would
  * otherwise repeat) and the load average (the machine may be shared).
@@ -18,7 +19,9 @@ import { DEFAULT_TRAIN_CONFIG, type DataParallel, type TrainConfig, type VolumeS
 import { memoryRunStore, trainRun } from '../src/lib/model/trainer';
 import { createDataParallel } from '../src/lib/model/parallel.node.ts';
 import { NUM_CLASSES } from '../src/lib/data/labels';
+import { conv3dFormulationFor, setConv3dFormulation } from '../src/lib/model/conv3d';
 import { choice, num, parseCli, runCli, type CliSpec } from './lib/cli';
+import type { BenchSection } from './bench';
 
 /** Seeded random uint8 volumes: the timing does not depend on the content. */
 function randomSource(count: number, size: number, seed: number): VolumeSource {
@@ -57,25 +60,45 @@ export const SPEC: CliSpec = {
   },
 };
 
-async function main(): Promise<void> {
-  const v = parseCli(SPEC);
-  const depth = Number(choice(v, 'depth', ['10', '18', '34'] as const, '10')) as ResNetDepth;
-  const width = num(v, 'width', 1, { min: 1, max: 8 });
-  const size = num(v, 'size', 64, { min: 4, max: 128 });
-  const batchSize = num(v, 'batch', 8, { min: 1, max: 256 });
-  const workers = num(v, 'workers', 2, { min: 2, max: 64 });
-  const nTrain = num(v, 'train', 48, { min: 1, max: 100_000 });
-  const nVal = num(v, 'val', 16, { min: 1, max: 100_000 });
-  const reps = num(v, 'reps', 2, { min: 1, max: 100 });
-  const epochTrain = num(v, 'epoch-train', 971, { min: 1, max: 1e7 });
-  const epochVal = num(v, 'epoch-val', 161, { min: 1, max: 1e7 });
-  if (nTrain < batchSize) throw new Error(`--train ${nTrain} must be at least --batch ${batchSize}`);
+export interface TrainBenchOptions {
+  depth: ResNetDepth;
+  width: number;
+  size: number;
+  batchSize: number;
+  workers: number;
+  nTrain: number;
+  nVal: number;
+  reps: number;
+  epochTrain: number;
+  epochVal: number;
+  log?: (line: string) => void;
+}
 
+/** One timed epoch of each loop per rep: the slice-sum single-thread loop (baseline), 1 worker, N workers. */
+export interface TrainBench {
+  options: TrainBenchOptions;
+  backend: string;
+  /** conv3d's formulation for the 1- and N-worker loops */
+  formulation: string;
+  before: EpochTiming[];
+  one: EpochTiming[];
+  many: EpochTiming[];
+  /** per N-worker step, ms: weights broadcast read + assign, gradient sum + Adam update */
+  overheads: { steps: number; packMs: number; assignMs: number; applyMs: number };
+  load: { before: string; after: string };
+}
+
+const mean = (xs: EpochTiming[], k: keyof EpochTiming) => xs.reduce((a, x) => a + x[k], 0) / xs.length;
+
+export async function measureTraining(o: TrainBenchOptions): Promise<TrainBench> {
+  const log = o.log ?? (() => {});
+  if (o.nTrain < o.batchSize) throw new Error(`--train ${o.nTrain} must be at least --batch ${o.batchSize}`);
   const backend = await initNodeBackend('wasm');
-  const cfg: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, epochs: 1, batchSize };
-  const train = randomSource(nTrain, size, 1);
-  const val = randomSource(nVal, size, 2);
-  const parallel = createDataParallel(workers);
+  const cfg: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, epochs: 1, batchSize: o.batchSize };
+  const train = randomSource(o.nTrain, o.size, 1);
+  const val = randomSource(o.nVal, o.size, 2);
+  const parallel = createDataParallel(o.workers);
+  const loadBefore = load();
 
   const epoch = async (par: DataParallel | undefined, src: VolumeSource, valSrc: VolumeSource): Promise<EpochTiming> => {
     let trainStart = 0;
@@ -90,9 +113,9 @@ async function main(): Promise<void> {
     const { model } = await trainRun({
       name: 'bench',
       dataset: 'random',
-      size,
-      depth,
-      width,
+      size: o.size,
+      depth: o.depth,
+      width: o.width,
       numClasses: NUM_CLASSES,
       cfg,
       train: src,
@@ -112,61 +135,130 @@ async function main(): Promise<void> {
     const epochMs = performance.now() - t0;
     model.dispose();
     // The bar is created before the first step and updated after each: steps only.
-    const steps = Math.floor(src.count / batchSize) * batchSize + (src.count % batchSize >= 2 ? src.count % batchSize : 0);
+    const steps = Math.floor(src.count / o.batchSize) * o.batchSize + (src.count % o.batchSize >= 2 ? src.count % o.batchSize : 0);
     return { trainMsPerSample: (trainEnd - trainStart) / steps, cpuMsPerSample: (cpuEnd - cpuStart) / steps, valMs: epochMs - (trainEnd - trainStart), epochMs };
   };
 
   try {
-    console.log(`Training speed: ResNet-${depth} width ${width}, ${size}³, batch ${batchSize}, ${backend} (one thread per worker), ${nTrain} train + ${nVal} val random volumes per timed epoch`);
-    console.log(`cores ${os.availableParallelism()}; load average (1/5/15 min) before: ${load()}`);
     // Warm-up: wasm kernels, and the workers' start (a once-per-run cost, not per epoch).
-    const small = { ...train, count: batchSize };
+    log('training bench: warm-up…');
+    const small = { ...train, count: o.batchSize };
     const smallVal = { ...val, count: 2 };
     await epoch(undefined, small, smallVal);
     await epoch(parallel, small, smallVal);
+    // The single-thread loop as it was before conv3d's 'mixed' formulation (all slice-sum): the
+    // baseline the speed targets were set against.
+    const formulation = conv3dFormulationFor(backend);
+    const sliceSumEpoch = async (src: VolumeSource, valSrc: VolumeSource) => {
+      setConv3dFormulation(backend, 'slice-sum');
+      try {
+        return await epoch(undefined, src, valSrc);
+      } finally {
+        setConv3dFormulation(backend, formulation);
+      }
+    };
+    await sliceSumEpoch(small, smallVal); // its own warm-up (other XNNPACK operators)
     const t0 = { ...parallel.timings };
-
+    const before: EpochTiming[] = [];
     const one: EpochTiming[] = [];
     const many: EpochTiming[] = [];
-    for (let r = 0; r < reps; r++) {
+    for (let r = 0; r < o.reps; r++) {
+      log(`training bench: rep ${r + 1}/${o.reps}…`);
+      before.push(await sliceSumEpoch(train, val));
       one.push(await epoch(undefined, train, val));
       many.push(await epoch(parallel, train, val));
     }
-    const mean = (xs: EpochTiming[], k: keyof EpochTiming) => xs.reduce((a, x) => a + x[k], 0) / xs.length;
-    const rows = [
-      { name: '1 worker', t: one },
-      { name: `${workers} workers`, t: many },
-    ];
-    console.log('');
-    console.log('                 ms/train sample   val+ckpt ms   epoch s   epoch (971/161) min');
-    for (const { name, t } of rows) {
-      const perSample = mean(t, 'trainMsPerSample');
-      const valPerSample = mean(t, 'valMs') / nVal;
-      const extrapolated = (perSample * epochTrain + valPerSample * epochVal) / 60000;
-      console.log(`${name.padEnd(16)} ${fmt(perSample).padStart(15)}   ${fmt(mean(t, 'valMs')).padStart(11)}   ${fmt(mean(t, 'epochMs') / 1000, 1).padStart(7)}   ${fmt(extrapolated, 1).padStart(19)}`);
-      console.log(`${''.padEnd(16)} reps: ${t.map((x) => `${fmt(x.trainMsPerSample)} ms/sample, epoch ${fmt(x.epochMs / 1000, 1)} s`).join('; ')}`);
-    }
-    const speedStep = mean(one, 'trainMsPerSample') / mean(many, 'trainMsPerSample');
-    const speedEpoch = mean(one, 'epochMs') / mean(many, 'epochMs');
-    const valShare = (mean(one, 'valMs') / nVal) * epochVal;
-    const ext = (t: EpochTiming[]) => mean(t, 'trainMsPerSample') * epochTrain + (mean(t, 'valMs') / nVal) * epochVal;
-    console.log('');
-    console.log(`speed-up with ${workers} workers: ${speedStep.toFixed(2)}× per training sample, ${speedEpoch.toFixed(2)}× per timed epoch, ${(ext(one) / ext(many)).toFixed(2)}× per extrapolated ${epochTrain}/${epochVal} epoch (validation stays on one thread: ${fmt(valShare / 1000, 1)} s of it)`);
     const d = parallel.timings;
     const steps = d.steps - t0.steps;
     const per = (k: 'packMs' | 'assignMs' | 'applyMs') => (d[k] - t0[k]) / steps;
-    console.log(
-      `per ${workers}-worker step (${steps} steps): weights broadcast ${per('packMs').toFixed(1)} ms to read + ${per('assignMs').toFixed(1)} ms to assign on the worker, vs gradient sum + Adam update + running stats ${per('applyMs').toFixed(1)} ms (what each worker would repeat to apply the update itself)`,
-    );
-    const cpuOne = mean(one, 'cpuMsPerSample');
-    const cpuMany = mean(many, 'cpuMsPerSample');
-    // On a shared machine the wall-clock ratio depends on what else runs; CPU time per sample
-    // does much less: its ratio is the parallel path's efficiency (1 = no work added).
-    console.log(`CPU time per training sample (all threads): 1 worker ${cpuOne.toFixed(0)} ms, ${workers} workers ${cpuMany.toFixed(0)} ms: parallel efficiency ${(cpuOne / cpuMany).toFixed(2)} (wall-clock speed-up on ${workers} idle cores ≤ ${((workers * cpuOne) / cpuMany).toFixed(2)}×)`);
-    console.log(`load average after: ${load()}`);
+    return {
+      options: o,
+      backend,
+      formulation,
+      before,
+      one,
+      many,
+      overheads: { steps, packMs: per('packMs'), assignMs: per('assignMs'), applyMs: per('applyMs') },
+      load: { before: loadBefore, after: load() },
+    };
   } finally {
     await parallel.dispose();
   }
 }
 
-runCli(main);
+/** Extrapolated epoch (ms) for the phantom's split sizes. */
+function extrapolated(b: TrainBench, t: EpochTiming[]): number {
+  return mean(t, 'trainMsPerSample') * b.options.epochTrain + (mean(t, 'valMs') / b.options.nVal) * b.options.epochVal;
+}
+
+/** The training rows of `npm run bench`: ms per training sample, relative to the slice-sum loop. */
+export function trainSection(b: TrainBench): BenchSection {
+  const o = b.options;
+  const base = mean(b.before, 'trainMsPerSample');
+  const row = (name: string, t: EpochTiming[]) => {
+    const ms = mean(t, 'trainMsPerSample');
+    return { name, ms, ratio: ms / base, detail: `${(base / ms).toFixed(2)}× faster per sample; epoch (${o.epochTrain}/${o.epochVal}) ${(extrapolated(b, t) / 60000).toFixed(1)} min, ${(extrapolated(b, b.before) / extrapolated(b, t)).toFixed(2)}× faster` };
+  };
+  const cpuOne = mean(b.one, 'cpuMsPerSample');
+  const cpuMany = mean(b.many, 'cpuMsPerSample');
+  return {
+    title: `Training (ResNet-${o.depth}, ${o.size}³, batch ${o.batchSize}, ${b.backend}, one thread per worker; ms per training sample)`,
+    baseline: { name: 'single-thread loop, every conv3d slice-sum', ms: base },
+    rows: [row(`1 worker, conv3d ${b.formulation}`, b.one), row(`${o.workers} workers, conv3d ${b.formulation}`, b.many)],
+    notes: [
+      `${o.nTrain} train + ${o.nVal} val random volumes per timed epoch, ${o.reps} rep(s); ${o.workers} workers vs 1: ${(mean(b.one, 'trainMsPerSample') / mean(b.many, 'trainMsPerSample')).toFixed(2)}× per sample`,
+      `parallel efficiency (CPU time per sample, 1 worker / ${o.workers} workers) ${(cpuOne / cpuMany).toFixed(2)}; load average before ${b.load.before}, after ${b.load.after}`,
+    ],
+  };
+}
+
+async function main(): Promise<void> {
+  const v = parseCli(SPEC);
+  const o: TrainBenchOptions = {
+    depth: Number(choice(v, 'depth', ['10', '18', '34'] as const, '10')) as ResNetDepth,
+    width: num(v, 'width', 1, { min: 1, max: 8 }),
+    size: num(v, 'size', 64, { min: 4, max: 128 }),
+    batchSize: num(v, 'batch', 8, { min: 1, max: 256 }),
+    workers: num(v, 'workers', 2, { min: 2, max: 64 }),
+    nTrain: num(v, 'train', 48, { min: 1, max: 100_000 }),
+    nVal: num(v, 'val', 16, { min: 1, max: 100_000 }),
+    reps: num(v, 'reps', 2, { min: 1, max: 100 }),
+    epochTrain: num(v, 'epoch-train', 971, { min: 1, max: 1e7 }),
+    epochVal: num(v, 'epoch-val', 161, { min: 1, max: 1e7 }),
+    log: (m) => console.error(m),
+  };
+  console.log(`Training speed: ResNet-${o.depth} width ${o.width}, ${o.size}³, batch ${o.batchSize}, wasm (one thread per worker), ${o.nTrain} train + ${o.nVal} val random volumes per timed epoch`);
+  console.log(`cores ${os.availableParallelism()}; load average (1/5/15 min) before: ${load()}`);
+  const b = await measureTraining(o);
+  const rows = [
+    { name: '1 w, slice-sum', t: b.before },
+    { name: `1 worker`, t: b.one },
+    { name: `${o.workers} workers`, t: b.many },
+  ];
+  console.log(`\nconv3d formulation of the 1- and ${o.workers}-worker loops: ${b.formulation}`);
+  console.log('                 ms/train sample   val+ckpt ms   epoch s   epoch (971/161) min');
+  for (const { name, t } of rows) {
+    console.log(
+      `${name.padEnd(16)} ${fmt(mean(t, 'trainMsPerSample')).padStart(15)}   ${fmt(mean(t, 'valMs')).padStart(11)}   ${fmt(mean(t, 'epochMs') / 1000, 1).padStart(7)}   ${fmt(extrapolated(b, t) / 60000, 1).padStart(19)}`,
+    );
+    console.log(`${''.padEnd(16)} reps: ${t.map((x) => `${fmt(x.trainMsPerSample)} ms/sample, epoch ${fmt(x.epochMs / 1000, 1)} s`).join('; ')}`);
+  }
+  const { one, many, before } = b;
+  const vs = (x: EpochTiming[], y: EpochTiming[]) => `${(mean(x, 'trainMsPerSample') / mean(y, 'trainMsPerSample')).toFixed(2)}× per training sample, ${(extrapolated(b, x) / extrapolated(b, y)).toFixed(2)}× per extrapolated epoch`;
+  const valShare = (mean(one, 'valMs') / o.nVal) * o.epochVal;
+  console.log('');
+  console.log(`against the slice-sum single-thread loop: 1 worker ${vs(before, one)}; ${o.workers} workers ${vs(before, many)}`);
+  console.log(`speed-up with ${o.workers} workers (vs 1 worker): ${vs(one, many)}, ${(mean(one, 'epochMs') / mean(many, 'epochMs')).toFixed(2)}× per timed epoch (validation stays on one thread: ${fmt(valShare / 1000, 1)} s of it)`);
+  const ov = b.overheads;
+  console.log(
+    `per ${o.workers}-worker step (${ov.steps} steps): weights broadcast ${ov.packMs.toFixed(1)} ms to read + ${ov.assignMs.toFixed(1)} ms to assign on the worker, vs gradient sum + Adam update + running stats ${ov.applyMs.toFixed(1)} ms (what each worker would repeat to apply the update itself)`,
+  );
+  const cpuOne = mean(one, 'cpuMsPerSample');
+  const cpuMany = mean(many, 'cpuMsPerSample');
+  // On a shared machine the wall-clock ratio depends on what else runs; CPU time per sample
+  // does much less: its ratio is the parallel path's efficiency (1 = no work added).
+  console.log(`CPU time per training sample (all threads): 1 worker ${cpuOne.toFixed(0)} ms, ${o.workers} workers ${cpuMany.toFixed(0)} ms: parallel efficiency ${(cpuOne / cpuMany).toFixed(2)} (wall-clock speed-up on ${o.workers} idle cores ≤ ${((o.workers * cpuOne) / cpuMany).toFixed(2)}×)`);
+  console.log(`load average after: ${b.load.after}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) runCli(main);

@@ -1,6 +1,6 @@
 /**
  * npm run bench -- [--model DIR] [--volume test:0] [--backend wasm] [--reps 3] [--steps 64]
- *                  [--top-n 28] [--sweep 24,32] [--workers N] [--precompute 0|1] [--json FILE] [--browser]
+ *                  [--top-n 28] [--sweep 24,32] [--workers N] [--precompute 0|1] [--train 0|1] [--json FILE] [--browser]
  *
  * Times, for the shipped model on one 64³ volume on Node (wasm, one thread per worker), a forward
  * pass, full Score-CAM, Faster Score-CAM, Grad-CAM and deletion+insertion, the training model's
@@ -8,6 +8,9 @@
  * pool of --workers (default: every core), and the precompute's work per volume; each as a ratio
  * against the unfused forward pass measured in the same run, plus the share of time spent outside
  * forward passes, Faster-vs-full Pearson r, and peak memory (tf.memory().numBytes and process RSS).
+ *
+ * Then (unless --train 0) training: ms per training sample of the single-thread loop with every
+ * conv3d in slice-sum (the baseline), of 1 worker and of the pool size (scripts/bench-train.ts).
  *
  * Modular: `benchNode()` returns a `BenchSection`, `printSection()` prints one. Other sections
  * (e.g. the browser numbers of scripts/bench-browser.ts) plug in by exporting
@@ -37,6 +40,7 @@ import { choice, dataChoice, dataFlags, flag, num, parseCli, parseNum, runCli, s
 import { SHIPPED_MODEL_DIR } from '../src/lib/model/shipped';
 import { loadModelDir } from './lib/model-dir';
 import { parallelCeiling, type ParallelCeiling } from './lib/parallel-ceiling';
+import { measureTraining, trainSection } from './bench-train';
 import { loadResults, resultsDir } from '../src/lib/precompute/load.node.ts';
 import type { PrecomputeSettings } from '../src/lib/precompute/format';
 
@@ -276,6 +280,7 @@ export const SPEC: CliSpec = {
     json: { type: 'string', arg: 'FILE', help: 'write the sections as JSON' },
     readme: { type: 'boolean', help: 'write the Node section as a table into src/lib/cam/README.md (between its bench markers)' },
     browser: { type: 'boolean', help: 'also run the browser section (scripts/bench-browser.ts)' },
+    train: { type: 'string', arg: '0|1', def: 1, help: 'also time training: the slice-sum single-thread loop, 1 worker and the pool size (scripts/bench-train.ts, 1 rep)' },
   },
 };
 
@@ -332,6 +337,12 @@ async function main(): Promise<void> {
   }).finally(() => pool.close());
   printSection(node);
   const sections = [node];
+  if (choice(flags, 'train', ['0', '1'] as const, '1') === '1' && backend === 'wasm') {
+    const t = await measureTraining({ depth: 10, width: 1, size: 64, batchSize: 8, workers: Math.max(2, workers), nTrain: 48, nVal: 16, reps: 1, epochTrain: 971, epochVal: 161, log: (m) => console.error(m) });
+    const section = trainSection(t);
+    printSection(section);
+    sections.push(section);
+  }
   const browserBench = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bench-browser.ts');
   if (flag(flags, 'browser') && existsSync(browserBench)) {
     const mod = (await import(browserBench)) as { benchSection?: (ctx: BenchContext) => Promise<BenchSection> };
