@@ -337,6 +337,9 @@ async function main(): Promise<void> {
   }).finally(() => pool.close());
   printSection(node);
   const sections = [node];
+  // training builds models of its own with the same variable names: free the shipped one first
+  fused.dispose();
+  model.dispose();
   if (choice(flags, 'train', ['0', '1'] as const, '1') === '1' && backend === 'wasm') {
     const t = await measureTraining({ depth: 10, width: 1, size: 64, batchSize: 8, workers: Math.max(2, workers), nTrain: 48, nVal: 16, reps: 1, epochTrain: 971, epochVal: 161, log: (m) => console.error(m) });
     const section = trainSection(t);
@@ -363,8 +366,6 @@ async function main(): Promise<void> {
     writeFileAtomic(readme, withBenchTable(readFileSync(readme, 'utf8'), sections, `model \`${dir}\`, volume ${spec}`));
     console.log(`wrote the speed table into ${readme}`);
   }
-  fused.dispose();
-  model.dispose();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) runCli(main);
