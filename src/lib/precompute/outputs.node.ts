@@ -180,8 +180,9 @@ export async function writeOutputs(o: OutputInputs): Promise<CacheManifest> {
     writeJson(join(dir, 'training.json'), training);
   } else o.log(`training curves: ${historyPath} not found (pass --history <file>)`);
 
-  // the training statistics a baseline state may need, so a check can recompute records without data/
-  if (o.baseline.spec.kind.startsWith('train')) {
+  // the training statistics a baseline state may need, so a check can recompute records without
+  // data/; written whichever state was chosen: the explorers compare the states (mean value among them)
+  {
     const st = o.trainStats();
     writeFileAtomic(join(dir, TRAIN_STATS_FILE), [
       writeNpz(
@@ -189,7 +190,7 @@ export async function writeOutputs(o: OutputInputs): Promise<CacheManifest> {
         { compress: true, level: 9 },
       ),
     ]);
-  } else if (existsSync(join(dir, TRAIN_STATS_FILE))) rmSync(join(dir, TRAIN_STATS_FILE));
+  }
 
   // manifest: the inputs the build can check, and every output's hash (paths relative to the results folder)
   const outputs: Record<string, string> = {};
