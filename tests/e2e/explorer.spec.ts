@@ -117,6 +117,14 @@ test.describe('explorer', () => {
     expect(res?.target).toBe(other);
     const b = (await page.evaluate(() => window.__explorer.camSnapshot()))!;
     expect(pearson(a, b)).toBeLessThan(0.95);
+
+    // a closed "at work" panel is left alone (its painting would share the cores with the workers)
+    const figureStatus = await page.locator('[data-aw-status]').textContent();
+    await page.locator('details.ex-atwork > summary').click();
+    await expect(page.locator('details.ex-atwork')).not.toHaveAttribute('open');
+    const closedRun = await page.evaluate((t) => window.__explorer.runCam({ method: 'scorecam', stage: 4, target: t }), VOL.label);
+    expect(closedRun?.target).toBe(VOL.label);
+    await expect(page.locator('[data-aw-status]')).toHaveText(figureStatus ?? '');
     expect(problems, problems.join('\n')).toEqual([]);
   });
 

@@ -75,6 +75,12 @@ export class AtWork {
   }
 
   /** A message from the worker. */
+  /** False while the figure sits in a closed <details> panel (the explorer's), so nobody sees it. */
+  shown(): boolean {
+    const panel = this.root.closest('details');
+    return !panel || panel.open;
+  }
+
   detail(d: CamDetail): void {
     if (!this.input) return;
     const t0 = performance.now();

@@ -84,8 +84,10 @@ export class CamRunner {
       this.simulateFailure = false;
       return f;
     };
-    // Score-CAM draws its work in the figure; Grad-CAM has no masked passes to show
-    const figure = req.method !== 'gradcam' && view ? this.atWork : null;
+    // Score-CAM draws its work in the figure; Grad-CAM has no masked passes to show. A closed
+    // figure gets nothing: its painting runs on the page's thread, which competes with the
+    // workers for the cores (measured: bench:browser --at-work closed)
+    const figure = req.method !== 'gradcam' && view && this.atWork?.shown() ? this.atWork : null;
     let completed = false;
     try {
       const r = await this.model.run((w) => {

@@ -45,10 +45,13 @@ export interface ExplorerHook {
   /** every 7th voxel of the current CAM */
   camSnapshot(): number[] | null;
   /** Switch backend (exact, no fallback) and time forward + CAM. */
-  benchmark(o: { backend: BackendName; method?: CamMethod; stage?: 1 | 2 | 3 | 4; repeats?: number; curves?: boolean }): Promise<{
+  benchmark(o: { backend: BackendName; method?: CamMethod; stage?: 1 | 2 | 3 | 4; repeats?: number; /** CAM runs (default 2): the first, then the fastest of the rest */ camRepeats?: number; curves?: boolean }): Promise<{
     backend: BackendName;
     forwardMs: number;
+    /** the fastest CAM run after the first (the first when camRepeats is 1) */
     camMs: number;
+    /** the first CAM run on this page (one-time costs included) */
+    camFirstMs: number;
     camForwardMs: number;
     forwardInputs: number;
     channels: number;

@@ -55,13 +55,21 @@ export function makeHook(ex: Explorer): ExplorerHook {
       const once = () => ex.model.run((w) => w.run({ type: 'predict', volume: ct, rerun: true }));
       await once(); // warm-up
       for (let i = 0; i < (o.repeats ?? 3); i++) fwd.push((await once()).ms);
-      const r = await ex.runCam({ method: o.method ?? 'scorecam', stage: o.stage ?? 4 });
-      if (!r) throw new Error('CAM failed');
+      // the first run also pays one-time costs in every worker (XNNPACK operators for the batch
+      // shapes, weight packing): time it, then time steady runs and keep the fastest
+      const runs: NonNullable<Awaited<ReturnType<typeof ex.runCam>>>[] = [];
+      for (let i = 0; i < Math.max(1, o.camRepeats ?? 2); i++) {
+        const one = await ex.runCam({ method: o.method ?? 'scorecam', stage: o.stage ?? 4 });
+        if (!one) throw new Error('CAM failed');
+        runs.push(one);
+      }
+      const r = runs.slice(1).reduce((best, x) => (x.timings.totalMs < best.timings.totalMs ? x : best), runs[runs.length - 1]);
       if (o.curves) await ex.runCurves();
       return {
         backend: o.backend,
         forwardMs: Math.min(...fwd),
         camMs: r.timings.totalMs,
+        camFirstMs: runs[0].timings.totalMs,
         camForwardMs: r.timings.forwardMs,
         forwardInputs: r.timings.forwardInputs,
         channels: r.channels,
