@@ -182,15 +182,13 @@ export async function writeOutputs(o: OutputInputs): Promise<CacheManifest> {
 
   // the training statistics a baseline state may need, so a check can recompute records without
   // data/; written whichever state was chosen: the explorers compare the states (mean value among them)
-  {
-    const st = o.trainStats();
-    writeFileAtomic(join(dir, TRAIN_STATS_FILE), [
-      writeNpz(
-        { mean_volume: { dtype: 'float32', shape: [ds.size, ds.size, ds.size], data: st.meanVolume }, mean_value: { dtype: 'float32', shape: [1], data: Float32Array.of(st.meanValue) } },
-        { compress: true, level: 9 },
-      ),
-    ]);
-  }
+  const st = o.trainStats();
+  writeFileAtomic(join(dir, TRAIN_STATS_FILE), [
+    writeNpz(
+      { mean_volume: { dtype: 'float32', shape: [ds.size, ds.size, ds.size], data: st.meanVolume }, mean_value: { dtype: 'float32', shape: [1], data: Float32Array.of(st.meanValue) } },
+      { compress: true, level: 9 },
+    ),
+  ]);
 
   // manifest: the inputs the build can check, and every output's hash (paths relative to the results folder)
   const outputs: Record<string, string> = {};
