@@ -191,23 +191,32 @@ function extrapolated(b: TrainBench, t: EpochTiming[]): number {
   return mean(t, 'trainMsPerSample') * b.options.epochTrain + (mean(t, 'valMs') / b.options.nVal) * b.options.epochVal;
 }
 
+/** How much faster `fast` is than `slow`: per training sample and per extrapolated epoch. */
+function speedUp(b: TrainBench, slow: EpochTiming[], fast: EpochTiming[]): { perSample: number; perEpoch: number } {
+  return { perSample: mean(slow, 'trainMsPerSample') / mean(fast, 'trainMsPerSample'), perEpoch: extrapolated(b, slow) / extrapolated(b, fast) };
+}
+
+/** CPU time per sample, 1 worker / N workers: the parallel path's efficiency (1 = no work added). */
+function efficiency(b: TrainBench): number {
+  return mean(b.one, 'cpuMsPerSample') / mean(b.many, 'cpuMsPerSample');
+}
+
 /** The training rows of `npm run bench`: ms per training sample, relative to the slice-sum loop. */
 export function trainSection(b: TrainBench): BenchSection {
   const o = b.options;
   const base = mean(b.before, 'trainMsPerSample');
   const row = (name: string, t: EpochTiming[]) => {
     const ms = mean(t, 'trainMsPerSample');
-    return { name, ms, ratio: ms / base, detail: `${(base / ms).toFixed(2)}× faster per sample; epoch (${o.epochTrain}/${o.epochVal}) ${(extrapolated(b, t) / 60000).toFixed(1)} min, ${(extrapolated(b, b.before) / extrapolated(b, t)).toFixed(2)}× faster` };
+    const s = speedUp(b, b.before, t);
+    return { name, ms, ratio: ms / base, detail: `${s.perSample.toFixed(2)}× faster per sample; epoch (${o.epochTrain}/${o.epochVal}) ${(extrapolated(b, t) / 60000).toFixed(1)} min, ${s.perEpoch.toFixed(2)}× faster` };
   };
-  const cpuOne = mean(b.one, 'cpuMsPerSample');
-  const cpuMany = mean(b.many, 'cpuMsPerSample');
   return {
     title: `Training (ResNet-${o.depth}, ${o.size}³, batch ${o.batchSize}, ${b.backend}, one thread per worker; ms per training sample)`,
     baseline: { name: 'single-thread loop, every conv3d slice-sum', ms: base },
     rows: [row(`1 worker, conv3d ${b.formulation}`, b.one), row(`${o.workers} workers, conv3d ${b.formulation}`, b.many)],
     notes: [
-      `${o.nTrain} train + ${o.nVal} val random volumes per timed epoch, ${o.reps} rep(s); ${o.workers} workers vs 1: ${(mean(b.one, 'trainMsPerSample') / mean(b.many, 'trainMsPerSample')).toFixed(2)}× per sample`,
-      `parallel efficiency (CPU time per sample, 1 worker / ${o.workers} workers) ${(cpuOne / cpuMany).toFixed(2)}; load average before ${b.load.before}, after ${b.load.after}`,
+      `${o.nTrain} train + ${o.nVal} val random volumes per timed epoch, ${o.reps} rep(s); ${o.workers} workers vs 1: ${speedUp(b, b.one, b.many).perSample.toFixed(2)}× per sample`,
+      `parallel efficiency (CPU time per sample, 1 worker / ${o.workers} workers) ${efficiency(b).toFixed(2)}; load average before ${b.load.before}, after ${b.load.after}`,
     ],
   };
 }
@@ -244,7 +253,10 @@ async function main(): Promise<void> {
     console.log(`${''.padEnd(16)} reps: ${t.map((x) => `${fmt(x.trainMsPerSample)} ms/sample, epoch ${fmt(x.epochMs / 1000, 1)} s`).join('; ')}`);
   }
   const { one, many, before } = b;
-  const vs = (x: EpochTiming[], y: EpochTiming[]) => `${(mean(x, 'trainMsPerSample') / mean(y, 'trainMsPerSample')).toFixed(2)}× per training sample, ${(extrapolated(b, x) / extrapolated(b, y)).toFixed(2)}× per extrapolated epoch`;
+  const vs = (x: EpochTiming[], y: EpochTiming[]) => {
+    const sp = speedUp(b, x, y);
+    return `${sp.perSample.toFixed(2)}× per training sample, ${sp.perEpoch.toFixed(2)}× per extrapolated epoch`;
+  };
   const valShare = (mean(one, 'valMs') / o.nVal) * o.epochVal;
   console.log('');
   console.log(`against the slice-sum single-thread loop: 1 worker ${vs(before, one)}; ${o.workers} workers ${vs(before, many)}`);
@@ -253,11 +265,10 @@ async function main(): Promise<void> {
   console.log(
     `per ${o.workers}-worker step (${ov.steps} steps): weights broadcast ${ov.packMs.toFixed(1)} ms to read + ${ov.assignMs.toFixed(1)} ms to assign on the worker, vs gradient sum + Adam update + running stats ${ov.applyMs.toFixed(1)} ms (what each worker would repeat to apply the update itself)`,
   );
-  const cpuOne = mean(one, 'cpuMsPerSample');
-  const cpuMany = mean(many, 'cpuMsPerSample');
   // On a shared machine the wall-clock ratio depends on what else runs; CPU time per sample
   // does much less: its ratio is the parallel path's efficiency (1 = no work added).
-  console.log(`CPU time per training sample (all threads): 1 worker ${cpuOne.toFixed(0)} ms, ${o.workers} workers ${cpuMany.toFixed(0)} ms: parallel efficiency ${(cpuOne / cpuMany).toFixed(2)} (wall-clock speed-up on ${o.workers} idle cores ≤ ${((o.workers * cpuOne) / cpuMany).toFixed(2)}×)`);
+  const eff = efficiency(b);
+  console.log(`CPU time per training sample (all threads): 1 worker ${mean(one, 'cpuMsPerSample').toFixed(0)} ms, ${o.workers} workers ${mean(many, 'cpuMsPerSample').toFixed(0)} ms: parallel efficiency ${eff.toFixed(2)} (wall-clock speed-up on ${o.workers} idle cores ≤ ${(o.workers * eff).toFixed(2)}×)`);
   console.log(`load average after: ${b.load.after}`);
 }
 
