@@ -26,9 +26,13 @@ interface Row {
   camMs: number;
   /** the page's first CAM run (one-time costs in every worker included) */
   camFirstMs: number;
+  /** time in forward passes per worker during that CAM run (summed over the pool ÷ workers) */
+  camForwardMs: number;
   channels: number;
   forwardInputs: number;
   workers: number;
+  /** batches each worker ran (the coordinator first) */
+  shares?: number[];
   fused: boolean;
   curvesMs: number | null;
   error?: string;
@@ -135,7 +139,7 @@ async function main() {
         process.stderr.write(`${(r.camMs / 1000).toFixed(1)} s\n`);
       } catch (e) {
         const error = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-        rows.push({ backend, method, forwardMs: NaN, camMs: NaN, camFirstMs: NaN, channels: 0, forwardInputs: 0, workers: workers ?? 0, fused: fused !== false, curvesMs: null, error });
+        rows.push({ backend, method, forwardMs: NaN, camMs: NaN, camFirstMs: NaN, camForwardMs: NaN, channels: 0, forwardInputs: 0, workers: workers ?? 0, fused: fused !== false, curvesMs: null, error });
         process.stderr.write(`failed: ${error}\n`);
       } finally {
         await page.close();
@@ -154,7 +158,8 @@ async function main() {
   console.log(`\nBrowser Score-CAM (stage 4), headless Chromium ${browser.version()}, one 64³ volume, the "at work" panel ${atWork}; ratios from this run`);
   console.log('baseline: wasm, unfused model, 1 worker. "vs 1 fused": the same method on one worker with the fused model.');
   console.log('CAM ms: the faster of the page\'s later runs; first: its first run, which also pays one-time costs (XNNPACK operators, weight packing) in every worker.');
-  console.log('backend  method            workers model    forward ms  fwd/base  CAM ms  first   channels  CAM/base  CAM/1 fused  curves ms  curves/base');
+  console.log('in fwd: the share of the CAM run each worker spent in forward passes (the rest: building masked inputs, messages, waiting).');
+  console.log('backend  method            workers model    forward ms  fwd/base  CAM ms  first  in fwd  channels  CAM/base  CAM/1 fused  curves ms  curves/base');
   for (const r of rows) {
     console.log(
       [
@@ -166,11 +171,13 @@ async function main() {
         ratio(r.forwardMs, wasmFwd).padStart(9),
         ms(r.camMs).padStart(7),
         ms(r.camFirstMs).padStart(6),
+        (Number.isFinite(r.camForwardMs) && r.camMs ? `${((100 * r.camForwardMs) / r.camMs).toFixed(0)} %` : '–').padStart(7),
         String(r.channels || '–').padStart(9),
         ratio(r.camMs, base1?.camMs ?? NaN).padStart(9),
         ratio(r.camMs, wasmCam(r.method)).padStart(12),
         ms(r.curvesMs).padStart(10),
         ratio(r.curvesMs ?? NaN, base1?.curvesMs ?? NaN).padStart(12),
+        r.shares && r.shares.length > 1 ? `  batches per worker ${r.shares.join('/')}` : '',
         r.error ? `  (${r.error})` : '',
       ].join(' '),
     );

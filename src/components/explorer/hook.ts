@@ -57,6 +57,8 @@ export interface ExplorerHook {
     channels: number;
     /** workers of the pool that ran the CAM */
     workers: number;
+    /** batches each worker ran in that CAM run (the coordinator first) */
+    shares: number[];
     fused: boolean;
     curvesMs: number | null;
   }>;

@@ -52,7 +52,11 @@ export interface PredictResult {
 export type CamResultMsg = Pick<
   CamResult,
   'cam' | 'lowResShape' | 'target' | 'predicted' | 'probs' | 'method' | 'stage' | 'channels' | 'totalChannels' | 'timings'
-> & { workers: number };
+> & {
+  workers: number;
+  /** Batches each worker of the pool ran (the coordinator first): how the work was shared. */
+  shares: number[];
+};
 export interface CurvesResult {
   deletion: { x: number[]; y: number[]; auc: number };
   insertion: { x: number[]; y: number[]; auc: number };

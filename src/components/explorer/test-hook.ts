@@ -75,6 +75,7 @@ export function makeHook(ex: Explorer): ExplorerHook {
         forwardInputs: r.timings.forwardInputs,
         channels: r.channels,
         workers: r.workers,
+        shares: r.shares,
         fused: ex.model.worker!.fused,
         curvesMs: o.curves ? (ex.lastCurves?.ms ?? null) : null,
       };

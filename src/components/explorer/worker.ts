@@ -233,6 +233,7 @@ async function handle(msg: ToWorker): Promise<void> {
           totalChannels: r.totalChannels,
           timings: r.timings,
           workers: msg.opts.method === 'gradcam' ? 1 : pool.size,
+          shares: msg.opts.method === 'gradcam' ? [1] : [...pool.lastShares],
           },
         },
         [r.cam.buffer],
