@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BONE_LABEL, CONTRAST_PHASES, cropOrgans, drawAcquisition, generatePhantomDataset, generatePhantomSubject, makeRng, PHANTOM_SHAPE, resizeNearest } from '../../src/lib/data/phantom';
+import { BONE_LABEL, CONTRAST_PHASES, cropOrgans, drawAcquisition, generatePhantomDataset, generatePhantomSubject, makeRng, PHANTOM_FLIPPED_Z_SHARE, PHANTOM_MIRRORED_SHARE, PHANTOM_SHAPE, resizeNearest } from '../../src/lib/data/phantom';
 import { NUM_CLASSES, ORGAN_LABELS } from '../../src/lib/data/labels';
 import { classCounts, maskAt, volumeAt } from '../../src/lib/data/medmnist';
 import { loadDataset, saveDataset } from '../../src/lib/data/store.node';
@@ -11,12 +11,35 @@ import { loadDataset, saveDataset } from '../../src/lib/data/store.node';
 const md5 = (a: ArrayBufferView) => createHash('md5').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
 
 describe('phantom subject', () => {
-  const s = generatePhantomSubject(12345);
+  // anatomy checks need the scan stored the standard way round
+  const upright = { mirroredShare: 0, flippedZShare: 0 };
+  const s = generatePhantomSubject(12345, upright);
   it('is deterministic for a seed and differs across seeds', () => {
-    const again = generatePhantomSubject(12345);
+    const again = generatePhantomSubject(12345, upright);
     expect(md5(again.hu)).toBe(md5(s.hu));
     expect(md5(again.labels)).toBe(md5(s.labels));
-    expect(md5(generatePhantomSubject(54321).labels)).not.toBe(md5(s.labels));
+    expect(md5(generatePhantomSubject(54321, upright).labels)).not.toBe(md5(s.labels));
+  });
+  it('stores a share of scans mirrored or head–feet flipped: the same scan, reversed along x or z', () => {
+    const [D, H, W] = PHANTOM_SHAPE;
+    const both = generatePhantomSubject(12345, { mirroredShare: 1, flippedZShare: 1 });
+    expect(both.meta.mirrored && both.meta.flippedZ).toBe(true);
+    expect(s.meta.mirrored || s.meta.flippedZ).toBe(false);
+    let diffHU = 0, diffLab = 0;
+    for (let z = 0; z < D; z += 3)
+      for (let y = 0; y < H; y += 2)
+        for (let x = 0; x < W; x++) {
+          const i = (z * H + y) * W + x, j = ((D - 1 - z) * H + y) * W + (W - 1 - x);
+          diffHU = Math.max(diffHU, Math.abs(s.hu[i] - both.hu[j]));
+          if (s.labels[i] !== both.labels[j]) diffLab++;
+        }
+    expect(diffHU).toBe(0);
+    expect(diffLab).toBe(0);
+    // the shares drawn over many subjects match the generator's constants
+    const metas = Array.from({ length: 400 }, (_, k) => drawAcquisition(5000 + k));
+    const share = (f: (m: (typeof metas)[number]) => boolean) => metas.filter(f).length / metas.length;
+    expect(Math.abs(share((m) => m.mirrored) - PHANTOM_MIRRORED_SHARE)).toBeLessThan(0.08);
+    expect(Math.abs(share((m) => m.flippedZ) - PHANTOM_FLIPPED_Z_SHARE)).toBeLessThan(0.08);
   });
   it('contains all 11 organs with plausible HU and laterality', () => {
     const [D, H, W] = PHANTOM_SHAPE;
