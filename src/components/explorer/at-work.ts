@@ -16,7 +16,7 @@ import type { CamDetail } from './protocol';
 const TILE_COLS = 16;
 const TILE_PX = 26; // 24 px tile + 2 px gap
 /** Least time between two paints of a running Score-CAM (see schedulePaint). */
-const PAINT_INTERVAL_MS = 250;
+const PAINT_INTERVAL_MS = 400;
 
 export interface AtWorkInput {
   ct: Float32Array;
