@@ -81,13 +81,13 @@ export class AtWork {
     this.text('[data-aw-status]', 'Running the unmasked pass…');
   }
 
-  /** A message from the worker. */
   /** False while the figure sits in a closed <details> panel (the explorer's), so nobody sees it. */
   shown(): boolean {
     const panel = this.root.closest('details');
     return !panel || panel.open;
   }
 
+  /** A message from the worker: the channel maps (painted at once) or a batch of scores (painted by schedulePaint). */
   detail(d: CamDetail): void {
     if (!this.input) return;
     const t0 = performance.now();

@@ -297,9 +297,10 @@ function thickSlices(vol: Float32Array, shape: [number, number, number], k: numb
  * Why 40 % and, with PHANTOM_FLIPPED_Z_SHARE, 30 % head–feet flipped: a crop's coarse layout
  * (air above the diaphragm in a lung crop, bone on one side of a femur crop) named its organ for
  * a linear classifier; four orientations break that, and a CNN learns each one. Measured on 28³
- * splits of the same subject counts (npm run data:audit, and a 10-epoch 28³ ResNet-10): with 25 % mirrored, no z flips and
- * 0–100 % margins the 2³/4³ block-mean regressions got 55.6/72.1 % and a 28³ ResNet-10 lost 8
- * points with the organ replaced; with 40 %/30 % and 0–20 % margins 42.6/70.8 %, and it lost 24.
+ * splits of the same subject counts (npm run data:audit; a 10-epoch 28³ ResNet-10 from npm run
+ * train, scored with metrics/occlusion.ts): with 25 % mirrored, no z flips and 0–100 % margins
+ * the 2³/4³ block-mean regressions got 55.6/72.1 % and the ResNet lost 8 points with the organ
+ * replaced; with 40 %/30 % and 0–20 % margins 42.6/70.8 %, and it lost 24.
  */
 export const PHANTOM_MIRRORED_SHARE = 0.4;
 
@@ -801,9 +802,9 @@ export function resizeNearest(src: Uint8Array, from: [number, number, number], t
 
 /**
  * Largest crop margin per side, as a fraction of the organ's extent along that axis (each side
- * draws uniformly from 0 to this): tight boxes, as MedMNIST cut them, with some jitter. A version with
- * 0–100 % defeated the block-mean baselines too, but the organ then filled ~6 % of its crop and
- * the model read the context instead (organ-replaced occlusion cost it only 5.7 points).
+ * draws uniformly from 0 to this): tight boxes, as MedMNIST cut them, with some jitter. A version
+ * with 0–100 % came near the block-mean targets too, but the organ then filled ~6 % of its crop
+ * and the model read the context instead (organ-replaced occlusion cost it only 5.7 points).
  */
 export const PHANTOM_CROP_MARGIN_MAX = 0.2;
 
