@@ -280,7 +280,7 @@ export const SPEC: CliSpec = {
     json: { type: 'string', arg: 'FILE', help: 'write the sections as JSON' },
     readme: { type: 'boolean', help: 'write the Node section as a table into src/lib/cam/README.md (between its bench markers)' },
     browser: { type: 'boolean', help: 'also run the browser section (scripts/bench-browser.ts)' },
-    train: { type: 'string', arg: '0|1', def: 1, help: 'also time training: the slice-sum single-thread loop, 1 worker and the pool size (scripts/bench-train.ts, 1 rep)' },
+    train: { type: 'string', arg: '0|1', def: 1, help: 'also time training: the slice-sum single-thread loop, 1 worker and the pool size (scripts/bench-train.ts, 3 reps, alternating: the machine speed drifts)' },
   },
 };
 
@@ -341,7 +341,7 @@ async function main(): Promise<void> {
   fused.dispose();
   model.dispose();
   if (choice(flags, 'train', ['0', '1'] as const, '1') === '1' && backend === 'wasm') {
-    const t = await measureTraining({ depth: 10, width: 1, size: 64, batchSize: 8, workers: Math.max(2, workers), nTrain: 48, nVal: 16, reps: 1, epochTrain: 971, epochVal: 161, log: (m) => console.error(m) });
+    const t = await measureTraining({ depth: 10, width: 1, size: 64, batchSize: 8, workers: Math.max(2, workers), nTrain: 48, nVal: 16, reps: 3, epochTrain: 971, epochVal: 161, log: (m) => console.error(m) });
     const section = trainSection(t);
     printSection(section);
     sections.push(section);

@@ -37,6 +37,25 @@ describe('upsampleTrilinear', () => {
     }
   });
 
+  it.each(['cpu', 'wasm'])('a stack of maps upsamples as each map alone, bit for bit (%s)', async (backend) => {
+    await initNodeBackend(backend);
+    try {
+      const [inS, outS]: [number, number, number][] = [[4, 4, 4], [64, 64, 64]];
+      const c = 8;
+      const n = 64;
+      const src = Float32Array.from({ length: c * n }, (_, i) => Math.cos(i * 0.71) + (i % 7) / 3);
+      const all = tf.tidy(() => upsampleTrilinear(tf.tensor4d(src, [c, ...inS]), outS).dataSync() as Float32Array);
+      const N = 64 ** 3;
+      for (const k of [0, 3, 7]) {
+        const one = tf.tidy(() => upsampleTrilinear(tf.tensor4d(src.subarray(k * n, (k + 1) * n), [1, ...inS]), outS).dataSync() as Float32Array);
+        expect(maxAbsDiff(all.subarray(k * N, (k + 1) * N), one)).toBe(0);
+        expect(maxAbsDiff(one, resizeTrilinear(src.subarray(k * n, (k + 1) * n), inS, outS))).toBeLessThan(1e-5);
+      }
+    } finally {
+      await initNodeBackend('cpu');
+    }
+  });
+
   it('interpolation rows sum to 1 (affine maps stay affine)', () => {
     const m = interpolationMatrix(3, 8);
     for (let j = 0; j < 8; j++) expect(m.subarray(j * 3, j * 3 + 3).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);

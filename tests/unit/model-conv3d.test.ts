@@ -151,10 +151,13 @@ describe.each([
 describe('formulation defaults', () => {
   it('wasm mixes im2col (the narrow stem) and slice-sum; cpu uses native except for the case where tf.conv3d is wrong', () => {
     expect(conv3dFormulationFor('wasm')).toBe('mixed');
-    expect(usesIm2col('mixed', [3, 3, 3, 1, 16])).toBe(true);
-    expect(usesIm2col('mixed', [3, 3, 3, 16, 16])).toBe(false);
-    expect(usesIm2col('im2col', [3, 3, 3, 16, 16])).toBe(true);
-    expect(usesIm2col('slice-sum', [3, 3, 3, 1, 16])).toBe(false);
+    expect(usesIm2col('mixed', [3, 3, 3, 1, 16], 2)).toBe(true);
+    expect(usesIm2col('mixed', [3, 3, 3, 16, 16], 1)).toBe(false);
+    // 1×1×1: im2col is a free reshape at stride 1; a strided one takes slice-sum's single slice
+    expect(usesIm2col('mixed', [1, 1, 1, 16, 32], 1)).toBe(true);
+    expect(usesIm2col('mixed', [1, 1, 1, 16, 32], 2)).toBe(false);
+    expect(usesIm2col('im2col', [3, 3, 3, 16, 16], 1)).toBe(true);
+    expect(usesIm2col('slice-sum', [3, 3, 3, 1, 16], 2)).toBe(false);
     expect(conv3dFormulationFor('cpu')).toBe('native');
     expect(nativeIsUnsafe([1, 1, 1, 4, 8], 2, 'same')).toBe(true);
     expect(nativeIsUnsafe([1, 1, 1, 4, 8], 1, 'same')).toBe(false);

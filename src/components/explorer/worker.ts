@@ -18,9 +18,9 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 import { selectBackend, type BackendName } from '../../lib/model/backend';
 import { loadModel } from '../../lib/model/io';
 import { BackendError, InputError, classifyError } from '../../lib/model/errors';
-import { fuseForInference, type FusedResNet3d } from '../../lib/model/inference';
+import { fuseForInference, warmUp, type FusedResNet3d } from '../../lib/model/inference';
 import { stageSizes, type ResNet3d } from '../../lib/model/resnet3d';
-import { computeCam, stageActivations, type StageActivations } from '../../lib/cam';
+import { computeCam, DEFAULT_BATCH_SIZE, stageActivations, type StageActivations } from '../../lib/cam';
 import { LocalEndpoint, PortEndpoint, TaskPool, serveTasks, type PortLike } from '../../lib/parallel/pool';
 import { FORWARD_RUNNERS } from '../../lib/cam/runners';
 import { argmax } from '../../lib/util/array';
@@ -165,6 +165,7 @@ async function handle(msg: ToWorker): Promise<void> {
     if (msg.type === 'helper') {
       await load([msg.backend], msg.modelUrl, msg.id, msg.fused);
       if (tf.getBackend() !== msg.backend) throw new BackendError(`helper started ${tf.getBackend()}, not ${msg.backend}`);
+      warmUp(inference!, DEFAULT_BATCH_SIZE);
       serveTasks(portLike(msg.port), () => inference!, FORWARD_RUNNERS);
       post({ id: msg.id, type: 'ready' });
       return;

@@ -23,7 +23,10 @@ export type Conv3dFormulation = 'mixed' | 'im2col' | 'slice-sum' | 'native';
  * kernel over fewer than this many inputs (kh·kw·ci: the stem, ci = 1), and slice-sum elsewhere.
  * Measured with `npm run bench:conv3d` (wasm, batch 4, forward + backward, weights new every call
  * as in training): im2col takes 0.47× slice-sum's time on the stem (K = 9 is a poor GEMM for
- * XNNPACK) but 1.0-1.8× on every wider layer.
+ * XNNPACK) but 1.0-1.8× on every wider layer. A 1×1×1 kernel has no depth taps to gather: with
+ * stride 1 its im2col is a reshape (no copy: im2col), with a stride its one-hot shift conv and that
+ * conv's input gradient cost more than slice-sum's single slice (batch 8, forward + backward,
+ * the first stage's shortcut: 1.28× slice-sum's time), so those take slice-sum.
  */
 export const IM2COL_MAX_TAPS = 64;
 export type Padding = 'same' | 'valid';
@@ -52,10 +55,12 @@ export function conv3dFormulationFor(backend: string): Conv3dFormulation {
   return formulationByBackend[backend] ?? 'slice-sum';
 }
 
-/** Whether conv3d runs this filter ([kd, kh, kw, ci, co]) as im2col under formulation `f`. */
-export function usesIm2col(f: Conv3dFormulation, filterShape: number[]): boolean {
-  const [, kh, kw, ci] = filterShape;
-  return f === 'im2col' || (f === 'mixed' && kh * kw * ci < IM2COL_MAX_TAPS);
+/** Whether conv3d runs this filter ([kd, kh, kw, ci, co]) with `stride` as im2col under formulation `f`. */
+export function usesIm2col(f: Conv3dFormulation, filterShape: number[], stride: number): boolean {
+  const [kd, kh, kw, ci] = filterShape;
+  if (f === 'im2col') return true;
+  if (f !== 'mixed') return false;
+  return kd === 1 ? stride === 1 : kh * kw * ci < IM2COL_MAX_TAPS;
 }
 
 /** TensorFlow 'same' padding along one axis: [before, after] and the output length. */
@@ -246,7 +251,7 @@ export function conv3d(x: tf.Tensor5D, filter: tf.Tensor5D, stride: number, pad:
     const [kd, kh, kw, ci, co] = filter.shape;
     if (x.shape[4] !== ci) throw new Error(`conv3d: input has ${x.shape[4]} channels, filter expects ${ci}`);
     const n = x.shape[0];
-    if (usesIm2col(conv3dFormulationFor(tf.getBackend()), filter.shape)) {
+    if (usesIm2col(conv3dFormulationFor(tf.getBackend()), filter.shape, stride)) {
       const { cols, outD } = depthIm2col(x, kd, stride, pad);
       const y = conv2dWithFilterGrad(cols, im2colFilter(filter), stride, pad, inputGrad);
       const [, ho, wo] = y.shape;

@@ -14,7 +14,8 @@
  *   - then ONE fused conv2d with the [kh, kw, ci·kd, co] filter does the whole 3D convolution,
  *     bias and ReLU inside XNNPACK's kernel (tf.fused.conv2d).
  * The shift conv replaced a pad, kd slices, a stack and a transpose (4 copies); `npm run bench`
- * measures the result against the training model.
+ * measures the result against the training model. A strided 1×1×1 shortcut runs on its block's
+ * conv1 columns (they hold the planes it reads), so it needs no depth-subsampling copy.
  * Where the backend's native conv3d is the faster formulation (cpu), tf.conv3d + bias + ReLU.
  *
  * The training path (ResNet3d, conv3d.ts, batchnorm.ts) is untouched; gradients through this
@@ -23,7 +24,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BN_EPSILON } from './batchnorm';
-import { conv3dFormulationFor, depthIm2col, im2colFilter, nativeIsUnsafe, shiftFilter } from './conv3d';
+import { conv3dFormulationFor, depthIm2col, im2colFilter, nativeIsUnsafe, samePadding, shiftFilter } from './conv3d';
 import type { ResNet3d, ResNet3dConfig } from './resnet3d';
 
 /** What Score-CAM and the curves need of a model: ResNet3d and FusedResNet3d both provide it. */
@@ -54,6 +55,32 @@ interface FusedBlock {
   conv1: FusedConv;
   conv2: FusedConv;
   shortcut?: FusedConv;
+  /**
+   * A strided 1×1×1 shortcut as a 1×1 conv2d over conv1's im2col columns (see `stage`):
+   * [1, 1, ci·kd, co], zero except channel c·kd + lo (the plane the shortcut reads).
+   */
+  shortcutOnCols?: tf.Tensor4D;
+}
+
+/** One convolution's input as im2col columns along depth ([n·outD, h, w, ci·kd]). */
+interface Im2col {
+  cols: tf.Tensor4D;
+  outD: number;
+  n: number;
+}
+
+/**
+ * The [1, 1, ci, co] filter of a 1×1×1 conv, spread over im2col columns of depth kernel `kd`
+ * whose slot `lo` holds the plane it reads: [1, 1, ci·kd, co], zero elsewhere (channels ci-major,
+ * as `im2colFilter` orders them).
+ */
+function shortcutOnColsFilter(w2: tf.Tensor4D, kd: number, lo: number): tf.Tensor4D {
+  const [, , ci, co] = w2.shape;
+  return tf.tidy(() => {
+    const one = tf.reshape(tf.oneHot(tf.tensor1d([lo], 'int32'), kd), [1, kd, 1]); // [1, kd, 1]
+    const spread = tf.mul(tf.reshape(w2, [ci, 1, co]), one); // [ci, kd, co]
+    return tf.reshape(spread, [1, 1, ci * kd, co]) as tf.Tensor4D;
+  });
 }
 
 /** The variables of one conv + batch-norm pair in a ResNet3d, by name. */
@@ -105,16 +132,23 @@ export class FusedResNet3d implements ForwardModel {
       return f;
     };
     this.stemConv = fold('stem', c.stemStride);
+    // each stage's input depth (the input size is fixed: `stem` refuses any other)
+    let depth = samePadding(c.inputSize, c.stemKernel, c.stemStride).out;
     this.stages = c.widths.map((_, si) => {
       const blocks: FusedBlock[] = [];
       for (let bi = 0; src.variables.has(`stage${si + 1}.${bi}.conv1.w`); bi++) {
         const name = `stage${si + 1}.${bi}`;
         const stride = bi === 0 ? c.stageStrides[si] : 1;
-        blocks.push({
-          conv1: fold(`${name}.conv1`, stride),
-          conv2: fold(`${name}.conv2`, 1),
-          shortcut: src.variables.has(`${name}.shortcut.w`) ? fold(`${name}.shortcut`, stride) : undefined,
-        });
+        const block: FusedBlock = { conv1: fold(`${name}.conv1`, stride), conv2: fold(`${name}.conv2`, 1) };
+        if (src.variables.has(`${name}.shortcut.w`)) {
+          block.shortcut = fold(`${name}.shortcut`, stride);
+          if (block.shortcut.kd === 1 && stride > 1) {
+            block.shortcutOnCols = shortcutOnColsFilter(block.shortcut.w2, block.conv1.kd, samePadding(depth, block.conv1.kd, stride).lo);
+            this.owned.push(block.shortcutOnCols);
+          }
+        }
+        blocks.push(block);
+        depth = samePadding(depth, 3, stride).out;
       }
       return blocks;
     });
@@ -123,18 +157,29 @@ export class FusedResNet3d implements ForwardModel {
     this.owned.push(this.fcW, this.fcB);
   }
 
+  /** Whether layer `l` runs as tf.conv3d on this backend (else im2col + one fused conv2d). */
+  private native(l: FusedConv): boolean {
+    return conv3dFormulationFor(tf.getBackend()) === 'native' && !nativeIsUnsafe(l.w3.shape, l.stride, 'same');
+  }
+
   /** conv3d ('same' padding) + folded batch norm (+ ReLU), as one fused conv2d where possible. */
   private conv(x: tf.Tensor5D, l: FusedConv, relu: boolean): tf.Tensor5D {
-    const activation = relu ? 'relu' : 'linear';
-    const n = x.shape[0];
-    if (conv3dFormulationFor(tf.getBackend()) === 'native' && !nativeIsUnsafe(l.w3.shape, l.stride, 'same')) {
+    if (this.native(l)) {
       const y = tf.add(tf.conv3d(x, l.w3, l.stride, 'same'), l.bias5) as tf.Tensor5D;
       return relu ? tf.relu(y) : y;
     }
-    const { cols, outD } = depthIm2col(x, l.kd, l.stride, 'same', this.shifts.get(l.kd));
-    const y = tf.fused.conv2d({ x: cols, filter: l.w2, strides: l.stride, pad: 'same', bias: l.bias, activation });
+    return this.convOnCols(this.im2col(x, l), l, l.w2, relu);
+  }
+
+  private im2col(x: tf.Tensor5D, l: FusedConv): Im2col {
+    return { ...depthIm2col(x, l.kd, l.stride, 'same', this.shifts.get(l.kd)), n: x.shape[0] };
+  }
+
+  /** The fused conv2d of layer `l` (with `filter`, its own or the shortcut's on conv1's columns). */
+  private convOnCols(c: Im2col, l: FusedConv, filter: tf.Tensor4D, relu: boolean): tf.Tensor5D {
+    const y = tf.fused.conv2d({ x: c.cols, filter, strides: l.stride, pad: 'same', bias: l.bias, activation: relu ? 'relu' : 'linear' });
     const [, ho, wo, co] = y.shape;
-    return tf.reshape(y, [n, outD, ho, wo, co]);
+    return tf.reshape(y, [c.n, c.outD, ho, wo, co]);
   }
 
   stem(x: tf.Tensor): tf.Tensor5D {
@@ -151,9 +196,21 @@ export class FusedResNet3d implements ForwardModel {
     if (!blocks) throw new Error(`stage must be 1-4, got ${index}`);
     let h = a;
     for (const b of blocks) {
-      const y = this.conv(h, b.conv1, true);
+      let y: tf.Tensor5D;
+      let skip: tf.Tensor5D = h;
+      if (b.shortcutOnCols && !this.native(b.conv1)) {
+        // A strided 1×1×1 shortcut reads input plane o·s, which conv1's columns already hold
+        // (as channel c·kd + lo): a 1×1 conv2d on them with the same stride instead of a
+        // depth-subsampling copy of the block's input of its own (the most costly copy of the
+        // first stage, npm run bench).
+        const cols = this.im2col(h, b.conv1);
+        y = this.convOnCols(cols, b.conv1, b.conv1.w2, true);
+        skip = this.convOnCols(cols, b.shortcut!, b.shortcutOnCols, false);
+      } else {
+        y = this.conv(h, b.conv1, true);
+        if (b.shortcut) skip = this.conv(h, b.shortcut, false);
+      }
       const z = this.conv(y, b.conv2, false);
-      const skip = b.shortcut ? this.conv(h, b.shortcut, false) : h;
       h = tf.relu(tf.add(z, skip)) as tf.Tensor5D;
     }
     return h;
@@ -188,6 +245,18 @@ export class FusedResNet3d implements ForwardModel {
     tf.dispose(this.owned);
     this.owned.length = 0;
   }
+}
+
+/**
+ * One forward pass of a zero batch. A pool's helper workers run it before they report ready, so a
+ * reader's first CAM does not wait for their one-time costs (XNNPACK builds each operator and
+ * packs its weights on first use; the wasm heap grows to a batch's size).
+ */
+export function warmUp(model: ForwardModel, batch: number): void {
+  const s = model.config.inputSize;
+  tf.tidy(() => {
+    model.predict(tf.zeros([batch, s, s, s])).dataSync();
+  });
 }
 
 /** The inference model: batch norm folded, fused convolutions. */
