@@ -6,7 +6,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../../src/lib/model/backend.node.ts';
 import { computeCam, stageActivations } from '../../src/lib/cam';
-import { channelMask, maskedInput, partialCam, rankByWeight, topWeights, type ChannelMaps } from '../../src/lib/cam/at-work';
+import { channelMask, channelMaskOnPlane, maskedInput, partialCam, partialCamOnPlane, rankByWeight, topWeights, type ChannelMaps } from '../../src/lib/cam/at-work';
+import { mulberry32 } from '../../src/lib/util/random';
+import { resizeTrilinear, trilinearExtent } from '../../src/lib/data/volume';
 import { TINY_SIZE, maxAbsDiff, tinyModel, tinyVolume } from './cam-helpers';
 
 beforeAll(async () => {
@@ -48,5 +50,40 @@ describe('Score-CAM at work (page-side pieces)', () => {
     const v = new Float32Array(64).fill(0.5);
     expect(Array.from(maskedInput(v, h))).toEqual(Array.from(h, (q) => Math.fround(0.5 * q)));
     expect(() => maskedInput(v, new Float32Array(8))).toThrow(/mask 8/);
+  });
+
+  it('on one plane, the running figure paints exactly the whole volume’s plane (extremes from the run ends)', () => {
+    const r = mulberry32(11);
+    for (const [shape, size] of [
+      [[4, 4, 4], 64],
+      [[3, 5, 2], 19],
+      [[8, 8, 8], 24],
+    ] as Array<[[number, number, number], number]>) {
+      const channels = 5;
+      const m = shape[0] * shape[1] * shape[2];
+      // signed maps, so the ReLU of the weighted sum clips part of it
+      const c: ChannelMaps = { maps: Float32Array.from({ length: channels * m }, () => r() * 2 - 1), shape, indices: Int32Array.from({ length: channels }, (_, j) => j) };
+      const w = Float32Array.from([0.9, NaN, 0.2, 0.7, NaN]);
+      const full = partialCam(c, w, size)!;
+      const mask = channelMask(c, 3, size);
+      // the extremes of the whole resize, from its run ends
+      const up = resizeTrilinear(c.maps.subarray(0, m), shape, [size, size, size]);
+      const e = trilinearExtent(c.maps.subarray(0, m), shape, [size, size, size]);
+      expect([e.min, e.max]).toEqual([up.reduce((a, v) => Math.min(a, v)), up.reduce((a, v) => Math.max(a, v))]);
+      for (const axis of [0, 1, 2] as const)
+        for (const index of [0, Math.floor(size / 2), size - 1]) {
+          const stride = [size * size, size, 1][axis];
+          const onPlane = (v: number) => Math.floor(v / stride) % size === index;
+          const cam = partialCamOnPlane(c, w, size, { axis, index })!;
+          const h = channelMaskOnPlane(c, 3, size, { axis, index });
+          let differ = 0;
+          for (let v = 0; v < size ** 3; v++) {
+            if (cam[v] !== (onPlane(v) ? full[v] : 0)) differ++;
+            if (h[v] !== (onPlane(v) ? mask[v] : 0)) differ++;
+          }
+          expect(differ, `axis ${axis}, plane ${index}, ${shape.join('×')} → ${size}³`).toBe(0);
+        }
+    }
+    expect(partialCamOnPlane({ maps: new Float32Array(8), shape: [2, 2, 2], indices: Int32Array.from([0]) }, [NaN], 4, { axis: 0, index: 0 })).toBeNull();
   });
 });

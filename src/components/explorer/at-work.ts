@@ -5,7 +5,7 @@
  * strongest down. The math is src/lib/cam/at-work.ts (checked against Score-CAM itself); this
  * module only paints.
  */
-import { channelMap, channelMask, maskedInput, partialCam, rankByWeight, topWeights, type ChannelMaps } from '../../lib/cam/at-work';
+import { channelMap, channelMaskOnPlane, maskedInput, partialCam, partialCamOnPlane, rankByWeight, topWeights, type ChannelMaps, type Plane } from '../../lib/cam/at-work';
 import { displayName } from '../../lib/data/labels';
 import { pearson } from '../../lib/metrics/stats';
 import { colormapLut, CAM_COLORMAP } from '../../lib/viz/colormap';
@@ -111,9 +111,10 @@ export class AtWork {
 
   /**
    * Paint the running state at most every PAINT_INTERVAL_MS: the batches arrive every ~100 ms
-   * from a pool of workers that takes every core, and each paint (128 tiles, an upsampled partial
-   * sum) runs on the page's thread, which then competes with them (measured in headless Chromium
-   * on 2 cores: painting every batch made a 2-worker Score-CAM 13 % slower).
+   * from a pool of workers that takes every core, and each paint (128 tiles, the partial sum and
+   * the latest mask) runs on the page's thread, which then competes with them (measured in
+   * headless Chromium on 2 cores: painting every batch made a 2-worker Score-CAM 13 % slower). So
+   * a running paint also upsamples the sum and the mask on the shown plane only, not in 3D.
    */
   private schedulePaint(): void {
     if (this.paintTimer !== null) return;
@@ -133,7 +134,8 @@ export class AtWork {
     if (!this.c || !this.input || this.scored === 0) return;
     const t0 = performance.now();
     const last = this.current[this.current.length - 1];
-    this.paint(partialCam(this.c, this.weights, this.input.size), last);
+    // the map on the shown plane only: each paint runs on the page's thread, beside the pool
+    this.paint(partialCamOnPlane(this.c, this.weights, this.input.size, this.plane()), last);
     this.text(
       '[data-aw-status]',
       `${this.scored} of ${this.c.indices.length} channels scored for ${displayName(this.target)}; the map is the score-weighted sum of those so far.`,
@@ -177,6 +179,14 @@ export class AtWork {
     );
   }
 
+  /** The plane the figure's slices show. */
+  private plane(): Plane {
+    const inp = this.input!;
+    const axis = VIEW_AXIS[inp.view];
+    return { axis, index: inp.pos[axis] };
+  }
+
+  /** `sum`: the map so far, a whole volume or (while a run paints) its shown plane only. */
   private paint(sum: Float32Array | null, latest: number): void {
     const c = this.c!;
     const inp = this.input!;
@@ -184,7 +194,7 @@ export class AtWork {
     this.drawBars();
     const S = inp.size;
     const at = inp.pos[VIEW_AXIS[inp.view]];
-    const h = channelMask(c, latest, S);
+    const h = channelMaskOnPlane(c, latest, S, this.plane());
     const masked = sliceOf(maskedInput(inp.ct, h), S, inp.view, at);
     putGray(this.q<HTMLCanvasElement>('[data-aw-masked]'), masked, S);
     const w = this.weights[latest];

@@ -5,7 +5,7 @@
  * per mask, ReLU then min-max of the sum), in plain TypeScript so a page can run them without
  * TensorFlow.js; tests/unit/cam-at-work.test.ts checks that the full sum equals Score-CAM's map.
  */
-import { normalize, resizeTrilinear } from '../data/volume';
+import { normalize, resizeTrilinear, sampleTrilinear, trilinearExtent, type Shape3 } from '../data/volume';
 import { reluNormalize } from './common';
 
 /** The stage activations Score-CAM runs, as the worker sends them to the page. */
@@ -30,6 +30,44 @@ export function channelMask(c: ChannelMaps, j: number, size: number): Float32Arr
   return normalize(resizeTrilinear(channelMap(c, j), c.shape, [size, size, size]));
 }
 
+/** A plane of an S³ volume: index `index` along array axis `axis` (0 z, 1 y, 2 x). */
+export interface Plane {
+  axis: 0 | 1 | 2;
+  index: number;
+}
+
+/**
+ * An S³ volume that holds `minmax(upsample(map))` (with ReLU first when `relu`) on `plane` only,
+ * zero elsewhere: what a figure that shows one slice needs, without upsampling the whole volume.
+ * The extremes come from `trilinearExtent`, the plane from `sampleTrilinear`: the same values as
+ * the whole volume's plane (tests/unit/cam-at-work.test.ts).
+ */
+function normalizedOnPlane(map: Float32Array, shape: Shape3, size: number, plane: Plane, relu: boolean): Float32Array {
+  const all = Array.from({ length: size }, (_, i) => i);
+  const at: [number[], number[], number[]] = [all, all, all];
+  at[plane.axis] = [plane.index];
+  const values = sampleTrilinear(map, shape, [size, size, size], at);
+  let { min, max } = trilinearExtent(map, shape, [size, size, size]);
+  if (relu) [min, max] = [Math.max(0, min), Math.max(0, max)];
+  const scale = max > min ? 1 / (max - min) : 0;
+  const out = new Float32Array(size ** 3);
+  const stride = [size * size, size, 1];
+  const [ua, va] = ([0, 1, 2] as const).filter((a) => a !== plane.axis);
+  let k = 0;
+  for (let u = 0; u < size; u++)
+    for (let v = 0; v < size; v++) {
+      const x = relu && values[k] < 0 ? 0 : values[k];
+      k++;
+      out[plane.index * stride[plane.axis] + u * stride[ua] + v * stride[va]] = relu ? (max > min ? (x - min) / (max - min) : 0) : (x - min) * scale;
+    }
+  return out;
+}
+
+/** `channelMask(c, j, size)` on `plane` only (zero elsewhere). */
+export function channelMaskOnPlane(c: ChannelMaps, j: number, size: number, plane: Plane): Float32Array {
+  return normalizedOnPlane(channelMap(c, j), c.shape, size, plane, false);
+}
+
 /** X ∘ H: the input Score-CAM runs through the model for one channel. */
 export function maskedInput(volume: Float32Array, mask: Float32Array): Float32Array {
   if (volume.length !== mask.length) throw new RangeError(`maskedInput: volume ${volume.length} values, mask ${mask.length}`);
@@ -44,6 +82,18 @@ export function maskedInput(volume: Float32Array, mask: Float32Array): Float32Ar
  * and Score-CAM's default formulation (w_j = the channel's score), this is Score-CAM's map.
  */
 export function partialCam(c: ChannelMaps, weights: ArrayLike<number>, size: number): Float32Array | null {
+  const sum = weightedSum(c, weights);
+  return sum && reluNormalize(resizeTrilinear(sum, c.shape, [size, size, size]));
+}
+
+/** `partialCam(c, weights, size)` on `plane` only (zero elsewhere): what a running figure paints. */
+export function partialCamOnPlane(c: ChannelMaps, weights: ArrayLike<number>, size: number, plane: Plane): Float32Array | null {
+  const sum = weightedSum(c, weights);
+  return sum && normalizedOnPlane(sum, c.shape, size, plane, true);
+}
+
+/** Σ_j w_j A_j at stage resolution over the channels whose weight is known; null if none is. */
+function weightedSum(c: ChannelMaps, weights: ArrayLike<number>): Float32Array | null {
   const m = cells(c.shape);
   const sum = new Float32Array(m);
   let known = 0;
@@ -54,8 +104,7 @@ export function partialCam(c: ChannelMaps, weights: ArrayLike<number>, size: num
     const off = j * m;
     for (let i = 0; i < m; i++) sum[i] += w * c.maps[off + i];
   }
-  if (!known) return null;
-  return reluNormalize(resizeTrilinear(sum, c.shape, [size, size, size]));
+  return known ? sum : null;
 }
 
 /** Channel order by weight, highest first (unscored channels last, in channel order). */

@@ -49,23 +49,41 @@ export function resizeTrilinear(
   outShape: Shape3,
   opts: { alignCorners?: boolean; out?: Float32Array } = {},
 ): Float32Array {
+  const all = (n: number) => Array.from({ length: n }, (_, i) => i);
+  return sampleTrilinear(src, inShape, outShape, [all(outShape[0]), all(outShape[1]), all(outShape[2])], opts);
+}
+
+/**
+ * The values `resizeTrilinear(src, inShape, outShape)` has at the output voxels (z, y, x) for z in
+ * `at[0]`, y in `at[1]`, x in `at[2]`, in that C order, computed by the same arithmetic (so equal
+ * bit for bit), without the rest of the volume: e.g. one plane, or the candidates of
+ * `trilinearExtent`.
+ */
+export function sampleTrilinear(
+  src: ArrayLike<number>,
+  inShape: Shape3,
+  outShape: Shape3,
+  at: readonly [readonly number[], readonly number[], readonly number[]],
+  opts: { alignCorners?: boolean; out?: Float32Array } = {},
+): Float32Array {
   const [d, h, w] = inShape;
   const [D, H, W] = outShape;
   if (src.length !== d * h * w) throw new RangeError(`resizeTrilinear: src length ${src.length} ≠ ${d}×${h}×${w}`);
-  const out = opts.out ?? new Float32Array(D * H * W);
+  const [zs, ys, xs] = at;
+  const out = opts.out ?? new Float32Array(zs.length * ys.length * xs.length);
   const ac = opts.alignCorners ?? false;
   const tz = axisTable(d, D, ac);
   const ty = axisTable(h, H, ac);
   const tx = axisTable(w, W, ac);
   const hw = h * w;
-  // one row buffer: x-interpolated rows are computed on the fly
+  // x-interpolated rows are computed on the fly
   let o = 0;
-  for (let z = 0; z < D; z++) {
+  for (const z of zs) {
     const z0 = tz.i0[z] * hw;
     const z1 = tz.i1[z] * hw;
     const fz = tz.f[z];
     const gz = 1 - fz;
-    for (let y = 0; y < H; y++) {
+    for (const y of ys) {
       const y0 = ty.i0[y] * w;
       const y1 = ty.i1[y] * w;
       const fy = ty.f[y];
@@ -78,7 +96,8 @@ export function resizeTrilinear(
       const w01 = gz * fy;
       const w10 = fz * gy;
       const w11 = fz * fy;
-      for (let x = 0; x < W; x++) {
+      for (let k = 0; k < xs.length; k++) {
+        const x = xs[k];
         const a = tx.i0[x];
         const b = tx.i1[x];
         const fx = tx.f[x];
@@ -92,6 +111,34 @@ export function resizeTrilinear(
     }
   }
   return out;
+}
+
+/**
+ * The least and greatest value of `resizeTrilinear(src, inShape, outShape)` (align_corners=False),
+ * from a few voxels: along each axis, the output voxels between two source samples (a run of the
+ * same pair) have a weight that rises linearly (or stays fixed where clamped), so on each box of
+ * runs the resize is multilinear in the voxel's position and takes its extremes at the box's
+ * corners: the first and last voxel of every run. (4³ → 64³: 1000 voxels instead of 262 144.)
+ */
+export function trilinearExtent(src: ArrayLike<number>, inShape: Shape3, outShape: Shape3): { min: number; max: number } {
+  const ends = (inN: number, outN: number) => {
+    const t = axisTable(inN, outN, false);
+    const idx: number[] = [];
+    for (let o = 0; o < outN; o++) {
+      const first = o === 0 || t.i0[o] !== t.i0[o - 1];
+      const last = o === outN - 1 || t.i0[o] !== t.i0[o + 1];
+      if (first || last) idx.push(o);
+    }
+    return idx;
+  };
+  const v = sampleTrilinear(src, inShape, outShape, [ends(inShape[0], outShape[0]), ends(inShape[1], outShape[1]), ends(inShape[2], outShape[2])]);
+  let min = Infinity;
+  let max = -Infinity;
+  for (const x of v) {
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  return { min, max };
 }
 
 function gaussianKernel(sigma: number, truncate = 3): Float32Array {
