@@ -160,17 +160,20 @@ export function createDataParallel(workers: number): DataParallel & { timings: P
 
       t = performance.now();
       timings.assignMs += Math.max(0, ...others.map((o) => o.assignMs));
+      // Summed in rank order on the backend: each other rank's flat gradients go in as one tensor
+      // and are added slice by slice, instead of reading every gradient out, adding in JavaScript
+      // and making every tensor again.
+      const flats = others.map((o) => tf.tensor1d(o.grads));
       off = 0;
       const summed = mine.grads.map((g, i) => {
-        const sum = Float32Array.from(g.dataSync() as Float32Array);
-        for (const o of others) {
-          const part = o.grads.subarray(off, off + g.size);
-          for (let k = 0; k < sum.length; k++) sum[k] += part[k];
-        }
+        const at = off;
         off += g.size;
+        if (!flats.length) return { name: vars[i].name, tensor: g };
+        const tensor = tf.tidy(() => flats.reduce<tf.Tensor>((sum, f) => tf.add(sum, tf.reshape(tf.slice(f, at, g.size), g.shape)), g));
         g.dispose();
-        return { name: vars[i].name, tensor: tf.tensor(sum, vars[i].shape) };
+        return { name: vars[i].name, tensor };
       });
+      tf.dispose(flats);
       // In trainable-variable order, as minimize() gives them: Adam's slots are matched by position.
       optimizer.applyGradients(summed);
       tf.dispose(summed.map((s) => s.tensor));
