@@ -38,6 +38,15 @@ export interface ParallelTimings {
   applyMs: number;
 }
 
+/**
+ * sum += part, element by element. A function of its own: the same loop written inline in the
+ * step's per-variable callback ran 6-10x slower (17-29 ms per step instead of 2.5 for 0.9 M
+ * values): V8 kept that callback's loop in a slower tier.
+ */
+function addInto(sum: Float32Array, part: Float32Array): void {
+  for (let k = 0; k < sum.length; k++) sum[k] += part[k];
+}
+
 /** tsx's ESM API (its `register` hook), found through tsx's own package exports. */
 function tsxEsmApi(): string {
   const require = createRequire(import.meta.url);
@@ -160,20 +169,15 @@ export function createDataParallel(workers: number): DataParallel & { timings: P
 
       t = performance.now();
       timings.assignMs += Math.max(0, ...others.map((o) => o.assignMs));
-      // Summed in rank order on the backend: each other rank's flat gradients go in as one tensor
-      // and are added slice by slice, instead of reading every gradient out, adding in JavaScript
-      // and making every tensor again.
-      const flats = others.map((o) => tf.tensor1d(o.grads));
       off = 0;
       const summed = mine.grads.map((g, i) => {
-        const at = off;
+        const sum = new Float32Array(g.size);
+        sum.set(g.dataSync() as Float32Array);
+        for (const o of others) addInto(sum, o.grads.subarray(off, off + g.size));
         off += g.size;
-        if (!flats.length) return { name: vars[i].name, tensor: g };
-        const tensor = tf.tidy(() => flats.reduce<tf.Tensor>((sum, f) => tf.add(sum, tf.reshape(tf.slice(f, at, g.size), g.shape)), g));
         g.dispose();
-        return { name: vars[i].name, tensor };
+        return { name: vars[i].name, tensor: tf.tensor(sum, vars[i].shape) };
       });
-      tf.dispose(flats);
       // In trainable-variable order, as minimize() gives them: Adam's slots are matched by position.
       optimizer.applyGradients(summed);
       tf.dispose(summed.map((s) => s.tensor));
