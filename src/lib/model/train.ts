@@ -165,8 +165,11 @@ export interface EvalResult {
   labels: Int32Array;
 }
 
-/** Inference-mode loss, accuracy and probabilities over a whole split. */
-export function evaluate(model: ResNet3d, src: VolumeSource, batchSize = 16, onBatch?: (done: number) => void): EvalResult {
+/**
+ * Inference-mode loss, accuracy and probabilities over a whole split, with the training model or
+ * its batch-norm-folded inference copy (fuseForInference: the same outputs within float rounding).
+ */
+export function evaluate(model: Pick<ResNet3d, 'config'> & { forward(x: tf.Tensor): tf.Tensor2D }, src: VolumeSource, batchSize = 16, onBatch?: (done: number) => void): EvalResult {
   const c = model.config.numClasses;
   const probs = new Float32Array(src.count * c);
   const labels = new Int32Array(src.count);

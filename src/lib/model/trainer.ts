@@ -8,6 +8,7 @@ import { mulberry32 } from '../util/random';
 import * as tf from '@tensorflow/tfjs';
 import { ResNet3d, resnetConfig, type ResNetDepth } from './resnet3d';
 import { modelFromArtifacts, serializeModel, type ModelJson } from './io';
+import { fuseForInference } from './inference';
 import { evaluate, learningRateAt, makeBatch, shuffled, trainStep, type DataParallel, type TrainConfig, type VolumeSource } from './train';
 import { volumeAt, type Split } from '../data/medmnist';
 
@@ -180,7 +181,15 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
         seen += idx.length;
         bar?.(seen, `loss ${(lossSum / seen).toFixed(3)} acc ${((100 * correct) / seen).toFixed(1)}%`);
       }
-      const v = evaluate(model, val, o.evalBatch ?? 16);
+      // validation on the batch-norm-folded copy: the same outputs within float rounding, and
+      // faster (npm run bench: forward per volume, fused vs unfused)
+      const inference = fuseForInference(model);
+      let v: ReturnType<typeof evaluate>;
+      try {
+        v = evaluate(inference, val, o.evalBatch ?? 16);
+      } finally {
+        inference.dispose();
+      }
       const rec: EpochRecord = {
         epoch: epoch + 1,
         lr,
