@@ -38,8 +38,6 @@ export class AtWork {
   private current: number[] = [];
   private full: Float32Array | null = null;
   private order: number[] = [];
-  /** One small canvas the tiles are drawn through (scaled up into the grid). */
-  private tileCanvas: HTMLCanvasElement | null = null;
   /** Time spent painting (ms), for the status line and the tests. */
   lastPaintMs = 0;
   /** When the running state was last painted (performance.now()), and the pending paint. */
@@ -214,32 +212,34 @@ export class AtWork {
     const s = c.shape[1];
     const at = Math.min(s - 1, Math.floor((inp.pos[VIEW_AXIS[inp.view]] * s) / inp.size));
     const lut = colormapLut(CAM_COLORMAP);
-    const accent = cssVar(this.root, '--accent', '#c2255c');
-    const tile = new ImageData(s, s);
-    const scratch = (this.tileCanvas ??= document.createElement('canvas'));
-    scratch.width = scratch.height = s;
-    const sctx = scratch.getContext('2d')!;
-    ctx.imageSmoothingEnabled = false;
-    ctx.clearRect(0, 0, cv.width, cv.height);
+    // Every tile goes into one image (nearest-neighbour, as drawImage without smoothing draws it),
+    // put once: a putImageData and a drawImage per tile, 128 each per paint, cost the page's thread
+    // more than the pixels do, and that thread competes with the pool while a run paints.
+    const img = ctx.createImageData(cv.width, cv.height);
+    const px = TILE_PX - 2;
+    const src = Int32Array.from({ length: px }, (_, t) => Math.min(s - 1, Math.floor(((t + 0.5) * s) / px)));
     for (let j = 0; j < c.indices.length; j++) {
       const sl = sliceOf(channelMap(c, j), s, inp.view, at);
       let lo = Infinity, hi = -Infinity;
       for (const v of sl) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
-      for (let i = 0; i < sl.length; i++) {
-        const q = hi > lo ? Math.round(((sl[i] - lo) / (hi - lo)) * 255) : 0;
-        tile.data.set([lut[q * 3], lut[q * 3 + 1], lut[q * 3 + 2], 255], i * 4);
-      }
-      sctx.putImageData(tile, 0, 0);
-      const x = (j % TILE_COLS) * TILE_PX, y = Math.floor(j / TILE_COLS) * TILE_PX;
-      ctx.globalAlpha = Number.isFinite(this.weights[j]) ? 1 : 0.3;
-      ctx.drawImage(scratch, x + 1, y + 1, TILE_PX - 2, TILE_PX - 2);
-      ctx.globalAlpha = 1;
-      if (this.current.includes(j)) {
-        ctx.strokeStyle = accent;
-        ctx.lineWidth = 2;
-        ctx.strokeRect(x + 1, y + 1, TILE_PX - 2, TILE_PX - 2);
+      const alpha = Number.isFinite(this.weights[j]) ? 255 : 77; // unscored tiles at 30 %
+      const x0 = (j % TILE_COLS) * TILE_PX + 1, y0 = Math.floor(j / TILE_COLS) * TILE_PX + 1;
+      for (let ty = 0; ty < px; ty++) {
+        let o = ((y0 + ty) * img.width + x0) * 4;
+        for (let tx = 0; tx < px; tx++, o += 4) {
+          const v = sl[src[ty] * s + src[tx]];
+          const q = hi > lo ? Math.round(((v - lo) / (hi - lo)) * 255) : 0;
+          img.data[o] = lut[q * 3];
+          img.data[o + 1] = lut[q * 3 + 1];
+          img.data[o + 2] = lut[q * 3 + 2];
+          img.data[o + 3] = alpha;
+        }
       }
     }
+    ctx.putImageData(img, 0, 0);
+    ctx.strokeStyle = cssVar(this.root, '--accent', '#c2255c');
+    ctx.lineWidth = 2;
+    for (const j of this.current) ctx.strokeRect((j % TILE_COLS) * TILE_PX + 1, Math.floor(j / TILE_COLS) * TILE_PX + 1, px, px);
   }
 
   private drawBars(): void {
