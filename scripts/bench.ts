@@ -75,6 +75,19 @@ export interface BenchContext {
 // single slow runs here: a batch-8 forward at 1.5x its own Score-CAM per-input time).
 const fastest = (a: number[]) => Math.min(...a);
 
+/** The quickest of timed results (CAMs, curves) by total time: the same reasoning as `fastest`. */
+const quickest = <T extends { timings: { totalMs: number } }>(xs: T[]): T => xs.reduce((a, b) => (b.timings.totalMs < a.timings.totalMs ? b : a));
+
+/**
+ * Runs every setting `times` times, interleaved (setting 1, 2, …, then again), so a drift in the
+ * machine's speed hits all of them alike, and returns each setting's quickest run.
+ */
+async function quickestOf<T extends { timings: { totalMs: number } }>(settings: Array<() => Promise<T>>, times = 2): Promise<T[]> {
+  const runs: T[][] = settings.map(() => []);
+  for (let r = 0; r < times; r++) for (const [i, run] of settings.entries()) runs[i].push(await run());
+  return runs.map(quickest);
+}
+
 class PeakMemory {
   tensorBytes = 0;
   sample = (): void => {
@@ -141,15 +154,11 @@ export async function benchNode(
   // the pool's helpers start cold (XNNPACK builds its operators on first use): one warm-up run
   await computeCam(fused, volume, { method: 'faster-scorecam', topN: 8 * N, runner: pool });
   log('full Score-CAM: unfused, fused, fused on the pool, twice…');
-  // each setting twice, interleaved, keeping the faster run of each (see `fastest`)
-  const runs: CamResult[][] = [[], [], []];
-  for (let r = 0; r < 2; r++) {
-    runs[0].push(await computeCam(model, volume, { method: 'scorecam', onProgress: mem.sample }));
-    runs[1].push(await computeCam(fused, volume, { method: 'scorecam', onProgress: mem.sample }));
-    runs[2].push(await computeCam(fused, volume, { method: 'scorecam', runner: pool, onProgress: mem.sample }));
-  }
-  const quickest = (xs: CamResult[]) => xs.reduce((a, b) => (b.timings.totalMs < a.timings.totalMs ? b : a));
-  const [fullU, full, fullN] = runs.map(quickest);
+  const [fullU, full, fullN] = await quickestOf([
+    () => computeCam(model, volume, { method: 'scorecam', onProgress: mem.sample }),
+    () => computeCam(fused, volume, { method: 'scorecam', onProgress: mem.sample }),
+    () => computeCam(fused, volume, { method: 'scorecam', runner: pool, onProgress: mem.sample }),
+  ]);
   const fusedGain = fullU.timings.totalMs / full.timings.totalMs;
   const poolRatio = fullN.timings.totalMs / full.timings.totalMs;
   rows.push(camRow('Score-CAM (full), stage 4, unfused, 1 worker', fullU));
@@ -159,8 +168,7 @@ export async function benchNode(
   for (const n of [...new Set([o.topN, ...o.sweep])].sort((a, b) => a - b)) {
     log(`Faster Score-CAM top-${n}…`);
     for (const rankBy of ['energy', 'variance'] as const) {
-      const once = () => computeCam(fused, volume, { method: 'faster-scorecam', topN: n, rankBy, onProgress: mem.sample });
-      const f = quickest([await once(), await once()]); // as the full CAM: the faster of two runs
+      const [f] = await quickestOf([() => computeCam(fused, volume, { method: 'faster-scorecam', topN: n, rankBy, onProgress: mem.sample })]); // as the full CAM
       const r = pearson(full.cam, f.cam);
       const isDefault = n === o.topN && rankBy === FASTER_RANK_BY;
       rows.push(camRow(`Faster Score-CAM, top ${n} by ${rankBy}${isDefault ? ' (default)' : ''}, fused, 1 worker`, f, `, r ${r.toFixed(4)}, ${(full.timings.totalMs / f.timings.totalMs).toFixed(1)}× faster (${(full.timings.forwardInputs / f.timings.forwardInputs).toFixed(1)}× fewer inputs)`));
@@ -173,14 +181,11 @@ export async function benchNode(
   rows.push(camRow('Grad-CAM, stage 4', grad, `, r vs Score-CAM ${pearson(full.cam, grad.cam).toFixed(3)}`));
   log('deletion + insertion: unfused, fused, fused on the pool, twice…');
   const curveOpts = { steps: o.steps, onProgress: mem.sample, unmaskedProbs: full.probs };
-  type Curves = Awaited<ReturnType<typeof deletionInsertion>>;
-  const curveRuns: Curves[][] = [[], [], []];
-  for (let r = 0; r < 2; r++) {
-    curveRuns[0].push(await deletionInsertion(model, volume, full.cam, full.target, curveOpts));
-    curveRuns[1].push(await deletionInsertion(fused, volume, full.cam, full.target, curveOpts));
-    curveRuns[2].push(await deletionInsertion(fused, volume, full.cam, full.target, { ...curveOpts, runner: pool }));
-  }
-  const [diU, di, diN] = curveRuns.map((xs) => xs.reduce((a, b) => (b.timings.totalMs < a.timings.totalMs ? b : a)));
+  const [diU, di, diN] = await quickestOf([
+    () => deletionInsertion(model, volume, full.cam, full.target, curveOpts),
+    () => deletionInsertion(fused, volume, full.cam, full.target, curveOpts),
+    () => deletionInsertion(fused, volume, full.cam, full.target, { ...curveOpts, runner: pool }),
+  ]);
   const diRow = (name: string, r: typeof di, detail: string): BenchRow => ({
     name: `deletion + insertion, ${r.steps} steps each, ${name}`,
     ms: r.timings.totalMs,

@@ -191,9 +191,9 @@ export class AtWork {
     this.drawTiles();
     this.drawBars();
     const S = inp.size;
-    const at = inp.pos[VIEW_AXIS[inp.view]];
-    const h = channelMaskOnPlane(c, latest, S, this.plane());
-    const masked = sliceOf(maskedInput(inp.ct, h), S, inp.view, at);
+    const plane = this.plane();
+    const h = channelMaskOnPlane(c, latest, S, plane);
+    const masked = sliceOf(maskedInput(inp.ct, h), S, inp.view, plane.index);
     putGray(this.q<HTMLCanvasElement>('[data-aw-masked]'), masked, S);
     const w = this.weights[latest];
     this.q('[data-aw-masked-cap]').textContent = `Channel ${c.indices[latest]}: the CT times its map, upsampled and scaled to [0, 1]; p(${displayName(this.target)}) = ${Number.isFinite(w) ? w.toFixed(3) : '…'}.`;

@@ -53,6 +53,7 @@ function normalizedOnPlane(map: Float32Array, shape: Shape3, size: number, plane
   const out = new Float32Array(size ** 3);
   const stride = [size * size, size, 1];
   const [ua, va] = ([0, 1, 2] as const).filter((a) => a !== plane.axis);
+  // the two formulas are those of reluNormalize and normalize, so the plane equals theirs bit for bit
   let k = 0;
   for (let u = 0; u < size; u++)
     for (let v = 0; v < size; v++) {

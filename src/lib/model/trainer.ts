@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ResNet3d, resnetConfig, type ResNetDepth } from './resnet3d';
 import { modelFromArtifacts, serializeModel, type ModelJson } from './io';
 import { fuseForInference } from './inference';
-import { evaluate, learningRateAt, makeBatch, shuffled, trainStep, type DataParallel, type TrainConfig, type VolumeSource } from './train';
+import { evaluate, learningRateAt, makeBatch, shuffled, trainStep, type DataParallel, type EvalResult, type TrainConfig, type VolumeSource } from './train';
 import { volumeAt, type Split } from '../data/medmnist';
 
 /** A dataset split as the training code reads it. */
@@ -184,7 +184,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       // validation on the batch-norm-folded copy: the same outputs within float rounding, and
       // faster (npm run bench: forward per volume, fused vs unfused)
       const inference = fuseForInference(model);
-      let v: ReturnType<typeof evaluate>;
+      let v: EvalResult;
       try {
         v = evaluate(inference, val, o.evalBatch ?? 16);
       } finally {
