@@ -4,7 +4,7 @@
  *
  * Score-CAM in headless Chromium (/usr/bin/chromium, --enable-unsafe-webgpu) on each TF.js
  * backend, for one shipped volume, through the explorer's test hook (window.__explorer.benchmark);
- * each CAM runs three times per page: the first run (one-time costs included) and the fastest of the other two are printed.
+ * each CAM runs five times per page: the first run (one-time costs included) and the fastest of the other four are printed.
  * Builds nothing: serves the existing dist/ with `astro preview` (or uses --url / a running one).
  * Prints milliseconds and ratios against the wasm forward pass and wasm Score-CAM of the same run.
  * On wasm: the unfused model on one worker (the baseline), the fused model on one worker and on
@@ -17,7 +17,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 import { availableParallelism, loadavg } from 'node:os';
+import type { Server } from 'node:http';
 import { choice, num, parseCli, str, type CliSpec } from './lib/cli';
+import { ISOLATION_HEADERS, serveStatic } from './lib/static-server';
 
 interface Row {
   backend: string;
@@ -34,6 +36,9 @@ interface Row {
   /** batches each worker ran (the coordinator first) */
   shares?: number[];
   fused: boolean;
+  /** threads per worker (more than 1: multithreaded wasm, on the cross-origin-isolated copy of the site) */
+  threads: number;
+  isolated: boolean;
   curvesMs: number | null;
   error?: string;
 }
@@ -45,6 +50,10 @@ interface Plan {
   workers?: number;
   fused?: boolean;
   curves?: boolean;
+  /** on the copy of the site served with COOP/COEP (multithreaded wasm can load there) */
+  isolated?: boolean;
+  /** wasm threads per worker (URL parameter threads=N) */
+  threads?: number;
 }
 
 export const SPEC: CliSpec = {
@@ -56,6 +65,7 @@ export const SPEC: CliSpec = {
     volume: { type: 'string', arg: 'ID', help: 'shipped volume id, e.g. test-0000' },
     model: { type: 'string', arg: 'DIR', help: 'model folder under the site' },
     workers: { type: 'string', arg: 'N', help: 'pool size for the pool rows (default: the page chooses)' },
+    isolated: { type: 'string', arg: 'yes|no', def: 'yes', help: 'also time wasm on one worker on a cross-origin-isolated copy of dist/ (COOP/COEP headers, port+1): the multithreaded wasm build' },
     'at-work': { type: 'string', arg: 'open|closed', def: 'open', help: "the explorer's Score-CAM at work panel (open: its painting shares the cores with the workers)" },
     timeout: { type: 'string', arg: 'SECONDS', def: 300, help: 'per-backend timeout (1-3600)' },
     port: { type: 'string', arg: 'PORT', def: 4327, help: 'port for astro preview' },
@@ -85,6 +95,7 @@ async function main() {
   const model = str(v, 'model', '');
   const poolWorkers = str(v, 'workers', '');
   const atWork = choice(v, 'at-work', ['open', 'closed'] as const, 'open');
+  const isolated = choice(v, 'isolated', ['yes', 'no'] as const, 'yes') === 'yes' && backends.includes('wasm');
 
   let server: ChildProcess | null = null;
   if (!(await reachable(url + 'explorer/'))) {
@@ -96,14 +107,23 @@ async function main() {
       await new Promise((r) => setTimeout(r, 300));
     }
   }
+  // GitHub Pages sends no COOP/COEP, so the site as published runs single-thread wasm in each
+  // worker; this copy shows what the multithreaded build would give where a host sends them
+  let isolatedServer: Server | null = null;
+  const isolatedUrl = `http://127.0.0.1:${port + 1}/${base ? base + '/' : ''}`;
+  if (isolated) {
+    if (!existsSync('dist/explorer/index.html')) throw new Error('dist/ is missing or has no explorer: run `npm run build` first');
+    isolatedServer = await serveStatic({ root: 'dist', base, port: port + 1, headers: ISOLATION_HEADERS });
+  }
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update'],
   });
   const rows: Row[] = [];
-  // per page: the first CAM run, then the fastest of two more (one later run alone was at times
-  // 1.2-1.4x slower than the first: a disturbance, not the method's speed)
-  const CAM_RUNS = 3;
+  // per page: the first CAM run, then the fastest of four more. A later run alone was at times
+  // 1.2-1.4x slower than the first (a disturbance, not the method's speed), and with two more runs
+  // one pool page read 1336 ms when its first run took 1241: both later runs were disturbed
+  const CAM_RUNS = 5;
   try {
     const plan: Plan[] = [];
     for (const b of backends) {
@@ -112,13 +132,15 @@ async function main() {
         plan.push({ backend: b, method: 'scorecam', workers: 1, fused: false, curves: true });
         plan.push({ backend: b, method: 'scorecam', workers: 1, curves: true });
         plan.push({ backend: b, method: 'scorecam', workers: poolWorkers ? Number(poolWorkers) : undefined, curves: true });
+        // one worker whose wasm runs a thread per core, against the pool's worker per core
+        if (isolated) plan.push({ backend: b, method: 'scorecam', workers: 1, curves: true, isolated: true, threads: availableParallelism() });
       } else if (fullOn.has(b)) plan.push({ backend: b, method: 'scorecam' });
       if (!fullOn.has(b) || b === 'wasm') plan.push({ backend: b, method: 'faster-scorecam', workers: b === 'wasm' ? 1 : undefined });
     }
     if (!plan.some((p) => p.backend === 'wasm' && p.method === 'faster-scorecam') && plan.some((p) => p.method === 'faster-scorecam')) {
       plan.unshift({ backend: 'wasm', method: 'faster-scorecam', workers: 1 });
     }
-    for (const { backend, method, workers, fused, curves } of plan) {
+    for (const { backend, method, workers, fused, curves, isolated: iso, threads } of plan) {
       // a fresh page per run: no state (or GPU memory) carried from one backend to the next
       const page = await browser.newPage();
       const q = new URLSearchParams({ autorun: '0', backend });
@@ -126,9 +148,11 @@ async function main() {
       if (model) q.set('model', model);
       if (workers) q.set('workers', String(workers));
       if (fused === false) q.set('fused', '0');
-      process.stderr.write(`${backend} ${method} ${workers ?? 'pool'} worker(s)${fused === false ? ' unfused' : ''}… `);
+      if (threads) q.set('threads', String(threads));
+      process.stderr.write(`${backend} ${method} ${workers ?? 'pool'} worker(s)${fused === false ? ' unfused' : ''}${iso ? ' isolated page' : ''}… `);
       try {
-        await page.goto(`${url}explorer/?${q}`);
+        await page.goto(`${iso ? isolatedUrl : url}explorer/?${q}`);
+        if (iso && !(await page.evaluate(() => crossOriginIsolated))) throw new Error('the page is not cross-origin isolated');
         await page.waitForFunction(() => (window as unknown as { __explorer?: unknown }).__explorer, null, { timeout: 60_000 });
         if (atWork === 'closed') await page.evaluate(() => document.querySelector<HTMLDetailsElement>('details.ex-atwork')?.removeAttribute('open'));
         const r = (await Promise.race([
@@ -138,11 +162,11 @@ async function main() {
           ),
           new Promise((_, rej) => setTimeout(() => rej(new Error(`timed out after ${timeoutMs / 1000} s`)), timeoutMs)),
         ])) as Omit<Row, 'method'>;
-        rows.push({ ...r, method });
+        rows.push({ ...r, method, isolated: !!iso });
         process.stderr.write(`${(r.camMs / 1000).toFixed(1)} s\n`);
       } catch (e) {
         const error = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-        rows.push({ backend, method, forwardMs: NaN, camMs: NaN, camFirstMs: NaN, camForwardMs: NaN, channels: 0, forwardInputs: 0, workers: workers ?? 0, fused: fused !== false, curvesMs: null, error });
+        rows.push({ backend, method, forwardMs: NaN, camMs: NaN, camFirstMs: NaN, camForwardMs: NaN, channels: 0, forwardInputs: 0, workers: workers ?? 0, fused: fused !== false, threads: 0, isolated: !!iso, curvesMs: null, error });
         process.stderr.write(`failed: ${error}\n`);
       } finally {
         await page.close();
@@ -151,24 +175,27 @@ async function main() {
   } finally {
     await browser.close();
     if (server?.pid) process.kill(-server.pid);
+    isolatedServer?.close();
   }
 
-  const base1 = rows.find((r) => r.backend === 'wasm' && r.method === 'scorecam' && r.workers === 1 && !r.fused);
+  const base1 = rows.find((r) => r.backend === 'wasm' && r.method === 'scorecam' && r.workers === 1 && !r.fused && !r.isolated);
   const wasmFwd = base1?.forwardMs ?? rows.find((r) => r.backend === 'wasm' && Number.isFinite(r.forwardMs))?.forwardMs ?? NaN;
-  const wasmCam = (m: string) => rows.find((r) => r.backend === 'wasm' && r.method === m && r.workers === 1 && r.fused)?.camMs ?? NaN;
+  const wasmCam = (m: string) => rows.find((r) => r.backend === 'wasm' && r.method === m && r.workers === 1 && r.fused && !r.isolated)?.camMs ?? NaN;
   const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(2)}x` : '–');
   const ms = (v: number | null) => (v !== null && Number.isFinite(v) ? v.toFixed(0) : '–');
   console.log(`\nBrowser Score-CAM (stage 4), headless Chromium ${browser.version()}, one 64³ volume, the "at work" panel ${atWork}; ratios from this run`);
   console.log('baseline: wasm, unfused model, 1 worker. "vs 1 fused": the same method on one worker with the fused model.');
-  console.log('CAM ms: the fastest of the page\'s two later runs; first: its first run, which also pays one-time costs (XNNPACK operators, weight packing) in every worker.');
+  console.log('CAM ms: the fastest of the page\'s four later runs; first: its first run, which also pays one-time costs (XNNPACK operators, weight packing) in every worker.');
   console.log('in fwd: the share of the CAM run each worker spent in forward passes (the rest: building masked inputs, messages, waiting).');
-  console.log('backend  method            workers model    forward ms  fwd/base  CAM ms  first  in fwd  channels  CAM/base  CAM/1 fused  curves ms  curves/base');
+  console.log('threads: per worker; "isolated" rows ran on a copy of the site served with COOP/COEP, where wasm loads its multithreaded build (GitHub Pages cannot send those headers).');
+  console.log('backend  method            workers threads model    forward ms  fwd/base  CAM ms  first  in fwd  channels  CAM/base  CAM/1 fused  curves ms  curves/base');
   for (const r of rows) {
     console.log(
       [
         r.backend.padEnd(8),
         r.method.padEnd(17),
         String(r.workers || '–').padStart(7),
+        `${r.threads || '–'}${r.isolated ? ' isolated' : ''}`.padStart(7),
         (r.fused ? 'fused' : 'unfused').padEnd(8),
         ms(r.forwardMs).padStart(10),
         ratio(r.forwardMs, wasmFwd).padStart(9),
@@ -185,12 +212,17 @@ async function main() {
       ].join(' '),
     );
   }
-  const pool = rows.find((r) => r.backend === 'wasm' && r.method === 'scorecam' && r.workers > 1);
-  const one = rows.find((r) => r.backend === 'wasm' && r.method === 'scorecam' && r.workers === 1 && r.fused);
+  const pool = rows.find((r) => r.backend === 'wasm' && r.method === 'scorecam' && r.workers > 1 && !r.isolated);
+  const one = rows.find((r) => r.backend === 'wasm' && r.method === 'scorecam' && r.workers === 1 && r.fused && !r.isolated);
+  const threaded = rows.find((r) => r.isolated && r.method === 'scorecam' && Number.isFinite(r.camMs));
   if (pool && one) {
     const k = pool.camMs / one.camMs;
     console.log(`target: Score-CAM on ${pool.workers} workers ≤ 0.6× one worker (fused, wasm): ${k.toFixed(2)}×: ${k <= 0.6 ? 'MET' : 'NOT MET'} (first runs: ${(pool.camFirstMs / one.camFirstMs).toFixed(2)}×)`);
   } else console.log('no multi-worker wasm row (the page chose one worker: navigator.hardwareConcurrency or memory); pass --workers N');
+  if (threaded && one) {
+    const vsPool = pool ? `, the pool of ${pool.workers} single-thread workers ${(pool.camMs / one.camMs).toFixed(2)}×` : '';
+    console.log(`multithreaded wasm, 1 worker × ${threaded.threads} threads (isolated page): ${(threaded.camMs / one.camMs).toFixed(2)}× one single-thread worker${vsPool}`);
+  }
   if (one && base1) {
     const k = base1.camMs / one.camMs;
     console.log(`target: fused ≥ 1.3× faster than unfused on wasm (Score-CAM, 1 worker): ${k.toFixed(2)}×: ${k >= 1.3 ? 'MET' : 'NOT MET'}`);

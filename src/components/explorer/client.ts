@@ -71,6 +71,8 @@ export class ModelWorker {
 
   /** The fused inference model (default; `?fused=0` runs the training model's forward, for benchmarks). */
   readonly fused: boolean;
+  /** wasm threads per worker: `?threads=N`, else 0 (the wasm module's default) */
+  readonly threads: number;
   private poolWaiters: Array<() => void> = [];
   /** Helpers still loading. */
   private starting = 0;
@@ -79,6 +81,7 @@ export class ModelWorker {
     const params = typeof location !== 'undefined' ? new URLSearchParams(location.search) : new URLSearchParams();
     this.plannedWorkers = poolSizeFor(undefined, o.workers ? String(o.workers) : params.get('workers'));
     this.fused = o.fused ?? params.get('fused') !== '0';
+    this.threads = Math.max(0, Math.floor(Number(params.get('threads')) || 0));
     this.worker = this.spawn('scorecam-model');
     this.worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       const m = ev.data;
@@ -136,7 +139,7 @@ export class ModelWorker {
     let msg: ToWorker;
     switch (r.type) {
       case 'init':
-        msg = { id, type: 'init', order: r.order, modelUrl: r.modelUrl, poolSize: this.plannedWorkers.size, fused: this.fused };
+        msg = { id, type: 'init', order: r.order, modelUrl: r.modelUrl, poolSize: this.plannedWorkers.size, fused: this.fused, threads: this.threads };
         break;
       case 'predict':
         msg = { id, type: 'predict', volumeKey: this.sendVolume(r.volume), rerun: r.rerun };
@@ -203,7 +206,7 @@ export class ModelWorker {
         if (!this.helpers.has(index)) this.helperSettled();
         if (this.helpers.delete(index)) this.worker.postMessage({ id: 0, type: 'detach', helper: index, reason: ev.message || 'crashed' } satisfies ToWorker);
       };
-      h.postMessage({ id: index, type: 'helper', backend, modelUrl, fused: this.fused, port: port2 } satisfies ToWorker, [port2]);
+      h.postMessage({ id: index, type: 'helper', backend, modelUrl, fused: this.fused, threads: this.threads, port: port2 } satisfies ToWorker, [port2]);
     }
   }
 

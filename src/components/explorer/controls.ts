@@ -38,7 +38,7 @@ export function writeUrl(ex: Explorer): void {
   // a reader's own file has no address: the URL keeps the last shipped volume
   const volume = ex.vol?.entry?.id ?? new URLSearchParams(location.search).get('volume') ?? undefined;
   const q = new URLSearchParams(explorerQuery({ volume, method: r.method, stage: r.stage, target: r.target, threshold: Number(input(ex.ui, 'threshold').value) }));
-  for (const k of ['backend', 'model', 'autorun', 'cloud', 'workers', 'fused']) {
+  for (const k of ['backend', 'model', 'autorun', 'cloud', 'workers', 'fused', 'threads']) {
     const v = ex.params.get(k);
     if (v !== null) q.set(k, v);
   }

@@ -60,6 +60,8 @@ export interface ExplorerHook {
     /** batches each worker ran in that CAM run (the coordinator first) */
     shares: number[];
     fused: boolean;
+    /** threads each worker's backend runs on (more than 1: multithreaded wasm on an isolated page) */
+    threads: number;
     curvesMs: number | null;
   }>;
   openFile(f: File): Promise<void>;

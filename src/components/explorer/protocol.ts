@@ -36,6 +36,11 @@ export interface InitResult {
   poolSize: number;
   /** The inference model with batch norm folded into fused convolutions (wasm, cpu) or the training model's forward (GPUs). */
   fused: boolean;
+  /**
+   * Threads each worker's backend runs on: 1, or more where wasm found SharedArrayBuffer (a
+   * cross-origin-isolated page) and loaded its multithreaded build.
+   */
+  threads: number;
 }
 export interface PredictResult {
   probs: Float32Array;
@@ -83,8 +88,8 @@ export type ResultOf<K extends RequestType> = Requests[K]['result'];
  * batches to the coordinator over their own MessagePort ('attach').
  */
 export type ToWorker =
-  | { id: number; type: 'init'; order: BackendName[]; modelUrl: string; /** workers the page can afford (client.ts) */ poolSize: number; /** false: the training model's forward (benchmarks) */ fused: boolean }
-  | { id: number; type: 'helper'; backend: BackendName; modelUrl: string; fused: boolean; port: MessagePort }
+  | { id: number; type: 'init'; order: BackendName[]; modelUrl: string; /** workers the page can afford (client.ts) */ poolSize: number; /** false: the training model's forward (benchmarks) */ fused: boolean; /** wasm threads per worker (multithreaded wasm: isolated pages only) */ threads: number }
+  | { id: number; type: 'helper'; backend: BackendName; modelUrl: string; fused: boolean; threads: number; port: MessagePort }
   | { id: number; type: 'attach'; helper: number; port: MessagePort }
   | { id: number; type: 'detach'; helper: number; reason: string }
   | { id: number; type: 'volume'; key: number; volume: Float32Array }

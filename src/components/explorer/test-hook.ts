@@ -91,6 +91,7 @@ export function makeHook(ex: Explorer): ExplorerHook {
         workers: r.workers,
         shares: r.shares,
         fused: ex.model.worker!.fused,
+        threads: ex.model.init?.threads ?? 1,
         curvesMs: o.curves ? (ex.lastCurves?.ms ?? null) : null,
       };
     },

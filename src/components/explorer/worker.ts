@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -90,16 +90,42 @@ async function fetchWithProgress(url: string, id: number, label: string): Promis
   return out;
 }
 
-async function load(order: readonly BackendName[], modelUrl: string, id: number, fused: boolean) {
+async function load(order: readonly BackendName[], modelUrl: string, id: number, fused: boolean, threads: number) {
   if (inference && inference !== model) inference.dispose();
   model?.dispose();
   model = inference = null;
-  const { backend, attempts } = await selectBackend(order);
+  // Multithreaded wasm only when asked (?threads=N): on a cross-origin-isolated page tfjs would
+  // otherwise load it in every worker of the pool, and one worker on 2 threads measured 0.69x one
+  // single-thread worker where the pool of 2 took 0.60x (npm run bench:browser, 2 cores)
+  if (threads === 0) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  const { backend, attempts } = threads > 0 ? await withWasmThreads(threads, () => selectBackend(order)) : await selectBackend(order);
   const base = modelUrl.endsWith('/') ? modelUrl : modelUrl + '/';
   const loaded = await loadModel((file) => fetchWithProgress(base + file, id, file), base.replace(/\/$/, ''));
   model = loaded.model;
   inference = fused && FUSED.includes(backend) ? fuseForInference(model) : model;
   return { backend, attempts, manifest: loaded.manifest };
+}
+
+/**
+ * Starts the backend with `threads` wasm threads (`?threads=N`; only a cross-origin-isolated page
+ * loads the multithreaded build). tfjs-backend-wasm takes the thread count once, when its module
+ * starts, and caps it at half of navigator.hardwareConcurrency (it assumes two hyperthreads per
+ * core: on 2 cores, 1 thread whatever is asked), so the worker shows it 2 × threads until then.
+ */
+async function withWasmThreads<T>(threads: number, start: () => Promise<T>): Promise<T> {
+  setThreadsCount(threads);
+  Object.defineProperty(navigator, 'hardwareConcurrency', { value: 2 * threads, configurable: true });
+  try {
+    return await start();
+  } finally {
+    delete (navigator as { hardwareConcurrency?: number }).hardwareConcurrency;
+  }
+}
+
+/** The wasm backend's thread count (its multithreaded build runs only on a cross-origin-isolated page); 1 elsewhere. */
+function backendThreads(): number {
+  const b = tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } };
+  return tf.getBackend() === 'wasm' ? Math.max(1, b.wasm?.tfjs?.getThreadsCount?.() ?? 1) : 1;
 }
 
 /** Up to this many workers (the page decides from the core count and memory, client.ts). */
@@ -163,7 +189,7 @@ async function handle(msg: ToWorker): Promise<void> {
   jobs.set(msg.id, ac);
   try {
     if (msg.type === 'helper') {
-      await load([msg.backend], msg.modelUrl, msg.id, msg.fused);
+      await load([msg.backend], msg.modelUrl, msg.id, msg.fused, msg.threads);
       if (tf.getBackend() !== msg.backend) throw new BackendError(`helper started ${tf.getBackend()}, not ${msg.backend}`);
       warmUp(inference!, DEFAULT_BATCH_SIZE);
       serveTasks(portLike(msg.port), () => inference!, FORWARD_RUNNERS);
@@ -175,7 +201,7 @@ async function handle(msg: ToWorker): Promise<void> {
       helpers.clear();
       volume = null;
       measuredPerInput = null;
-      const { backend, attempts, manifest } = await load(msg.order, msg.modelUrl, msg.id, msg.fused);
+      const { backend, attempts, manifest } = await load(msg.order, msg.modelUrl, msg.id, msg.fused, msg.threads);
       plannedPool = poolFor(backend, msg.poolSize);
       const result: InitResult = {
         backend,
@@ -185,6 +211,7 @@ async function handle(msg: ToWorker): Promise<void> {
         loadMs: performance.now() - t0,
         poolSize: plannedPool,
         fused: inference !== model,
+        threads: backendThreads(),
       };
       post({ id: msg.id, type: 'result', request: 'init', result });
       return;
