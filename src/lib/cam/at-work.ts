@@ -5,8 +5,8 @@
  * per mask, ReLU then min-max of the sum), in plain TypeScript so a page can run them without
  * TensorFlow.js; tests/unit/cam-at-work.test.ts checks that the full sum equals Score-CAM's map.
  */
-import { normalize, resizeTrilinear, sampleTrilinear, trilinearExtent, type Shape3 } from '../data/volume';
-import { reluNormalize } from './common';
+import { resizeTrilinear, sampleTrilinear, trilinearExtent, type Shape3 } from '../data/volume';
+import { reluNormalize, unitRangeMaps } from './common';
 
 /** The stage activations Score-CAM runs, as the worker sends them to the page. */
 export interface ChannelMaps {
@@ -25,9 +25,10 @@ export function channelMap(c: ChannelMaps, j: number): Float32Array {
   return c.maps.subarray(j * m, (j + 1) * m);
 }
 
-/** H_j = minmax(upsample(A_j)): the soft mask channel j lays over the S³ input. */
+/** H_j = minmax(upsample(A_j)): the soft mask channel j lays over the S³ input, as Score-CAM makes it (upsample of the scaled map). */
 export function channelMask(c: ChannelMaps, j: number, size: number): Float32Array {
-  return normalize(resizeTrilinear(channelMap(c, j), c.shape, [size, size, size]));
+  const out: Shape3 = [size, size, size];
+  return resizeTrilinear(unitRangeMaps(channelMap(c, j), c.shape, out), c.shape, out);
 }
 
 /** A plane of an S³ volume: index `index` along array axis `axis` (0 z, 1 y, 2 x). */
@@ -36,37 +37,27 @@ export interface Plane {
   index: number;
 }
 
-/**
- * An S³ volume that holds `minmax(upsample(map))` (with ReLU first when `relu`) on `plane` only,
- * zero elsewhere: what a figure that shows one slice needs, without upsampling the whole volume.
- * The extremes come from `trilinearExtent`, the plane from `sampleTrilinear`: the same values as
- * the whole volume's plane (tests/unit/cam-at-work.test.ts).
- */
-function normalizedOnPlane(map: Float32Array, shape: Shape3, size: number, plane: Plane, relu: boolean): Float32Array {
+/** An S³ volume that holds `upsample(map)` on `plane` only, zero elsewhere (the values of the whole volume's plane). */
+function upsampledOnPlane(map: Float32Array, shape: Shape3, size: number, plane: Plane): { values: Float32Array; place: (k: number, v: number) => void; out: Float32Array } {
   const all = Array.from({ length: size }, (_, i) => i);
   const at: [number[], number[], number[]] = [all, all, all];
   at[plane.axis] = [plane.index];
   const values = sampleTrilinear(map, shape, [size, size, size], at);
-  let { min, max } = trilinearExtent(map, shape, [size, size, size]);
-  if (relu) [min, max] = [Math.max(0, min), Math.max(0, max)];
-  const scale = max > min ? 1 / (max - min) : 0;
   const out = new Float32Array(size ** 3);
   const stride = [size * size, size, 1];
   const [ua, va] = ([0, 1, 2] as const).filter((a) => a !== plane.axis);
-  // the two formulas are those of reluNormalize and normalize, so the plane equals theirs bit for bit
-  let k = 0;
-  for (let u = 0; u < size; u++)
-    for (let v = 0; v < size; v++) {
-      const x = relu && values[k] < 0 ? 0 : values[k];
-      k++;
-      out[plane.index * stride[plane.axis] + u * stride[ua] + v * stride[va]] = relu ? (max > min ? (x - min) / (max - min) : 0) : (x - min) * scale;
-    }
-  return out;
+  // values[k] is in-plane position (u, v) = (⌊k / size⌋, k mod size)
+  const place = (k: number, v: number) => {
+    out[plane.index * stride[plane.axis] + Math.floor(k / size) * stride[ua] + (k % size) * stride[va]] = v;
+  };
+  return { values, place, out };
 }
 
-/** `channelMask(c, j, size)` on `plane` only (zero elsewhere). */
+/** `channelMask(c, j, size)` on `plane` only (zero elsewhere): what a running figure paints. */
 export function channelMaskOnPlane(c: ChannelMaps, j: number, size: number, plane: Plane): Float32Array {
-  return normalizedOnPlane(channelMap(c, j), c.shape, size, plane, false);
+  const p = upsampledOnPlane(unitRangeMaps(channelMap(c, j), c.shape, [size, size, size]), c.shape, size, plane);
+  p.values.forEach((v, k) => p.place(k, v));
+  return p.out;
 }
 
 /** X ∘ H: the input Score-CAM runs through the model for one channel. */
@@ -87,10 +78,19 @@ export function partialCam(c: ChannelMaps, weights: ArrayLike<number>, size: num
   return sum && reluNormalize(resizeTrilinear(sum, c.shape, [size, size, size]));
 }
 
-/** `partialCam(c, weights, size)` on `plane` only (zero elsewhere): what a running figure paints. */
+/**
+ * `partialCam(c, weights, size)` on `plane` only (zero elsewhere): what a running figure paints.
+ * The extremes come from `trilinearExtent`, not the whole volume, and the formula is
+ * reluNormalize's, so the plane equals partialCam's bit for bit (tests/unit/cam-at-work.test.ts).
+ */
 export function partialCamOnPlane(c: ChannelMaps, weights: ArrayLike<number>, size: number, plane: Plane): Float32Array | null {
   const sum = weightedSum(c, weights);
-  return sum && normalizedOnPlane(sum, c.shape, size, plane, true);
+  if (!sum) return null;
+  const p = upsampledOnPlane(sum, c.shape, size, plane);
+  const e = trilinearExtent(sum, c.shape, [size, size, size]);
+  const [min, max] = [Math.max(0, e.min), Math.max(0, e.max)];
+  p.values.forEach((v, k) => p.place(k, max > min ? ((v > 0 ? v : 0) - min) / (max - min) : 0));
+  return p.out;
 }
 
 /** Σ_j w_j A_j at stage resolution over the channels whose weight is known; null if none is. */

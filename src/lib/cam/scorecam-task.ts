@@ -1,6 +1,11 @@
-/** Score-CAM's masked forward passes as a task (parallel/batches.ts): item j = softmax(f(X ∘ minmax(upsample(map_j))))[target]. */
+/**
+ * Score-CAM's masked forward passes as a task (parallel/batches.ts):
+ * item j = softmax(f(X ∘ minmax(upsample(map_j))))[target], with minmax(upsample(map_j)) computed as
+ * upsample(unitRangeMaps(map_j)) (cam/common.ts).
+ */
 import * as tf from '@tensorflow/tfjs';
 import { runBatches, type ForwardTask, type Predictor, type RangeContext, type RangeResult } from '../parallel/batches';
+import { unitRangeMaps } from './common';
 import { Upsampler } from './upsample';
 
 export interface ScoreCamTask extends ForwardTask {
@@ -9,14 +14,15 @@ export interface ScoreCamTask extends ForwardTask {
   /** Input side S (the volume is S³). */
   size: number;
   lowShape: [number, number, number];
-  /** The low-res maps to score, [items, d·h·w], channel-major. */
+  /** The low-res maps to score, [items, d·h·w], channel-major, each scaled so that its upsample spans [0, 1]. */
   maps: Float32Array;
   target: number;
 }
 
+/** The task for the stage maps `maps` ([items, d·h·w], as the stage gives them: the task scales them). */
 export function scoreCamTask(size: number, lowShape: [number, number, number], maps: Float32Array, target: number, batchSize: number): ScoreCamTask {
   const m = lowShape[0] * lowShape[1] * lowShape[2];
-  return { kind: 'scorecam', items: maps.length / m, perItem: 1, size, lowShape, maps, target, batchSize };
+  return { kind: 'scorecam', items: maps.length / m, perItem: 1, size, lowShape, maps: unitRangeMaps(maps, lowShape, [size, size, size]), target, batchSize };
 }
 
 export async function runScoreCamRange(model: Predictor, volume: Float32Array, t: ForwardTask, from: number, to: number, ctx: RangeContext = {}): Promise<RangeResult> {
@@ -34,14 +40,11 @@ export async function runScoreCamRange(model: Predictor, volume: Float32Array, t
       from,
       to,
       ctx,
-      // upsample, min-max normalise each map, mask the input (all batched, rank ≤ 2)
+      // the masks (upsampled pre-scaled maps, [b, n]) times the input, batched, rank ≤ 2
       (b0, b1) =>
         tf.tidy(() => {
-          const h = up.apply(tf.tensor2d(task.maps.subarray(b0 * m, b1 * m), [b1 - b0, m])); // [b, n]
-          const mn = tf.min(h, 1, true);
-          const mx = tf.max(h, 1, true);
-          const norm = tf.div(tf.sub(h, mn), tf.sub(mx, mn));
-          return tf.reshape(tf.mul(norm, x), [b1 - b0, s, s, s]);
+          const h = up.apply(tf.tensor2d(task.maps.subarray(b0 * m, b1 * m), [b1 - b0, m]));
+          return tf.reshape(tf.mul(h, x), [b1 - b0, s, s, s]);
         }),
       (p, b0, b1, values) => {
         const k = p.length / (b1 - b0);
