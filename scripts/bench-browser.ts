@@ -1,6 +1,7 @@
 /**
  * npm run bench:browser -- [--backends wasm,webgl,webgpu,cpu] [--volume test-0000] [--model <folder>]
  *                          [--full-on webgl] [--workers N] [--timeout 300] [--url http://127.0.0.1:4321/scorecam-3d/]
+ *                          [--at-work open|closed] [--isolated yes|no] [--readme]
  *
  * Score-CAM in headless Chromium (/usr/bin/chromium, --enable-unsafe-webgpu) on each TF.js
  * backend, for one shipped volume, through the explorer's test hook (window.__explorer.benchmark);
@@ -12,13 +13,18 @@
  * each with full Score-CAM (stage 4) and the deletion/insertion curves. Full Score-CAM also runs
  * on the backends in --full-on (default wasm, webgl); the others (software WebGPU and CPU are slow
  * here) run Faster Score-CAM, and wasm runs that too so each row has a same-method baseline.
+ * Unless --isolated no, wasm also runs on one worker with a wasm thread per core on a copy of
+ * dist/ served with COOP/COEP (port + 1): multithreaded wasm, against the pool of workers.
+ * --readme writes the table into src/lib/cam/README.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 import { availableParallelism, loadavg } from 'node:os';
 import type { Server } from 'node:http';
-import { choice, num, parseCli, str, type CliSpec } from './lib/cli';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { choice, flag, num, parseCli, str, writeFileAtomic, type CliSpec } from './lib/cli';
+import { withBenchTable, type BenchSection } from './lib/bench-table';
 import { ISOLATION_HEADERS, serveStatic } from './lib/static-server';
 
 interface Row {
@@ -65,6 +71,7 @@ export const SPEC: CliSpec = {
     volume: { type: 'string', arg: 'ID', help: 'shipped volume id, e.g. test-0000' },
     model: { type: 'string', arg: 'DIR', help: 'model folder under the site' },
     workers: { type: 'string', arg: 'N', help: 'pool size for the pool rows (default: the page chooses)' },
+    readme: { type: 'boolean', help: 'write the table into src/lib/cam/README.md (between its bench-browser markers)' },
     isolated: { type: 'string', arg: 'yes|no', def: 'yes', help: 'also time wasm on one worker on a cross-origin-isolated copy of dist/ (COOP/COEP headers, port+1): the multithreaded wasm build' },
     'at-work': { type: 'string', arg: 'open|closed', def: 'open', help: "the explorer's Score-CAM at work panel (open: its painting shares the cores with the workers)" },
     timeout: { type: 'string', arg: 'SECONDS', def: 300, help: 'per-backend timeout (1-3600)' },
@@ -95,6 +102,7 @@ async function main() {
   const model = str(v, 'model', '');
   const poolWorkers = str(v, 'workers', '');
   const atWork = choice(v, 'at-work', ['open', 'closed'] as const, 'open');
+  const readme = flag(v, 'readme');
   const isolated = choice(v, 'isolated', ['yes', 'no'] as const, 'yes') === 'yes' && backends.includes('wasm');
 
   let server: ChildProcess | null = null;
@@ -215,22 +223,51 @@ async function main() {
   const pool = rows.find((r) => r.backend === 'wasm' && r.method === 'scorecam' && r.workers > 1 && !r.isolated);
   const one = rows.find((r) => r.backend === 'wasm' && r.method === 'scorecam' && r.workers === 1 && r.fused && !r.isolated);
   const threaded = rows.find((r) => r.isolated && r.method === 'scorecam' && Number.isFinite(r.camMs));
+  const notes: string[] = [];
   if (pool && one) {
     const k = pool.camMs / one.camMs;
-    console.log(`target: Score-CAM on ${pool.workers} workers ≤ 0.6× one worker (fused, wasm): ${k.toFixed(2)}×: ${k <= 0.6 ? 'MET' : 'NOT MET'} (first runs: ${(pool.camFirstMs / one.camFirstMs).toFixed(2)}×)`);
-  } else console.log('no multi-worker wasm row (the page chose one worker: navigator.hardwareConcurrency or memory); pass --workers N');
+    notes.push(`target: Score-CAM on ${pool.workers} workers ≤ 0.6× one worker (fused, wasm): ${k.toFixed(2)}×: ${k <= 0.6 ? 'MET' : 'NOT MET'} (first runs: ${(pool.camFirstMs / one.camFirstMs).toFixed(2)}×)`);
+  } else notes.push('no multi-worker wasm row (the page chose one worker: navigator.hardwareConcurrency or memory); pass --workers N');
   if (threaded && one) {
     const vsPool = pool ? `, the pool of ${pool.workers} single-thread workers ${(pool.camMs / one.camMs).toFixed(2)}×` : '';
-    console.log(`multithreaded wasm, 1 worker × ${threaded.threads} threads (isolated page): ${(threaded.camMs / one.camMs).toFixed(2)}× one single-thread worker${vsPool}`);
+    notes.push(`multithreaded wasm, 1 worker × ${threaded.threads} threads (isolated page): ${(threaded.camMs / one.camMs).toFixed(2)}× one single-thread worker${vsPool}`);
   }
   if (one && base1) {
     const k = base1.camMs / one.camMs;
-    console.log(`target: fused ≥ 1.3× faster than unfused on wasm (Score-CAM, 1 worker): ${k.toFixed(2)}×: ${k >= 1.3 ? 'MET' : 'NOT MET'}`);
+    notes.push(`target: fused ≥ 1.3× faster than unfused on wasm (Score-CAM, 1 worker): ${k.toFixed(2)}×: ${k >= 1.3 ? 'MET' : 'NOT MET'}`);
   }
-  console.log(`load average at the end ${loadavg().map((v) => v.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
+  notes.push(`load average at the end ${loadavg().map((v) => v.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
+  for (const n of notes) console.log(n);
+  if (readme && base1) {
+    const file = path.join('src', 'lib', 'cam', 'README.md');
+    const section: BenchSection = {
+      title: `Score-CAM (stage 4) in headless Chromium ${browser.version()}, the explorer's worker pool, "at work" panel ${atWork}`,
+      baseline: { name: 'wasm, unfused model, 1 worker', ms: base1.camMs },
+      rows: rows
+        .filter((r) => Number.isFinite(r.camMs))
+        .map((r) => ({
+          name: `${r.backend} ${r.method}, ${r.workers} worker${r.workers > 1 ? 's' : ''}${r.threads > 1 ? ` × ${r.threads} threads (isolated page)` : ''}, ${r.fused ? 'fused' : 'unfused'}`,
+          ms: r.camMs,
+          ratio: r.camMs / base1.camMs,
+          detail: [
+            `first run ${ms(r.camFirstMs)} ms`,
+            r.camMs ? `${((100 * r.camForwardMs) / r.camMs).toFixed(0)} % in forward passes` : '',
+            `${r.channels} channels`,
+            r.curvesMs !== null ? `curves ${ms(r.curvesMs)} ms (${ratio(r.curvesMs, base1.curvesMs ?? NaN)})` : '',
+            r.shares && r.shares.length > 1 ? `batches per worker ${r.shares.join('/')}` : '',
+          ]
+            .filter(Boolean)
+            .join('; '),
+        })),
+      notes: [`CAM ms: the fastest of ${CAM_RUNS - 1} runs after the page's first; ratios from this run`, ...notes],
+    };
+    writeFileAtomic(file, withBenchTable(readFileSync(file, 'utf8'), 'bench-browser', [section], `one 64³ volume${volume ? ` (${volume})` : ''}`));
+    console.log(`wrote the browser table into ${file}`);
+  }
 }
 
-main().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+if (import.meta.url === `file://${process.argv[1]}`)
+  main().catch((e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });

@@ -21,7 +21,7 @@ import { createDataParallel } from '../src/lib/model/parallel.node.ts';
 import { NUM_CLASSES } from '../src/lib/data/labels';
 import { conv3dFormulationFor, setConv3dFormulation } from '../src/lib/model/conv3d';
 import { choice, num, parseCli, runCli, type CliSpec } from './lib/cli';
-import type { BenchSection } from './bench';
+import type { BenchSection } from './lib/bench-table';
 
 /** Seeded random uint8 volumes: the timing does not depend on the content. */
 function randomSource(count: number, size: number, seed: number): VolumeSource {

@@ -1,6 +1,6 @@
 /**
  * npm run bench -- [--model DIR] [--volume test:0] [--backend wasm] [--reps 3] [--steps 64]
- *                  [--top-n 28] [--sweep 24,32] [--workers N] [--precompute 0|1] [--train 0|1] [--json FILE] [--browser]
+ *                  [--top-n 28] [--sweep 24,32] [--workers N] [--precompute 0|1] [--train 0|1] [--json FILE] [--readme]
  *
  * Times, for the shipped model on one 64³ volume on Node (wasm, one thread per worker), a forward
  * pass, full Score-CAM, Faster Score-CAM, Grad-CAM and deletion+insertion, the training model's
@@ -13,14 +13,11 @@
  * Then (unless --train 0) training: ms per training sample of the single-thread loop with every
  * conv3d in slice-sum (the baseline), of 1 worker and of the pool size (scripts/bench-train.ts).
  *
- * Modular: `benchNode()` returns a `BenchSection`, `printSection()` prints one. Other sections
- * (e.g. the browser numbers of scripts/bench-browser.ts) plug in by exporting
- * `benchSection(ctx: BenchContext): Promise<BenchSection>` from scripts/bench-browser.ts (without
- * side effects at import): `npm run bench -- --browser` imports it and prints it after the Node one.
+ * `benchNode()` returns a `BenchSection` (scripts/lib/bench-table.ts), `printSection()` prints one;
+ * --readme writes them into src/lib/cam/README.md. The browser numbers: `npm run bench:browser`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { readNpz } from '../src/lib/data/npz';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../src/lib/model/backend.node.ts';
@@ -36,39 +33,15 @@ import type { Predictor } from '../src/lib/parallel/batches';
 import { computeVolume } from '../src/lib/precompute/compute';
 import { defaultSettings } from '../src/lib/precompute/run.node.ts';
 import { availableParallelism, loadavg } from 'node:os';
-import { execFileSync } from 'node:child_process';
 import { choice, dataChoice, dataFlags, flag, num, parseCli, parseNum, runCli, str, UsageError, writeFileAtomic, type CliSpec, type Values } from './lib/cli';
 import { SHIPPED_MODEL_DIR } from '../src/lib/model/shipped';
 import { loadModelDir } from './lib/model-dir';
 import { parallelCeiling, type ParallelCeiling } from './lib/parallel-ceiling';
 import { measureTraining, trainSection } from './bench-train';
+import { withBenchTable, type BenchRow, type BenchSection } from './lib/bench-table';
+export type { BenchRow, BenchSection } from './lib/bench-table';
 import { loadResults, resultsDir } from '../src/lib/precompute/load.node.ts';
 import type { PrecomputeSettings } from '../src/lib/precompute/format';
-
-export interface BenchRow {
-  name: string;
-  ms: number;
-  /** ms / the section's baseline ms */
-  ratio?: number;
-  forwardInputs?: number;
-  /** share of the time outside forward passes (upsampling, masking, sorting, bookkeeping) */
-  outsideForward?: number;
-  detail?: string;
-}
-
-export interface BenchSection {
-  title: string;
-  baseline: { name: string; ms: number };
-  rows: BenchRow[];
-  notes: string[];
-  memory?: { peakTensorBytes: number; peakRssBytes: number };
-}
-
-export interface BenchContext {
-  flags: Values;
-  modelDir: string;
-  volumeSpec: string;
-}
 
 // The fastest of the repetitions: on a shared machine the noise only ever adds time (other tenants,
 // page faults), so the minimum is the closest to what the code costs (a median still caught
@@ -247,28 +220,6 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-const BENCH_START = '<!-- bench:start -->';
-const BENCH_END = '<!-- bench:end -->';
-
-/** `text` with the markdown tables of `sections` between the bench markers (the README's speed section). */
-export function withBenchTable(text: string, sections: BenchSection[], what: string): string {
-  const a = text.indexOf(BENCH_START), b = text.indexOf(BENCH_END);
-  if (a < 0 || b < a) throw new Error(`no ${BENCH_START} … ${BENCH_END} section to write into`);
-  let commit = '';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  } catch {
-    /* not a git checkout */
-  }
-  const lines = [`Measured ${new Date().toISOString().slice(0, 10)}${commit ? ` at commit ${commit}` : ''} on ${availableParallelism()} cores, ${what}.`, ''];
-  for (const s of sections) {
-    lines.push(`**${s.title}** — baseline: ${s.baseline.name} = ${s.baseline.ms.toFixed(1)} ms`, '', '| step | ms | × baseline | detail |', '| --- | ---: | ---: | --- |');
-    for (const r of s.rows) lines.push(`| ${r.name} | ${r.ms.toFixed(1)} | ${(r.ratio ?? NaN).toFixed(2)} | ${(r.detail ?? '').replace(/\|/g, '/').trim()} |`);
-    lines.push('', ...s.notes.map((n) => `    ${n.trim()}`), '');
-  }
-  return text.slice(0, a + BENCH_START.length) + '\n' + lines.join('\n') + '\n' + text.slice(b);
-}
-
 export function printSection(s: BenchSection): void {
   console.log(`\n## ${s.title}`);
   console.log(`baseline: ${s.baseline.name} = ${s.baseline.ms.toFixed(1)} ms (ratio 1.0)\n`);
@@ -300,7 +251,6 @@ export const SPEC: CliSpec = {
     precompute: { type: 'string', arg: '0|1', def: 1, help: 'also time the precompute work per volume' },
     json: { type: 'string', arg: 'FILE', help: 'write the sections as JSON' },
     readme: { type: 'boolean', help: 'write the Node section as a table into src/lib/cam/README.md (between its bench markers)' },
-    browser: { type: 'boolean', help: 'also run the browser section (scripts/bench-browser.ts)' },
     train: { type: 'string', arg: '0|1', def: 1, help: 'also time training: the slice-sum single-thread loop, 1 worker and the pool size (scripts/bench-train.ts, 3 reps, alternating: the machine speed drifts)' },
   },
 };
@@ -367,24 +317,11 @@ async function main(): Promise<void> {
     printSection(section);
     sections.push(section);
   }
-  const browserBench = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bench-browser.ts');
-  if (flag(flags, 'browser') && existsSync(browserBench)) {
-    const mod = (await import(browserBench)) as { benchSection?: (ctx: BenchContext) => Promise<BenchSection> };
-    if (mod.benchSection) {
-      try {
-        const b = await mod.benchSection({ flags, modelDir: dir, volumeSpec: spec });
-        printSection(b);
-        sections.push(b);
-      } catch (e) {
-        console.error(`notice: the browser section (scripts/bench-browser.ts) failed: ${e instanceof Error ? e.message : e}`);
-      }
-    }
-  }
   const json = str(flags, 'json');
   if (json) writeFileAtomic(json, JSON.stringify({ model: dir, volume: spec, sections }, null, 2));
   if (flag(flags, 'readme')) {
     const readme = path.join('src', 'lib', 'cam', 'README.md');
-    writeFileAtomic(readme, withBenchTable(readFileSync(readme, 'utf8'), sections, `model \`${dir}\`, volume ${spec}`));
+    writeFileAtomic(readme, withBenchTable(readFileSync(readme, 'utf8'), 'bench', sections, `model \`${dir}\`, volume ${spec}`));
     console.log(`wrote the speed table into ${readme}`);
   }
 }

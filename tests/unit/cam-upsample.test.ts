@@ -83,7 +83,7 @@ describe('unitRangeMaps (Score-CAM masks from the small maps)', () => {
       expect(h.reduce((a, v) => Math.max(a, v), -Infinity)).toBeCloseTo(1, 6);
     }
     // and through the tfjs upsampler Score-CAM runs
-    const t = upsampleTrilinear(tf.tensor4d(scaled, [3, ...inS]), outS);
+    const t = upsampleTrilinear(tf.tensor4d(scaled, [3, ...inS]), [...outS]);
     const up = t.dataSync() as Float32Array;
     t.dispose();
     const n = outS[0] * outS[1] * outS[2];

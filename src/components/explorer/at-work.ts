@@ -43,6 +43,8 @@ export class AtWork {
   /** When the running state was last painted (performance.now()), and the pending paint. */
   private lastPaintAt = -Infinity;
   private paintTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The tiles' image for the current maps and slice, and each tile's opacity in it. */
+  private tiles: { maps: Float32Array; key: string; img: ImageData; alpha: Uint8Array } | null = null;
 
   constructor(private readonly root: HTMLElement) {
     this.scrub.addEventListener('input', () => this.showTop(Number(this.scrub.value)));
@@ -192,8 +194,9 @@ export class AtWork {
     this.drawBars();
     const S = inp.size;
     const plane = this.plane();
+    // the CT times the mask on the shown slice only (the mask is zero off the plane)
     const h = channelMaskOnPlane(c, latest, S, plane);
-    const masked = sliceOf(maskedInput(inp.ct, h), S, inp.view, plane.index);
+    const masked = maskedInput(sliceOf(inp.ct, S, inp.view, plane.index), sliceOf(h, S, inp.view, plane.index));
     putGray(this.q<HTMLCanvasElement>('[data-aw-masked]'), masked, S);
     const w = this.weights[latest];
     this.q('[data-aw-masked-cap]').textContent = `Channel ${c.indices[latest]}: the CT times its map, upsampled and scaled to [0, 1]; p(${displayName(this.target)}) = ${Number.isFinite(w) ? w.toFixed(3) : '…'}.`;
@@ -204,42 +207,61 @@ export class AtWork {
   }
 
   private drawTiles(): void {
-    const c = this.c!;
-    const inp = this.input!;
     const cv = this.q<HTMLCanvasElement>('[data-aw-tiles]');
     const ctx = cv.getContext('2d');
     if (!ctx) return;
-    const s = c.shape[1];
-    const at = Math.min(s - 1, Math.floor((inp.pos[VIEW_AXIS[inp.view]] * s) / inp.size));
-    const lut = colormapLut(CAM_COLORMAP);
-    // Every tile goes into one image (nearest-neighbour, as drawImage without smoothing draws it),
-    // put once: a putImageData and a drawImage per tile, 128 each per paint, cost the page's thread
-    // more than the pixels do, and that thread competes with the pool while a run paints.
-    const img = ctx.createImageData(cv.width, cv.height);
+    ctx.putImageData(this.tileImage(ctx, cv.width, cv.height), 0, 0);
     const px = TILE_PX - 2;
-    const src = Int32Array.from({ length: px }, (_, t) => Math.min(s - 1, Math.floor(((t + 0.5) * s) / px)));
-    for (let j = 0; j < c.indices.length; j++) {
-      const sl = sliceOf(channelMap(c, j), s, inp.view, at);
-      let lo = Infinity, hi = -Infinity;
-      for (const v of sl) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
-      const alpha = Number.isFinite(this.weights[j]) ? 255 : 77; // unscored tiles at 30 %
-      const x0 = (j % TILE_COLS) * TILE_PX + 1, y0 = Math.floor(j / TILE_COLS) * TILE_PX + 1;
-      for (let ty = 0; ty < px; ty++) {
-        let o = ((y0 + ty) * img.width + x0) * 4;
-        for (let tx = 0; tx < px; tx++, o += 4) {
-          const v = sl[src[ty] * s + src[tx]];
-          const q = hi > lo ? Math.round(((v - lo) / (hi - lo)) * 255) : 0;
-          img.data[o] = lut[q * 3];
-          img.data[o + 1] = lut[q * 3 + 1];
-          img.data[o + 2] = lut[q * 3 + 2];
-          img.data[o + 3] = alpha;
-        }
-      }
-    }
-    ctx.putImageData(img, 0, 0);
     ctx.strokeStyle = cssVar(this.root, '--accent', '#c2255c');
     ctx.lineWidth = 2;
     for (const j of this.current) ctx.strokeRect((j % TILE_COLS) * TILE_PX + 1, Math.floor(j / TILE_COLS) * TILE_PX + 1, px, px);
+  }
+
+  /**
+   * The 128 channel tiles in one image (nearest-neighbour, as drawImage without smoothing draws
+   * them), made once per run and slice; a later paint only raises the opacity of the tiles scored
+   * since (unscored tiles show at 30 %). Each paint runs on the page's thread, beside the pool.
+   */
+  private tileImage(ctx: CanvasRenderingContext2D, width: number, height: number): ImageData {
+    const c = this.c!;
+    const inp = this.input!;
+    const s = c.shape[1];
+    const at = Math.min(s - 1, Math.floor((inp.pos[VIEW_AXIS[inp.view]] * s) / inp.size));
+    const key = `${inp.view}:${at}:${width}×${height}`;
+    const px = TILE_PX - 2;
+    const alphaOf = (j: number) => (Number.isFinite(this.weights[j]) ? 255 : 77);
+    const setAlpha = (img: ImageData, j: number, a: number) => {
+      const x0 = (j % TILE_COLS) * TILE_PX + 1, y0 = Math.floor(j / TILE_COLS) * TILE_PX + 1;
+      for (let ty = 0; ty < px; ty++) for (let tx = 0, o = ((y0 + ty) * img.width + x0) * 4 + 3; tx < px; tx++, o += 4) img.data[o] = a;
+    };
+    let t = this.tiles;
+    if (!t || t.maps !== c.maps || t.key !== key) {
+      const img = ctx.createImageData(width, height);
+      const lut = colormapLut(CAM_COLORMAP);
+      const src = Int32Array.from({ length: px }, (_, i) => Math.min(s - 1, Math.floor(((i + 0.5) * s) / px)));
+      for (let j = 0; j < c.indices.length; j++) {
+        const sl = sliceOf(channelMap(c, j), s, inp.view, at);
+        let lo = Infinity, hi = -Infinity;
+        for (const v of sl) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+        const x0 = (j % TILE_COLS) * TILE_PX + 1, y0 = Math.floor(j / TILE_COLS) * TILE_PX + 1;
+        for (let ty = 0; ty < px; ty++) {
+          let o = ((y0 + ty) * img.width + x0) * 4;
+          for (let tx = 0; tx < px; tx++, o += 4) {
+            const v = sl[src[ty] * s + src[tx]];
+            const q = hi > lo ? Math.round(((v - lo) / (hi - lo)) * 255) : 0;
+            img.data[o] = lut[q * 3];
+            img.data[o + 1] = lut[q * 3 + 1];
+            img.data[o + 2] = lut[q * 3 + 2];
+          }
+        }
+      }
+      t = this.tiles = { maps: c.maps, key, img, alpha: new Uint8Array(c.indices.length) };
+    }
+    for (let j = 0; j < c.indices.length; j++) {
+      const a = alphaOf(j);
+      if (t.alpha[j] !== a) setAlpha(t.img, j, (t.alpha[j] = a));
+    }
+    return t.img;
   }
 
   private drawBars(): void {
