@@ -71,7 +71,7 @@ export class ModelWorker {
 
   /** The fused inference model (default; `?fused=0` runs the training model's forward, for benchmarks). */
   readonly fused: boolean;
-  /** wasm threads per worker: `?threads=N`, else 0 (the wasm module's default) */
+  /** wasm threads per worker: `?threads=N` (multithreaded wasm, on a cross-origin-isolated page), else 0: the single-thread build */
   readonly threads: number;
   private poolWaiters: Array<() => void> = [];
   /** Helpers still loading. */
