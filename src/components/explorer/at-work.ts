@@ -15,6 +15,15 @@ import type { CamDetail } from './protocol';
 
 const TILE_COLS = 16;
 const TILE_PX = 26; // 24 px tile + 2 px gap
+/**
+ * The figure's canvases are software (CPU) canvases: the browser's hint for canvases read back
+ * often, which also keeps them off the GPU path. Painted while a pool of workers takes every core,
+ * a GPU-backed canvas moves each putImageData through the GPU process and the compositor, and in
+ * headless Chromium on 2 cores that made a 2-worker Score-CAM 15 % slower with the figure open
+ * (1131 vs 959 ms, npm run bench:browser -- --at-work open|closed); as CPU canvases, open and closed
+ * time the same (984 vs 988 ms). Every getContext call must pass the same attributes.
+ */
+const CANVAS_2D: CanvasRenderingContext2DSettings = { willReadFrequently: true };
 /** Least time between two paints of a running Score-CAM (see schedulePaint). */
 const PAINT_INTERVAL_MS = 400;
 
@@ -76,7 +85,7 @@ export class AtWork {
     this.scrub.disabled = true;
     for (const sel of ['[data-aw-tiles]', '[data-aw-masked]', '[data-aw-bars]', '[data-aw-sum]']) {
       const cv = this.q<HTMLCanvasElement>(sel);
-      cv.getContext('2d')?.clearRect(0, 0, cv.width, cv.height);
+      cv.getContext('2d', CANVAS_2D)?.clearRect(0, 0, cv.width, cv.height);
     }
     this.text('[data-aw-status]', 'Running the unmasked pass…');
   }
@@ -203,12 +212,12 @@ export class AtWork {
     const img = renderSlice({ size: S, ct: inp.ct, cam: sum, mask: inp.mask, threshold: 0, opacity: 0.7, showCam: !!sum, showMask: true }, inp.view, inp.pos);
     const cv = this.q<HTMLCanvasElement>('[data-aw-sum]');
     cv.width = cv.height = S;
-    cv.getContext('2d')?.putImageData(new ImageData(new Uint8ClampedArray(img.rgba.buffer as ArrayBuffer), S, S), 0, 0);
+    cv.getContext('2d', CANVAS_2D)?.putImageData(new ImageData(new Uint8ClampedArray(img.rgba.buffer as ArrayBuffer), S, S), 0, 0);
   }
 
   private drawTiles(): void {
     const cv = this.q<HTMLCanvasElement>('[data-aw-tiles]');
-    const ctx = cv.getContext('2d');
+    const ctx = cv.getContext('2d', CANVAS_2D);
     if (!ctx) return;
     ctx.putImageData(this.tileImage(ctx, cv.width, cv.height), 0, 0);
     const px = TILE_PX - 2;
@@ -267,7 +276,7 @@ export class AtWork {
   private drawBars(): void {
     const c = this.c!;
     const cv = this.q<HTMLCanvasElement>('[data-aw-bars]');
-    const ctx = cv.getContext('2d');
+    const ctx = cv.getContext('2d', CANVAS_2D);
     if (!ctx) return;
     const W = cv.width, H = cv.height, pad = 4;
     const n = c.indices.length;
@@ -303,7 +312,7 @@ function putGray(cv: HTMLCanvasElement, v: Float32Array, S: number): void {
     const g = Math.round(Math.min(1, Math.max(0, v[i])) * 255);
     img.data.set([g, g, g, 255], i * 4);
   }
-  cv.getContext('2d')?.putImageData(img, 0, 0);
+  cv.getContext('2d', CANVAS_2D)?.putImageData(img, 0, 0);
 }
 
 function cssVar(el: HTMLElement, name: string, fallback: string): string {
