@@ -35,6 +35,8 @@ export function withBenchTable(text: string, marker: string, sections: BenchSect
   let commit = '';
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    // the numbers are of the working tree: say so when it is not the commit
+    if (execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim()) commit += ' with uncommitted changes';
   } catch {
     /* not a git checkout */
   }
