@@ -89,6 +89,10 @@ async function reachable(url: string): Promise<boolean> {
   }
 }
 
+function requireDist(): void {
+  if (!existsSync('dist/explorer/index.html')) throw new Error('dist/ is missing or has no explorer: run `npm run build` first');
+}
+
 async function main() {
   const v = parseCli(SPEC);
   const base = (process.env.BASE_PATH ?? '/scorecam-3d').replace(/^\/*|\/*$/g, '');
@@ -107,7 +111,7 @@ async function main() {
 
   let server: ChildProcess | null = null;
   if (!(await reachable(url + 'explorer/'))) {
-    if (!existsSync('dist/explorer/index.html')) throw new Error('dist/ is missing or has no explorer: run `npm run build` first');
+    requireDist();
     server = spawn('npx', ['astro', 'preview', '--port', String(port), '--host', '127.0.0.1'], { stdio: 'ignore', detached: true });
     const t0 = Date.now();
     while (!(await reachable(url + 'explorer/'))) {
@@ -120,7 +124,7 @@ async function main() {
   let isolatedServer: Server | null = null;
   const isolatedUrl = `http://127.0.0.1:${port + 1}/${base ? base + '/' : ''}`;
   if (isolated) {
-    if (!existsSync('dist/explorer/index.html')) throw new Error('dist/ is missing or has no explorer: run `npm run build` first');
+    requireDist();
     isolatedServer = await serveStatic({ root: 'dist', base, port: port + 1, headers: ISOLATION_HEADERS });
   }
   const browser = await chromium.launch({

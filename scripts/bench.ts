@@ -33,7 +33,7 @@ import type { Predictor } from '../src/lib/parallel/batches';
 import { computeVolume } from '../src/lib/precompute/compute';
 import { defaultSettings } from '../src/lib/precompute/run.node.ts';
 import { availableParallelism, loadavg } from 'node:os';
-import { choice, dataChoice, dataFlags, flag, num, parseCli, parseNum, runCli, str, UsageError, writeFileAtomic, type CliSpec, type Values } from './lib/cli';
+import { choice, dataChoice, dataFlags, flag, num, parseCli, parseNum, runCli, str, UsageError, writeFileAtomic, type CliSpec } from './lib/cli';
 import { SHIPPED_MODEL_DIR } from '../src/lib/model/shipped';
 import { loadModelDir } from './lib/model-dir';
 import { parallelCeiling, type ParallelCeiling } from './lib/parallel-ceiling';

@@ -223,7 +223,7 @@ export class AtWork {
     const px = TILE_PX - 2;
     ctx.strokeStyle = cssVar(this.root, '--accent', '#c2255c');
     ctx.lineWidth = 2;
-    for (const j of this.current) ctx.strokeRect((j % TILE_COLS) * TILE_PX + 1, Math.floor(j / TILE_COLS) * TILE_PX + 1, px, px);
+    for (const j of this.current) ctx.strokeRect(...tileOrigin(j), px, px);
   }
 
   /**
@@ -240,7 +240,7 @@ export class AtWork {
     const px = TILE_PX - 2;
     const alphaOf = (j: number) => (Number.isFinite(this.weights[j]) ? 255 : 77);
     const setAlpha = (img: ImageData, j: number, a: number) => {
-      const x0 = (j % TILE_COLS) * TILE_PX + 1, y0 = Math.floor(j / TILE_COLS) * TILE_PX + 1;
+      const [x0, y0] = tileOrigin(j);
       for (let ty = 0; ty < px; ty++) for (let tx = 0, o = ((y0 + ty) * img.width + x0) * 4 + 3; tx < px; tx++, o += 4) img.data[o] = a;
     };
     let t = this.tiles;
@@ -252,7 +252,7 @@ export class AtWork {
         const sl = sliceOf(channelMap(c, j), s, inp.view, at);
         let lo = Infinity, hi = -Infinity;
         for (const v of sl) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
-        const x0 = (j % TILE_COLS) * TILE_PX + 1, y0 = Math.floor(j / TILE_COLS) * TILE_PX + 1;
+        const [x0, y0] = tileOrigin(j);
         for (let ty = 0; ty < px; ty++) {
           let o = ((y0 + ty) * img.width + x0) * 4;
           for (let tx = 0; tx < px; tx++, o += 4) {
@@ -303,6 +303,11 @@ export class AtWork {
       ctx.setLineDash([]);
     }
   }
+}
+
+/** The top-left pixel of channel tile j in the grid (1 px inside its cell). */
+function tileOrigin(j: number): [number, number] {
+  return [(j % TILE_COLS) * TILE_PX + 1, Math.floor(j / TILE_COLS) * TILE_PX + 1];
 }
 
 function putGray(cv: HTMLCanvasElement, v: Float32Array, S: number): void {

@@ -37,8 +37,8 @@ export interface Plane {
   index: number;
 }
 
-/** An S³ volume that holds `upsample(map)` on `plane` only, zero elsewhere (the values of the whole volume's plane). */
-function upsampledOnPlane(map: Float32Array, shape: Shape3, size: number, plane: Plane): { values: Float32Array; place: (k: number, v: number) => void; out: Float32Array } {
+/** An S³ volume that holds `value(upsample(map))` on `plane` only, zero elsewhere (from the whole volume's plane values). */
+function upsampledOnPlane(map: Float32Array, shape: Shape3, size: number, plane: Plane, value: (v: number) => number): Float32Array {
   const all = Array.from({ length: size }, (_, i) => i);
   const at: [number[], number[], number[]] = [all, all, all];
   at[plane.axis] = [plane.index];
@@ -46,18 +46,14 @@ function upsampledOnPlane(map: Float32Array, shape: Shape3, size: number, plane:
   const out = new Float32Array(size ** 3);
   const stride = [size * size, size, 1];
   const [ua, va] = ([0, 1, 2] as const).filter((a) => a !== plane.axis);
-  // values[k] is in-plane position (u, v) = (⌊k / size⌋, k mod size)
-  const place = (k: number, v: number) => {
-    out[plane.index * stride[plane.axis] + Math.floor(k / size) * stride[ua] + (k % size) * stride[va]] = v;
-  };
-  return { values, place, out };
+  let k = 0;
+  for (let u = 0; u < size; u++) for (let v = 0; v < size; v++) out[plane.index * stride[plane.axis] + u * stride[ua] + v * stride[va]] = value(values[k++]);
+  return out;
 }
 
 /** `channelMask(c, j, size)` on `plane` only (zero elsewhere): what a running figure paints. */
 export function channelMaskOnPlane(c: ChannelMaps, j: number, size: number, plane: Plane): Float32Array {
-  const p = upsampledOnPlane(unitRangeMaps(channelMap(c, j), c.shape, [size, size, size]), c.shape, size, plane);
-  p.values.forEach((v, k) => p.place(k, v));
-  return p.out;
+  return upsampledOnPlane(unitRangeMaps(channelMap(c, j), c.shape, [size, size, size]), c.shape, size, plane, (v) => v);
 }
 
 /** X ∘ H: the input Score-CAM runs through the model for one channel. */
@@ -86,11 +82,9 @@ export function partialCam(c: ChannelMaps, weights: ArrayLike<number>, size: num
 export function partialCamOnPlane(c: ChannelMaps, weights: ArrayLike<number>, size: number, plane: Plane): Float32Array | null {
   const sum = weightedSum(c, weights);
   if (!sum) return null;
-  const p = upsampledOnPlane(sum, c.shape, size, plane);
   const e = trilinearExtent(sum, c.shape, [size, size, size]);
   const [min, max] = [Math.max(0, e.min), Math.max(0, e.max)];
-  p.values.forEach((v, k) => p.place(k, max > min ? ((v > 0 ? v : 0) - min) / (max - min) : 0));
-  return p.out;
+  return upsampledOnPlane(sum, c.shape, size, plane, (v) => (max > min ? ((v > 0 ? v : 0) - min) / (max - min) : 0));
 }
 
 /** Σ_j w_j A_j at stage resolution over the channels whose weight is known; null if none is. */
