@@ -16,7 +16,7 @@ import { uint8ToUnit } from '../src/lib/data/volume';
 import { formatBytes, writeNpy } from '../src/lib/data/npy';
 import { prepareUserVolume, readUserFile, USER_MAX_FILE_BYTES } from '../src/lib/data/user-volume';
 import { checkInput, type InputWarning } from '../src/lib/data/input-check';
-import type { CamMethod, CamOptions, CamResult } from '../src/lib/cam';
+import { CAM_METHOD_IDS, type CamOptions, type CamResult } from '../src/lib/cam';
 import { explainAndScore, makeScoreContext } from '../src/lib/precompute/compute';
 import type { MethodRecord } from '../src/lib/precompute/format';
 import { firstPerClass } from '../src/lib/data/selection';
@@ -28,7 +28,7 @@ import { checkModelFitsData, choice, dataChoice, dataFlags, flag, num, parseCli,
 import { loadModelDir } from './lib/model-dir';
 import { SHIPPED_MODEL_DIR } from '../src/lib/model/shipped';
 
-const METHODS: CamMethod[] = ['scorecam', 'faster-scorecam', 'gradcam'];
+const METHODS = CAM_METHOD_IDS;
 const CURVE_BASELINES: BaselineKind[] = ['train-mean', 'train-mean-value', 'zero', 'blur'];
 
 export const SPEC: CliSpec = {

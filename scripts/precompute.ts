@@ -17,7 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { defaultSettings, defaultWorkers, DEFAULT_MODEL_DIR, runPrecompute, runWorker, splitSha256 } from '../src/lib/precompute/run.node.ts';
 import { recomputeCommand, verifyCache } from '../src/lib/precompute/verify.node.ts';
 import { resultsDir, resultsPath } from '../src/lib/precompute/load.node.ts';
-import { resultsId } from '../src/lib/precompute/format';
+import { methodSpecOf, resultsId } from '../src/lib/precompute/format';
+import { CAM_METHOD_IDS } from '../src/lib/cam/methods';
 import { loadDataset } from '../src/lib/data/store.node.ts';
 import type { MethodSpec, PrecomputeSettings } from '../src/lib/precompute/format';
 import { choice, flag, num, parseCli, runCli, str, UsageError, type CliSpec, type Values } from './lib/cli';
@@ -44,7 +45,7 @@ export const SPEC: CliSpec = {
     'extras-per-organ': { type: 'string', arg: 'N', def: 1, help: 'volumes per organ for sanity checks, stages 1-3, Faster Score-CAM' },
     'extras-max': { type: 'string', arg: 'N', def: 8, help: 'cap on the extras subset' },
     'no-extras': { type: 'boolean', help: 'skip the extras subset' },
-    methods: { type: 'string', arg: 'LIST', help: 'comma-separated method keys for the main tables' },
+    methods: { type: 'string', arg: 'LIST', help: `comma-separated method keys for the main tables (<method>-s<1-4>, method: ${CAM_METHOD_IDS.join('|')})` },
     'extra-methods': { type: 'string', arg: 'LIST', help: 'comma-separated method keys for the extras subset' },
     'sanity-methods': { type: 'string', arg: 'LIST', help: 'methods that get the sanity checks' },
     'no-shipped': { type: 'boolean', help: "skip the CAMs of the explorer's shipped volumes" },
@@ -55,13 +56,22 @@ export const SPEC: CliSpec = {
   },
 };
 
-function pick(flags: Values, name: string, from: MethodSpec[]): MethodSpec[] | undefined {
+/**
+ * The methods a list flag names: keys of `from` (in its order), then, where `registry`, any method
+ * of the registry at a stage (`<id>-s<1-4>`, cam/methods.ts).
+ */
+function pick(flags: Values, name: string, from: MethodSpec[], registry = false): MethodSpec[] | undefined {
   const v = str(flags, name);
   if (v === undefined) return undefined;
-  const keys = v.split(',').filter(Boolean);
-  const bad = keys.filter((k) => !from.some((m) => m.key === k));
-  if (bad.length) throw new UsageError(`--${name}: unknown method ${bad.join(', ')} (known: ${from.map((m) => m.key).join(', ')})`);
-  return from.filter((m) => keys.includes(m.key));
+  const keys = [...new Set(v.split(',').filter(Boolean))];
+  const known = from.filter((m) => keys.includes(m.key));
+  const more = keys.filter((k) => !from.some((m) => m.key === k)).map((k) => (registry ? methodSpecOf(k) : null) ?? k);
+  const bad = more.filter((m): m is string => typeof m === 'string');
+  if (bad.length) {
+    const any = registry ? `, or <method>-s<1-4> for a method of ${CAM_METHOD_IDS.join(', ')}` : '';
+    throw new UsageError(`--${name}: unknown method ${bad.join(', ')} (known: ${from.map((m) => m.key).join(', ')}${any})`);
+  }
+  return [...known, ...(more as MethodSpec[])];
 }
 
 function settingsFromFlags(flags: Values): PrecomputeSettings {
@@ -73,8 +83,8 @@ function settingsFromFlags(flags: Values): PrecomputeSettings {
   s.extrasPerOrgan = flag(flags, 'no-extras') ? 0 : num(flags, 'extras-per-organ', s.extrasPerOrgan, { min: 0, max: 1000 });
   const extrasMax = num(flags, 'extras-max', undefined, { min: 0, max: 100_000 });
   if (extrasMax !== undefined) s.extrasMax = extrasMax;
-  s.methods = pick(flags, 'methods', all) ?? s.methods;
-  s.extraMethods = pick(flags, 'extra-methods', all) ?? s.extraMethods.filter((m) => !s.methods.some((q) => q.key === m.key));
+  s.methods = pick(flags, 'methods', all, true) ?? s.methods;
+  s.extraMethods = pick(flags, 'extra-methods', all, true) ?? s.extraMethods.filter((m) => !s.methods.some((q) => q.key === m.key));
   s.sanityMethods = (pick(flags, 'sanity-methods', s.methods) ?? s.methods).map((m) => m.key);
   const modes = (['all', 'per-subject', 'per-organ'] as const).filter((k) => (k === 'all' ? flag(flags, k) : str(flags, k) !== undefined));
   if (modes.length > 1) throw new UsageError(`choose one of --all, --per-subject K, --per-organ N (got ${modes.map((m) => `--${m}`).join(', ')})`);

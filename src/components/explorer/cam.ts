@@ -4,7 +4,7 @@
  */
 import { displayName } from '../../lib/data/labels';
 import { isAbortError } from '../../lib/util/async';
-import { FASTER_TOP_N, type CamMethod } from '../../lib/cam/types';
+import { CAM_METHODS, isCamMethod, type CamMethod } from '../../lib/cam/methods';
 import { perturbationCurveSvg } from '../../lib/viz/curves';
 import type { CamRequest, CamResultMsg, CurveBaseline, CurvesResult } from './protocol';
 import type { AtWork, AtWorkInput } from './at-work';
@@ -24,20 +24,21 @@ export interface CamState {
   totalChannels?: number;
 }
 
-/** Forward passes a CAM needs (for the time estimate): one per channel, or forward + backward. */
+/** Forward passes a CAM needs (for the time estimate), as its registry entry counts them. */
 export function camPasses(method: CamMethod, stage: number): number {
   const channels = 16 * 2 ** (stage - 1);
-  return method === 'scorecam' ? channels : method === 'faster-scorecam' ? Math.min(FASTER_TOP_N, channels) : 2;
+  return CAM_METHODS[method].forwardPasses(channels);
 }
 
 export function describeCam(c: CamState): string {
   return `${c.source === 'live' ? 'Live' : 'Precomputed'} ${methodName(c.method)}, stage ${c.stage}, target ${displayName(c.target)}`;
 }
 
-/** Why a Score-CAM used fewer channels than the stage has. */
+/** Why a CAM used fewer channels than the stage has. */
 export function channelNote(c: CamState): string {
-  if (c.channels === undefined || c.totalChannels === undefined || c.method === 'gradcam') return '';
-  if (c.method === 'faster-scorecam') return ` (the ${c.channels} of ${c.totalChannels} with the most activation energy)`;
+  if (c.channels === undefined || c.totalChannels === undefined) return '';
+  const chooses = isCamMethod(c.method) ? CAM_METHODS[c.method].describeChannels : undefined;
+  if (chooses) return ` (${chooses(c.channels, c.totalChannels)})`;
   const skipped = c.totalChannels - c.channels;
   return skipped > 0
     ? ` of ${c.totalChannels}: ${skipped} channel${skipped === 1 ? ' was' : 's were'} constant over this volume, so ${skipped === 1 ? 'its' : 'their'} normalised map is undefined and ${skipped === 1 ? 'it carries' : 'they carry'} no weight`
@@ -84,10 +85,10 @@ export class CamRunner {
       this.simulateFailure = false;
       return f;
     };
-    // Score-CAM draws its work in the figure; Grad-CAM has no masked passes to show. A closed
+    // Score-CAM draws its work in the figure; gradient methods have no masked passes to show. A closed
     // figure gets nothing: its painting runs on the page's thread, which competes with the
     // workers for the cores (measured: bench:browser --at-work closed)
-    const figure = req.method !== 'gradcam' && view && this.atWork?.shown() ? this.atWork : null;
+    const figure = CAM_METHODS[req.method].atWork && view && this.atWork?.shown() ? this.atWork : null;
     let completed = false;
     try {
       const r = await this.model.run((w) => {

@@ -2,7 +2,7 @@
  * The explorer's controls: reading them, setting them from the URL, writing them back to the
  * address bar (lib/site/explorer-link), and wiring their events to the controller.
  */
-import type { CamMethod } from '../../lib/cam/types';
+import type { CamMethod } from '../../lib/cam/methods';
 import { explorerQuery, type ExplorerState } from '../../lib/site/explorer-link';
 import type { Pos } from '../../lib/viz/orient';
 import type { CamRequest } from './protocol';

@@ -256,7 +256,7 @@ export class Explorer {
     writeUrl(this);
     if (!this.camStale() && this.cam) return this.markStale();
     const req = this.request();
-    const quick = req.method === 'gradcam' || req.stage <= 2 || this.estimate(req) <= RERUN_MAX_MS;
+    const quick = camPasses(req.method, req.stage) <= 2 || req.stage <= 2 || this.estimate(req) <= RERUN_MAX_MS;
     if (this.cam?.source !== 'live' && this.showPrecomputed() && !this.camStale()) return;
     if (quick && this.model.init && this.vol && this.probs) void this.runCam(req);
     else this.markStale();

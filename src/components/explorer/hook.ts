@@ -3,7 +3,7 @@
  * import these types, so the hook and its tests cannot drift apart.
  */
 import type { BackendAttempt, BackendName } from '../../lib/model/backend';
-import type { CamMethod } from '../../lib/cam/types';
+import type { CamMethod } from '../../lib/cam/methods';
 import type { CamRequest } from './protocol';
 
 export interface BackendMeasurement {

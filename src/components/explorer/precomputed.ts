@@ -4,7 +4,7 @@
  * (see src/lib/precompute/format.ts). They explain the TRUE label of each volume.
  * A missing cache is not an error: the explorer then only computes live.
  */
-import type { CamMethod } from '../../lib/cam/types';
+import type { CamMethod } from '../../lib/cam/methods';
 import { decodeCamFile, type CamIndex } from '../../lib/precompute/format';
 import { parseMethodKey } from '../../lib/site/explorer-link';
 

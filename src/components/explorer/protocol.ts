@@ -1,7 +1,7 @@
 /** Messages between the explorer page and its model workers (worker.ts), typed per request. */
 import type { BackendAttempt, BackendName } from '../../lib/model/backend';
 import type { ErrorKind } from '../../lib/model/errors';
-import type { CamMethod, CamResult } from '../../lib/cam/types';
+import type { CamMethod, CamResult } from '../../lib/cam/methods';
 
 export interface CamRequest {
   method: CamMethod;

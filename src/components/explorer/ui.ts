@@ -1,11 +1,11 @@
 /** DOM helpers and wording shared by the explorer's modules. */
 import type { BackendName } from '../../lib/model/backend';
-import type { CamMethod } from '../../lib/cam/types';
+import { methodLabel } from '../../lib/cam/methods';
 
 export const BACKEND_LABEL: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WebAssembly (SIMD)', cpu: 'plain JavaScript (CPU)' };
 
-export function methodName(m: CamMethod): string {
-  return m === 'scorecam' ? 'Score-CAM' : m === 'faster-scorecam' ? 'Faster Score-CAM' : 'Grad-CAM';
+export function methodName(m: string): string {
+  return methodLabel(m);
 }
 
 export function msg(e: unknown): string {

@@ -20,7 +20,7 @@ import { loadModel } from '../../lib/model/io';
 import { BackendError, InputError, classifyError } from '../../lib/model/errors';
 import { fuseForInference, warmUp, type FusedResNet3d } from '../../lib/model/inference';
 import { stageSizes, type ResNet3d } from '../../lib/model/resnet3d';
-import { computeCam, DEFAULT_BATCH_SIZE, stageActivations, type StageActivations } from '../../lib/cam';
+import { camMethod, computeCam, DEFAULT_BATCH_SIZE, stageActivations, usesRunner, type StageActivations } from '../../lib/cam';
 import { LocalEndpoint, PortEndpoint, TaskPool, serveTasks, type PortLike } from '../../lib/parallel/pool';
 import { FORWARD_RUNNERS } from '../../lib/cam/runners';
 import { argmax } from '../../lib/util/array';
@@ -233,17 +233,20 @@ async function handle(msg: ToWorker): Promise<void> {
       if (msg.simulateFailure) throw new BackendError(`simulated ${tf.getBackend()} failure (test hook)`);
       const data = needVolume(msg.volumeKey);
       const pool = currentPool();
-      const activations = msg.opts.method === 'gradcam' ? undefined : await unmasked(msg.opts.stage);
-      const r = await computeCam(msg.opts.method === 'gradcam' ? model : inference, data, {
+      const method = camMethod(msg.opts.method);
+      // gradient methods run on the training model and make their own unmasked pass
+      const activations = method.needsGradients ? undefined : await unmasked(msg.opts.stage);
+      const r = await computeCam(method.needsGradients ? model : inference, data, {
         ...msg.opts,
         yieldEvery: 1,
         signal: ac.signal,
         runner: pool,
         activations,
         onProgress: (done, total) => post({ id: msg.id, type: 'progress', phase: 'cam', done, total }),
-        ...(msg.opts.detail && activations ? { onScores: atWorkReporter(msg.id, activations, msg.opts.target ?? argmax(activations.probs)) } : {}),
+        ...(msg.opts.detail && method.atWork && activations ? { onScores: atWorkReporter(msg.id, activations, msg.opts.target ?? argmax(activations.probs)) } : {}),
       });
-      if (msg.opts.method !== 'gradcam' && r.timings.forwardInputs > 8) measuredPerInput = { ms: r.timings.totalMs / r.timings.forwardInputs, workers: pool.size };
+      const pooled = usesRunner(msg.opts.method, r.totalChannels);
+      if (pooled && r.timings.forwardInputs > 8) measuredPerInput = { ms: r.timings.totalMs / r.timings.forwardInputs, workers: pool.size };
       post(
         {
           id: msg.id,
@@ -260,8 +263,8 @@ async function handle(msg: ToWorker): Promise<void> {
           channels: r.channels,
           totalChannels: r.totalChannels,
           timings: r.timings,
-          workers: msg.opts.method === 'gradcam' ? 1 : pool.size,
-          shares: msg.opts.method === 'gradcam' ? [1] : [...pool.lastShares],
+          workers: pooled ? pool.size : 1,
+          shares: pooled ? [...pool.lastShares] : [1],
           },
         },
         [r.cam.buffer],

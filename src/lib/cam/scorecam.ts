@@ -1,6 +1,6 @@
 /**
- * Score-CAM (Wang et al., CVPR-W 2020) for 3D volumes, and Faster Score-CAM (only the top-N
- * channels, ranked by activation energy by default or by variance; see CamOptions.rankBy).
+ * Score-CAM's weights (Wang et al., CVPR-W 2020) for 3D volumes, and Faster Score-CAM's (only the
+ * top-N channels, ranked by activation energy by default or by variance; see MethodOptions.rankBy).
  *
  * For a stage with activations A_k (k = 1…C) of the input X:
  *   H_k  = minmax(upsample(A_k))                       (trilinear to the input size, [0,1])
@@ -12,45 +12,16 @@
  * As in the official code, the sum weights the *raw* upsampled activations (not H_k), channels
  * whose map is constant are skipped (their H_k is undefined), and an all-zero sum gives an all-zero
  * CAM. The original project (reshalfahsi/3d-viz-score-cam) used the official code's formulation
- * ported to 3D, hence the defaults baseline 'none' and channelSoftmax false.
+ * ported to 3D, hence the defaults baseline 'none' and channelSoftmax false. The registry
+ * (methods.ts) also names the paper's two variants: `scorecam-cic` (baseline 'zero') and
+ * `scorecam-softmax` (channel softmax; softmax is shift-invariant, so the baseline would not change it).
+ * The weighted sum, ReLU and upsample are the shared pipeline (compute.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ForwardModel } from '../model/inference';
-import { now, throwIfAborted } from '../util/async';
-import { argmax } from '../util/array';
-import { checkStage, checkTarget, checkVolume, finishCam } from './common';
+import { now } from '../util/async';
 import { localRunner } from '../parallel/pool';
 import { runScoreCamRange, scoreCamTask } from './scorecam-task';
-import { DEFAULT_BATCH_SIZE, DEFAULT_STAGE, FASTER_RANK_BY, FASTER_TOP_N, defaultYieldEvery, type CamOptions, type CamResult, type StageActivations } from './types';
-
-/**
- * The one unmasked forward pass of a volume: the stage's activations (channel-major) and the class
- * probabilities. Score-CAM and the curves take it (CamOptions.activations, FaithfulnessOptions
- * .unmaskedProbs) instead of running it again.
- */
-export async function stageActivations(model: ForwardModel, volume: Float32Array, stage: number): Promise<StageActivations> {
-  checkStage(stage);
-  const size = checkVolume(model, volume);
-  let shape: [number, number, number] = [0, 0, 0];
-  let channels = 0;
-  const [mapsT, probsT] = tf.tidy(() => {
-    const a = model.activations(tf.tensor4d(volume, [1, size, size, size]), stage);
-    const p = tf.softmax(model.fromStage(stage, a));
-    const [, d, h, w, c] = a.shape;
-    shape = [d, h, w];
-    channels = c;
-    const maps = tf.transpose(tf.reshape(a, [d * h * w, c])); // rank-2 transpose → [C, d·h·w]
-    return [maps, p];
-  });
-  try {
-    const maps = (await mapsT.data()) as Float32Array;
-    const probs = (await probsT.data()) as Float32Array;
-    return { volume, stage, maps, channels, shape, probs };
-  } finally {
-    mapsT.dispose();
-    probsT.dispose();
-  }
-}
+import { DEFAULT_BATCH_SIZE, FASTER_RANK_BY, FASTER_TOP_N, defaultYieldEvery, type ChannelWeights, type WeightsContext } from './types';
 
 /** Per-channel variance of the low-res maps, and whether each map is constant. */
 export function channelStats(maps: Float32Array, channels: number): { variance: Float64Array; energy: Float64Array; constant: Uint8Array } {
@@ -91,37 +62,30 @@ export function selectChannels(maps: Float32Array, channels: number, topN?: numb
   return Int32Array.from(idx);
 }
 
-export async function scoreCam(model: ForwardModel, volume: Float32Array, opts: CamOptions = {}): Promise<CamResult> {
-  const t0 = now();
-  const method = opts.method === 'faster-scorecam' ? 'faster-scorecam' : 'scorecam';
-  const stage = opts.stage ?? DEFAULT_STAGE;
-  checkStage(stage);
-  const size = checkVolume(model, volume);
-  const batchSize = Math.max(1, Math.floor(opts.batchSize ?? DEFAULT_BATCH_SIZE));
-  const signal = opts.signal;
-  throwIfAborted(signal);
+/** Score-CAM's variants as the registry names them (methods.ts); unset fields come from the options. */
+export interface ScoreCamVariant {
+  /** Keep only this many channels (Faster Score-CAM); default all non-constant ones. */
+  topN?: number;
+  baseline?: 'none' | 'zero';
+  channelSoftmax?: boolean;
+}
 
+/**
+ * Score-CAM's weights: each chosen channel's score s_k (batched masked forward passes on the runner),
+ * then the optional baseline subtraction and channel softmax (combineWeights).
+ */
+export async function scoreCamWeights(ctx: WeightsContext, variant: ScoreCamVariant = {}): Promise<ChannelWeights> {
+  const { model, volume, size, target, opts } = ctx;
+  const { maps, channels, shape } = ctx.act;
+  const m = shape[0] * shape[1] * shape[2];
+  const chosen = selectChannels(maps, channels, variant.topN, opts.rankBy ?? FASTER_RANK_BY);
+  const total = chosen.length;
   let forwardMs = 0;
   let forwardInputs = 0;
-  let t = now();
-  let act = opts.activations;
-  if (act && (act.stage !== stage || act.volume !== volume)) throw new Error(`scoreCam: the activations given are of stage ${act.stage} of another volume/stage`);
-  if (!act) {
-    act = await stageActivations(model, volume, stage);
-    forwardMs += now() - t;
-    forwardInputs += 1;
-  }
-  const predicted = argmax(act.probs);
-  const target = opts.target ?? predicted;
-  checkTarget(target, act.probs.length);
-  const { maps, channels, shape } = act;
-  const m = shape[0] * shape[1] * shape[2];
-  const chosen = selectChannels(maps, channels, method === 'faster-scorecam' ? opts.topN ?? FASTER_TOP_N : undefined, opts.rankBy ?? FASTER_RANK_BY);
-  const total = chosen.length;
 
   let baseScore = 0;
-  if (opts.baseline === 'zero') {
-    t = now();
+  if ((variant.baseline ?? opts.baseline) === 'zero') {
+    const t = now();
     const p = tf.tidy(() => model.predict(tf.zeros([1, size, size, size])));
     baseScore = (await p.data())[target];
     p.dispose();
@@ -134,39 +98,20 @@ export async function scoreCam(model: ForwardModel, volume: Float32Array, opts: 
   for (let j = 0; j < total; j++) taskMaps.set(maps.subarray(chosen[j] * m, (chosen[j] + 1) * m), j * m);
   const runner = opts.runner ?? localRunner(model, { scorecam: runScoreCamRange }, opts.yieldEvery ?? defaultYieldEvery());
   const onScores = opts.onScores;
-  const run = await runner.run(volume, scoreCamTask(size, shape, taskMaps, target, batchSize), {
-    signal,
+  const run = await runner.run(volume, scoreCamTask(size, shape, taskMaps, target, Math.max(1, Math.floor(opts.batchSize ?? DEFAULT_BATCH_SIZE))), {
+    signal: opts.signal,
     onProgress: opts.onProgress,
     ...(onScores ? { onBatch: (from: number, v: Float32Array) => onScores(from, v, chosen) } : {}),
   });
-  const scores = run.values;
   forwardMs += run.forwardMs;
   forwardInputs += total;
+  const weights = combineWeights(run.values, baseScore, variant.channelSoftmax ?? !!opts.channelSoftmax);
+  return { weights, channels: chosen, forwardMs, forwardInputs };
+}
 
-  const weights = combineWeights(scores, baseScore, !!opts.channelSoftmax);
-  const combined = new Float32Array(m);
-  for (let j = 0; j < total; j++) {
-    const w = weights[j];
-    const off = chosen[j] * m;
-    for (let i = 0; i < m; i++) combined[i] += w * maps[off + i];
-  }
-  throwIfAborted(signal);
-  const { cam, lowRes } = await finishCam(combined, shape, size);
-  return {
-    cam,
-    lowRes,
-    lowResShape: shape,
-    target,
-    predicted,
-    probs: act.probs,
-    method,
-    stage,
-    channels: total,
-    totalChannels: channels,
-    weights,
-    channelIndices: chosen,
-    timings: { totalMs: now() - t0, forwardMs, forwardInputs },
-  };
+/** Faster Score-CAM: Score-CAM on the top N channels (N = options.topN, default FASTER_TOP_N). */
+export function fasterScoreCamWeights(ctx: WeightsContext): Promise<ChannelWeights> {
+  return scoreCamWeights(ctx, { topN: ctx.opts.topN ?? FASTER_TOP_N });
 }
 
 /** Channel scores → weights: optional baseline subtraction, then optional softmax over channels. */

@@ -20,6 +20,7 @@
  *   snapshots/<organ>.png   the static per-organ snapshots (served at /figures/snapshots/)
  */
 import { readNpz } from '../data/npz';
+import { CAM_METHODS, parseMethodKey, type CamMethod } from '../cam/methods';
 import type { NdArray } from '../data/npy';
 import type { BaselineCheck } from '../metrics/baseline';
 import type { ClusterEstimate, MeanStd } from '../metrics/stats';
@@ -41,17 +42,27 @@ export const TRAIN_STATS_FILE = 'train-stats.npz';
 /** Bump when the meaning of cached numbers changes without a change in the hashed code. */
 export const PRECOMPUTE_VERSION = 2;
 
-/** A CAM method at a stage, e.g. `scorecam-s4`, `gradcam-s4`, `faster-scorecam-variance-s4`. */
+/**
+ * A CAM method at a stage: `<method id>-s<stage>` for any method of the registry (cam/methods.ts),
+ * e.g. `scorecam-s4`, `gradcam-s3`, `scorecam-cic-s4`; and named variants such as `faster-variance-s4`.
+ */
 export type MethodKey = string;
 
 export interface MethodSpec {
   key: MethodKey;
-  method: 'scorecam' | 'faster-scorecam' | 'gradcam';
+  method: CamMethod;
   stage: 1 | 2 | 3 | 4;
   label: string;
   /** Faster Score-CAM only: channel ranking and how many channels are kept. */
   rankBy?: 'energy' | 'variance';
   topN?: number;
+}
+
+/** The spec of a registry key `<method id>-s<1-4>` (e.g. `gradcam-s3`), labelled from the registry; null for any other key. */
+export function methodSpecOf(key: MethodKey): MethodSpec | null {
+  const k = parseMethodKey(key);
+  if (!k || k.stage < 1) return null;
+  return { key, method: k.method, stage: k.stage as 1 | 2 | 3 | 4, label: `${CAM_METHODS[k.method].label}, stage ${k.stage}` };
 }
 
 /** The controls scored like a method on every volume (not CAMs: maps that know nothing of the model). */

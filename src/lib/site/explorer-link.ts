@@ -3,7 +3,7 @@
  * its controls, and the Results page (snapshots, table rows) links into it at a volume and setting.
  * Pure TypeScript; unknown or malformed values are dropped, so a hand-edited URL cannot break the page.
  */
-import type { CamMethod } from '../cam/types';
+import { isCamMethod, parseMethodKey, type CamMethod } from '../cam/methods';
 import { volumeId } from '../data/shipped';
 
 export interface ExplorerState {
@@ -17,13 +17,8 @@ export interface ExplorerState {
   threshold?: number;
 }
 
-const METHODS: readonly CamMethod[] = ['scorecam', 'faster-scorecam', 'gradcam'];
-
-/** The precompute cache's method keys: `scorecam-s4` → {method, stage}; null for anything else. */
-export function parseMethodKey(key: string): { method: CamMethod; stage: number } | null {
-  const m = /^(scorecam|faster-scorecam|gradcam)-s([0-4])$/.exec(key);
-  return m ? { method: m[1] as CamMethod, stage: Number(m[2]) } : null;
-}
+/** The precompute cache's method keys: `scorecam-s4` → {method, stage} (the registry, cam/methods.ts). */
+export { parseMethodKey };
 
 /** Query string (without '?') of a state; only the fields that are set, in a fixed order. */
 export function explorerQuery(s: ExplorerState): string {
@@ -43,7 +38,7 @@ export function parseExplorerQuery(search: string | URLSearchParams, numClasses 
   const volume = q.get('volume');
   if (volume && /^[A-Za-z0-9._-]{1,64}$/.test(volume)) out.volume = volume;
   const method = q.get('method');
-  if (method && (METHODS as readonly string[]).includes(method)) out.method = method as CamMethod;
+  if (isCamMethod(method)) out.method = method;
   const stage = Number(q.get('stage'));
   if ([1, 2, 3, 4].includes(stage)) out.stage = stage as 1 | 2 | 3 | 4;
   const t = q.get('target');
