@@ -177,3 +177,21 @@ function declareZip64Size(zip: Uint8Array, size: number): Uint8Array {
   out.set(eocd, c + head.length + extra.length);
   return out;
 }
+
+/**
+ * Files that parse but hold intensities no scanner writes: each must be refused by
+ * prepareUserVolume (the explorer's upload worker and `npm run explain -- --file`) with the reason.
+ * The NIfTI slope is refused already by the header reader.
+ */
+export function implausibleCases(): MalformedCase[] {
+  const n = 16 ** 3;
+  const f64 = Float64Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 1.7e308 : (i % 13) * 1e300));
+  const i32 = Int32Array.from({ length: n }, (_, i) => (i % 2 ? 2_100_000_000 : -2_100_000_000) + (i % 11));
+  const hu = Int16Array.from({ length: n }, (_, i) => (i % 3 ? 40 + (i % 50) : -1000));
+  return [
+    { id: 'range-f64', name: 'huge.npy', what: 'float64 values up to 1.7e308', bytes: writeNpy({ dtype: 'float64', shape: [16, 16, 16], data: f64 }), expect: /implausible intensities: values reach 1\.7e308/ },
+    { id: 'range-i32', name: 'int32.npy', what: 'int32 values ±2.1e9', bytes: writeNpy({ dtype: 'int32', shape: [16, 16, 16], data: i32 }), expect: /implausible intensities: values reach -?2\.1e9 \(range -2\.1e9 … 2\.1e9\)/ },
+    { id: 'range-slope', name: 'slope1e30.nii', what: 'NIfTI scl_slope 1e30', bytes: writeNifti({ dtype: 'int16', shape: [16, 16, 16], data: hu }, { slope: 1e30 }), expect: /implausible intensity scaling in the header \(scl_slope 1\.00e\+30/ },
+    { id: 'range-hu', name: 'hu40k.nii', what: 'int16 "HU" from −32,000 to +32,000', bytes: writeNifti({ dtype: 'int16', shape: [16, 16, 16], data: Int16Array.from({ length: n }, (_, i) => ((i * 7919) % 64000) - 32000) }), expect: /implausible Hounsfield units: .*% of voxels lie outside −1,100 … \+4,000 HU/ },
+  ];
+}

@@ -14,7 +14,7 @@
  * - for HU input, the share of voxels inside the W400/L40 window (−160 … 240 HU) below 2%.
  */
 
-export type InputIssue = 'constant' | 'low-contrast' | 'saturated' | 'no-tissue-in-window';
+export type InputIssue = 'constant' | 'low-contrast' | 'saturated' | 'no-tissue-in-window' | 'anisotropic' | 'upsampled';
 
 export interface InputWarning {
   issue: InputIssue;
@@ -97,4 +97,91 @@ export function fractionInHuWindow(hu: ArrayLike<number>, center = 40, width = 4
   let k = 0;
   for (let i = 0; i < hu.length; i++) if (hu[i] >= lo && hu[i] <= hi) k++;
   return hu.length ? k / hu.length : 0;
+}
+
+// ------------------------------------------------------------------ intensities no scanner writes
+
+/**
+ * What a file may hold and still be a scan. CT is stored as Hounsfield units from about −1,024
+ * (air) to +3,071 (12-bit) or a few thousand more (extended scales for metal); values below
+ * −1,100 occur only as one fill value outside the reconstruction circle (−2,048, −3,024, …).
+ * Any value beyond ±1e6, in any unit, is no image intensity at all (a wrong dtype or scaling).
+ */
+export const PLAUSIBLE = {
+  huMin: -1100,
+  huMax: 4000,
+  /** share of voxels (fill value excepted) allowed outside huMin … huMax: metal, a few artefacts */
+  maxOutsideShare: 0.005,
+  maxAbs: 1e6,
+} as const;
+
+const big = (v: number) => (Math.abs(v) >= 1e5 ? v.toExponential(1).replace('e+', 'e') : String(Math.round(v)));
+
+/**
+ * Why these values cannot be a scan, or null. `lo`/`hi` are the finite minimum and maximum;
+ * `hu`: the values are read as Hounsfield units (the caller's rule), so the CT range applies.
+ */
+export function implausibleIntensities(values: ArrayLike<number>, lo: number, hi: number, hu: boolean): string | null {
+  if (Math.max(Math.abs(lo), Math.abs(hi)) > PLAUSIBLE.maxAbs) {
+    return `implausible intensities: values reach ${big(Math.abs(lo) > Math.abs(hi) ? lo : hi)} (range ${big(lo)} … ${big(hi)}); no scanner writes values beyond ±${PLAUSIBLE.maxAbs.toLocaleString('en-US')}, so this is not an image in any unit (a wrong dtype, or a wrong scaling)`;
+  }
+  if (!hu) return null;
+  // one fill value at the minimum (outside the scan circle) is air, not an intensity
+  const fill = lo < PLAUSIBLE.huMin ? lo : NaN;
+  let outside = 0;
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) continue;
+    n++;
+    if ((v < PLAUSIBLE.huMin && v !== fill) || v > PLAUSIBLE.huMax) outside++;
+  }
+  if (n && outside / n > PLAUSIBLE.maxOutsideShare) {
+    return `implausible Hounsfield units: ${((outside / n) * 100).toFixed(1)}% of voxels lie outside −1,100 … +4,000 HU (range ${big(lo)} … ${big(hi)}); no CT scanner writes these, so the file's units or scaling are wrong`;
+  }
+  return null;
+}
+
+// ------------------------------------------------------------------ resampling to the model's cube
+
+/** A warning when any edge is stretched this much or more (e.g. a 16³ volume to 64³). */
+export const MAX_UPSAMPLING = 4;
+/** A warning when the cube distorts the volume's proportions this much or more. */
+export const MAX_DISTORTION = 4;
+
+/**
+ * Warnings for resampling a [d, h, w] volume (voxel spacing [z, y, x] in mm where known) to size³.
+ * The training crops are themselves resized to a cube (each organ's bounding box), so a moderate
+ * change of proportions is what the model saw; a slab squeezed into a cube, or a few voxels
+ * blown up to 64³, is not.
+ */
+export function resampleWarnings(shape: readonly [number, number, number], size: number, spacing?: readonly [number, number, number]): InputWarning[] {
+  const out: InputWarning[] = [];
+  const axes = ['z', 'y', 'x'];
+  const f = shape.map((n) => size / n);
+  const fx = (v: number) => (v >= 1 ? `${fmtFactor(v)}×` : `1/${fmtFactor(1 / v)}`);
+  const dims = shape.join(' × ');
+  const maxUp = Math.max(...f);
+  if (maxUp >= MAX_UPSAMPLING) {
+    const which = axes.filter((_, k) => f[k] >= MAX_UPSAMPLING);
+    out.push({
+      issue: 'upsampled',
+      message: `Upsampled ${fmtFactor(maxUp)}× along ${which.join(', ')}: the ${dims} volume has too few voxels there, so the model sees an interpolated blur of them to reach ${size}³, not anatomy at the resolution it was trained on; read the prediction with care.`,
+    });
+  }
+  const sp = spacing ?? [1, 1, 1];
+  const extent = shape.map((n, k) => n * sp[k]);
+  const distortion = Math.max(...extent) / Math.min(...extent);
+  if (distortion >= MAX_DISTORTION) {
+    const parts = axes.map((a, k) => `${a} ${fx(f[k])}`).join(', ');
+    out.push({
+      issue: 'anisotropic',
+      message: `Resampled unevenly: ${dims}${spacing ? ` (${sp.map((v) => fmtFactor(v)).join(' × ')} mm voxels)` : ''} to ${size}³ scales the axes by ${parts}, distorting its proportions ${fmtFactor(distortion)}:1 (the training crops are resized to a cube too, but not this far); read the prediction with care.`,
+    });
+  }
+  return out;
+}
+
+function fmtFactor(v: number): string {
+  return Number.isInteger(v) ? String(v) : v >= 10 ? v.toFixed(0) : v.toFixed(2).replace(/0$/, '');
 }

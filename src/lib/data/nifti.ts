@@ -37,6 +37,8 @@ export interface NiftiLimits {
 }
 export const DEFAULT_MAX_VOXELS = 512 ** 3;
 export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+/** scl_slope or |scl_inter| at or above this is refused: real scalings are ~1e-3 … 1e3 (CT: 1 and −1024). */
+export const NIFTI_MAX_SLOPE = 1e6;
 
 export interface NiftiVolume extends NdArray {
   /** voxel size (mm) along x, y, z */
@@ -127,6 +129,13 @@ export function readNiftiHeader(bytes: Uint8Array, name = 'volume.nii', limits: 
   const inter = dv.getFloat32(116, le);
   if (!Number.isFinite(slope) || !Number.isFinite(inter)) {
     throw new DataFormatError(name, `invalid intensity scaling in the header (scl_slope ${slope}, scl_inter ${inter}): both must be finite numbers`);
+  }
+  // a slope this large turns any stored value into intensities no scanner writes (CT: −1,024 … a few thousand HU)
+  if (Math.abs(slope) >= NIFTI_MAX_SLOPE || Math.abs(inter) >= NIFTI_MAX_SLOPE) {
+    throw new DataFormatError(
+      name,
+      `implausible intensity scaling in the header (scl_slope ${slope.toPrecision(3)}, scl_inter ${inter.toPrecision(3)}): a slope or intercept of ${NIFTI_MAX_SLOPE.toExponential(0).replace('e+', 'e')} or more gives intensities no scanner writes; the header is damaged`,
+    );
   }
   // pixdim is reported, not used to resample (the model sees a cube crop); a damaged one becomes 1 mm
   const pd = [80, 84, 88].map((o) => dv.getFloat32(o, le)).map((v) => (Number.isFinite(v) && v > 0 ? v : 1));

@@ -3,10 +3,10 @@
  * (S³ float32 in [0, 1], C order [z][y][x]). Browser-safe, no DOM; everything runs locally.
  */
 import { DataFormatError, describeShape, formatBytes, readNpy, type NdArray } from './npy';
-import { looksLikeNifti, niftiDeclare, niftiFromBytes, readNifti, DEFAULT_MAX_BYTES, DEFAULT_MAX_VOXELS } from './nifti';
+import { looksLikeNifti, niftiDeclare, niftiFromBytes, readNifti, DEFAULT_MAX_BYTES, DEFAULT_MAX_VOXELS, type NiftiVolume } from './nifti';
 import { BoundedGunzip, isGzip } from './inflate';
 import { normalize, resizeTrilinear, uint8ToUnit, windowHU } from './volume';
-import { checkInput, fractionInHuWindow, type InputWarning } from './input-check';
+import { checkInput, fractionInHuWindow, implausibleIntensities, resampleWarnings, type InputWarning } from './input-check';
 
 export const USER_MAX_FILE_BYTES = DEFAULT_MAX_BYTES; // 256 MB
 export const USER_MAX_VOXELS = DEFAULT_MAX_VOXELS; // 512³
@@ -113,6 +113,10 @@ export function prepareUserVolume(arr: NdArray, name = 'volume', size = 64): Pre
     }
   }
   if (finite === 0) throw new DataFormatError(name, 'holds no finite values (all NaN or infinite)');
+  // intensities no scanner writes (±1.7e308 float64, ±2.1e9 int32, a NIfTI slope of 1e30) are refused, not min–max scaled
+  const huLike = arr.dtype !== 'uint8' && lo <= -500 && hi >= 0;
+  const implausible = implausibleIntensities(src, lo, hi, huLike);
+  if (implausible) throw new DataFormatError(name, implausible);
   let clean: ArrayLike<number> = src;
   if (finite < src.length) {
     const c = new Float32Array(src.length);
@@ -127,7 +131,7 @@ export function prepareUserVolume(arr: NdArray, name = 'volume', size = 64): Pre
     unit = uint8ToUnit(clean as Uint8Array);
     intensity = 'unit8';
     how = 'uint8 values used as is, scaled by 1/255 (OrganMNIST3D-style, like the training data)';
-  } else if (lo <= -500 && hi >= 0) {
+  } else if (huLike) {
     unit = uint8ToUnit(windowHU(clean));
     intensity = 'hu-window';
     huInWindow = fractionInHuWindow(clean);
@@ -146,8 +150,16 @@ export function prepareUserVolume(arr: NdArray, name = 'volume', size = 64): Pre
     sourceDtype: arr.dtype,
     intensity,
     description: `${d} × ${h} × ${w} ${arr.dtype} ${d === size && h === size && w === size ? `used at its size (${size}³)` : `resampled to ${size}³ (trilinear)`}; ${how}.`,
-    warnings: checkInput(volume, { huInWindow }),
+    // a slab squeezed into the cube, or a few voxels blown up to it, is said beside the prediction with its factors
+    warnings: [...resampleWarnings([d, h, w], size, spacingOf(arr, shape)), ...checkInput(volume, { huInWindow })],
   };
+}
+
+/** Voxel spacing [z, y, x] in mm of a NIfTI volume whose 3-D shape is its own (not squeezed), else undefined. */
+function spacingOf(arr: NdArray, shape: number[]): [number, number, number] | undefined {
+  const pd = (arr as Partial<NiftiVolume>).pixdim;
+  if (!pd || arr.shape.length !== 3 || shape.length !== 3) return undefined;
+  return [pd[2], pd[1], pd[0]];
 }
 
 function fmt(v: number): string {

@@ -4,6 +4,7 @@
  * changes no prediction on the evaluated split, else float32), manifest.json (provenance, hashes,
  * headline metrics), metrics.json (the full report) and history.json (the training curves).
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../atomic.node.ts';
@@ -17,6 +18,10 @@ import { parameterCount } from '../model/parameters';
 import type { ResNet3d } from '../model/resnet3d';
 import { evaluate, type EvalResult } from '../model/train';
 import { splitSource, type History } from '../model/trainer';
+import { fuseForInference } from '../model/inference';
+import type { Dataset } from '../data/medmnist';
+import { fitOod, oodSummary, OOD_FILE, type OodCalibration } from '../ood/calibration';
+import { splitOodData } from '../ood/features';
 
 export function readJsonFile<T>(file: string, what: string): T {
   if (!existsSync(file)) throw new Error(`${file} not found (${what})`);
@@ -159,8 +164,95 @@ export async function exportRun(o: ExportOptions): Promise<{ manifest: ModelMani
   writeFileAtomic(path.join(o.outDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
   writeFileAtomic(path.join(o.outDir, 'history.json'), JSON.stringify(h, null, 2) + '\n');
   writeFileAtomic(path.join(o.outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  // the out-of-distribution test of the shipped weights: fitted on train, thresholds on val (ood.json + manifest.ood)
+  const shippedModel = modelFromArtifacts(shippedJson, weights, o.outDir);
+  try {
+    const ood = await calibrateOod({ model: shippedModel, ds, name, weightsSha256: manifest.weights.sha256, dataset: datasetInfo, batch: o.batch, log: o.log, progress: o.progress });
+    writeOod(o.outDir, ood, manifest);
+  } finally {
+    shippedModel.dispose();
+  }
   o.log(
     `${name} on ${split}: accuracy ${(100 * report.accuracy).toFixed(2)}%, macro AUC ${report.macroAUC.toFixed(4)}, loss ${shipped.loss.toFixed(4)}; wrote ${o.outDir} (${(weights.byteLength / 1e6).toFixed(2)} MB ${dtype})`,
   );
   return { manifest, outDir: o.outDir };
+}
+
+export interface OodOptions {
+  model: ResNet3d;
+  ds: Dataset;
+  name: string;
+  weightsSha256: string;
+  dataset: { name: string; size: number; sha256?: string };
+  batch: number;
+  log: (msg: string) => void;
+  progress?: (label: string, total: number) => (done: number) => void;
+}
+
+/**
+ * The out-of-distribution calibration of a model (src/lib/ood): penultimate features, logits and
+ * intensity statistics of the train, val and test splits through the inference model, then the fit.
+ */
+export async function calibrateOod(o: OodOptions): Promise<OodCalibration> {
+  const fused = fuseForInference(o.model);
+  try {
+    const size = o.model.config.inputSize;
+    const data = async (split: SplitName) => {
+      const s = o.ds.splits[split];
+      const src = splitSource(s, size);
+      const bar = o.progress?.(`ood ${split}`, s.count);
+      return splitOodData(fused, src.volume, s.labels, s.count, o.batch, bar);
+    };
+    const train = await data('train');
+    const val = await data('val');
+    const test = await data('test');
+    const c = fitOod({ model: { name: o.name, weightsSha256: o.weightsSha256 }, dataset: o.dataset, numClasses: o.model.config.numClasses, train, val, test });
+    const r = c.rates;
+    const p = (v: number) => `${(v * 100).toFixed(1)}%`;
+    o.log(
+      `out-of-distribution test: thresholds features ${c.thresholds.features.toFixed(2)}, intensity ${c.thresholds.intensity.toFixed(2)} (validation ${p(1 - c.falseAlarmRate / 2)} quantiles); ` +
+        `flagged: val ${p(r.val.any)} of ${r.val.n}, test ${r.test ? `${p(r.test.any)} of ${r.test.n}` : 'n/a'}`,
+    );
+    return c;
+  } finally {
+    fused.dispose();
+  }
+}
+
+/** Writes ood.json beside the model and its summary into manifest.json (as `ood`, with the file's sha256). */
+export function writeOod(outDir: string, c: OodCalibration, manifest: ModelManifest): ModelManifest {
+  const text = JSON.stringify(c) + '\n';
+  writeFileAtomic(path.join(outDir, OOD_FILE), text);
+  const next = { ...manifest, ood: { ...oodSummary(c), sha256: sha256Text(text) } };
+  writeFileAtomic(path.join(outDir, 'manifest.json'), JSON.stringify(next, null, 2) + '\n');
+  return next;
+}
+
+function sha256Text(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * `npm run evaluate -- --ood-only --out DIR`: recalibrates the out-of-distribution test of an
+ * exported model folder (its weights untouched) on the dataset its manifest names.
+ */
+export async function recalibrateModelDir(o: { outDir: string; dataDir: string; batch: number; log: (m: string) => void; progress?: OodOptions['progress'] }): Promise<ModelManifest> {
+  const manifest = readJsonFile<ModelManifest>(path.join(o.outDir, 'manifest.json'), 'an exported model folder (npm run evaluate)');
+  const modelJson = readJsonFile<ModelJson>(path.join(o.outDir, 'model.json'), 'an exported model folder (npm run evaluate)');
+  const weights = new Uint8Array(readFileSync(path.join(o.outDir, WEIGHTS_FILE)));
+  const sha = await sha256Hex(weights);
+  if (sha !== manifest.weights.sha256) throw new Error(`${o.outDir}: ${WEIGHTS_FILE} does not match manifest.json (sha256 ${sha.slice(0, 12)}…, manifest ${manifest.weights.sha256.slice(0, 12)}…)`);
+  const model = modelFromArtifacts(modelJson, weights, o.outDir);
+  try {
+    const { name, size } = manifest.dataset;
+    const ds = await loadDataset(name, size, { dir: o.dataDir, log: o.log });
+    const file = datasetPath(name, size, o.dataDir);
+    const sha256 = sha256File(file);
+    if (sha256 !== manifest.dataset.sha256) o.log(`note: ${file} (sha256 ${sha256.slice(0, 12)}…) is not the file the model was evaluated on (${manifest.dataset.sha256.slice(0, 12)}…); the calibration names the file it used`);
+    const c = await calibrateOod({ model, ds, name: manifest.name, weightsSha256: manifest.weights.sha256, dataset: { name, size, sha256 }, batch: o.batch, log: o.log, progress: o.progress });
+    const { ood: _old, ...rest } = manifest as ModelManifest & { ood?: unknown };
+    return writeOod(o.outDir, c, rest);
+  } finally {
+    model.dispose();
+  }
 }
