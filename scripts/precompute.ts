@@ -1,9 +1,10 @@
 /**
  * npm run precompute -- [--model public/models/resnet10-phantom64] [--history FILE] [--dataset phantom] [--size 64]
  *                       [--all | --per-subject K | --per-organ N]   which test volumes get records (default --all)
- *                       [--steps 32] [--random-seeds 1] [--extras-per-organ 1] [--extras-max 8] [--no-extras]
+ *                       [--steps 32] [--random-seeds 1] [--extras-per-organ 5] [--extras-max N] [--no-extras]
+ *                       [--sanity-seeds 3] [--second-per-subject 2] [--second-steps 16]
  *                       [--methods scorecam-s4,gradcam-s4] [--extra-methods KEY,...] [--sanity-methods KEY,...]
- *                       [--workers N] [--batch 8] [--no-shipped] [--data DIR] [--results NAME|DIR]
+ *                       [--workers N] [--batch 8] [--no-shipped] [--volumes DIR] [--data DIR] [--results NAME|DIR]
  * npm run precompute -- --verify [--deep] [--results NAME|DIR]   (what `npm run build` runs: checks the
  *                                                                 results folder the build reads)
  *
@@ -42,13 +43,17 @@ export const SPEC: CliSpec = {
     'per-organ': { type: 'string', arg: 'N', help: 'the first N test volumes per organ' },
     steps: { type: 'string', arg: 'N', def: 32, help: 'deletion/insertion steps (1-1024)' },
     'random-seeds': { type: 'string', arg: 'N', def: 1, help: 'random-order control seeds per volume (1-32)' },
-    'extras-per-organ': { type: 'string', arg: 'N', def: 1, help: 'volumes per organ for sanity checks, stages 1-3, Faster Score-CAM' },
-    'extras-max': { type: 'string', arg: 'N', def: 8, help: 'cap on the extras subset' },
+    'extras-per-organ': { type: 'string', arg: 'N', def: 5, help: 'volumes per organ for sanity checks, stages 1-3, Faster Score-CAM, Score-CAM variants' },
+    'extras-max': { type: 'string', arg: 'N', help: 'cap on the extras subset (default: none)' },
     'no-extras': { type: 'boolean', help: 'skip the extras subset' },
+    'sanity-seeds': { type: 'string', arg: 'N', def: 3, help: 'randomisation seeds of the sanity checks (1-10; the first runs the whole cascade)' },
+    'second-per-subject': { type: 'string', arg: 'K', def: 2, help: 'crops per test subject scored again with the second passing baseline state (0: none)' },
+    'second-steps': { type: 'string', arg: 'N', def: 16, help: 'deletion/insertion steps with the second state' },
     methods: { type: 'string', arg: 'LIST', help: `comma-separated method keys for the main tables (<method>-s<1-4>, method: ${CAM_METHOD_IDS.join('|')})` },
     'extra-methods': { type: 'string', arg: 'LIST', help: 'comma-separated method keys for the extras subset' },
     'sanity-methods': { type: 'string', arg: 'LIST', help: 'methods that get the sanity checks' },
     'no-shipped': { type: 'boolean', help: "skip the CAMs of the explorer's shipped volumes" },
+    volumes: { type: 'string', arg: 'DIR', def: 'public/volumes', help: "the explorer's volumes folder (npm run export-volumes --out): their CAMs are written, the manifest names it" },
     batch: { type: 'string', arg: 'N', def: 8, help: 'forward-pass batch (1-256)' },
     workers: { type: 'string', arg: 'N', help: 'worker processes (1-64; default from the CPU count)' },
     worker: { type: 'string', arg: 'JOB.json', help: '(internal) run one worker job' },
@@ -85,7 +90,11 @@ function settingsFromFlags(flags: Values): PrecomputeSettings {
   if (extrasMax !== undefined) s.extrasMax = extrasMax;
   s.methods = pick(flags, 'methods', all, true) ?? s.methods;
   s.extraMethods = pick(flags, 'extra-methods', all, true) ?? s.extraMethods.filter((m) => !s.methods.some((q) => q.key === m.key));
-  s.sanityMethods = (pick(flags, 'sanity-methods', s.methods) ?? s.methods).map((m) => m.key);
+  const scored = [...s.methods, ...s.extraMethods];
+  s.sanityMethods = (pick(flags, 'sanity-methods', scored) ?? scored.filter((m) => s.sanityMethods.includes(m.key))).map((m) => m.key);
+  s.sanitySeeds = num(flags, 'sanity-seeds', s.sanitySeeds, { min: 1, max: 10 });
+  const perSubject = num(flags, 'second-per-subject', s.secondState?.perSubject ?? 0, { min: 0, max: 100 });
+  s.secondState = perSubject ? { perSubject, steps: num(flags, 'second-steps', s.secondState?.steps ?? 16, { min: 2, max: 1024 }) } : null;
   const modes = (['all', 'per-subject', 'per-organ'] as const).filter((k) => (k === 'all' ? flag(flags, k) : str(flags, k) !== undefined));
   if (modes.length > 1) throw new UsageError(`choose one of --all, --per-subject K, --per-organ N (got ${modes.map((m) => `--${m}`).join(', ')})`);
   if (flag(flags, 'all')) s.selection = { mode: 'all' };
@@ -135,6 +144,7 @@ async function main(): Promise<void> {
       settings: settingsFromFlags(flags),
       workers: num(flags, 'workers', defaultWorkers(), { min: 1, max: 64 }),
       skipShipped: flag(flags, 'no-shipped'),
+      volumesDir: str(flags, 'volumes'),
       log,
     },
     fileURLToPath(import.meta.url),

@@ -60,7 +60,12 @@ describe('per-volume pipeline', () => {
     s.methods = [{ key: 'gradcam-s4', method: 'gradcam', stage: 4, label: 'Grad-CAM, stage 4' }];
     s.extraMethods = [{ key: 'faster-variance-s4', method: 'faster-scorecam', stage: 4, rankBy: 'variance', topN: 4, label: 'Faster' }];
     s.sanityMethods = ['gradcam-s4'];
-    const { record, cams } = await computeVolume(model, { image, label: 2, mask, subject: 7 }, { settings: s, baseline: { kind: 'zero' }, extras: true, seed: 1 });
+    s.sanitySeeds = 2;
+    const { record, cams } = await computeVolume(
+      model,
+      { image, label: 2, mask, subject: 7, orientation: 1 },
+      { settings: s, baseline: { kind: 'zero' }, extras: true, seed: 1, secondState: { spec: { kind: 'blur', sigma: 2 }, key: 'blur-2', steps: 4 } },
+    );
     expect(Object.keys(record.methods).sort()).toEqual(['centre', 'faster-variance-s4', 'gradcam-s4', 'random']);
     expect(record.subject).toBe(7);
     expect(record.methods['gradcam-s4'].deletion).toHaveLength(7);
@@ -68,6 +73,16 @@ describe('per-volume pipeline', () => {
     expect(record.methods['gradcam-s4'].deletion![6]).toBeCloseTo(record.baselineProbs[2], 3);
     expect(record.methods['faster-variance-s4'].deletion).toBeUndefined();
     expect(record.sanity!['gradcam-s4'].cascade).toHaveLength(CASCADE_LEVELS.length);
+    // every seed's full randomisation; the first seed's is the cascade's last level
+    const full = record.sanity!['gradcam-s4'].full;
+    expect(full.map((f) => f.seed)).toEqual([1, 2]);
+    expect(full[0]).toEqual({ seed: 1, rho: record.sanity!['gradcam-s4'].cascade[5].rho, ssim: record.sanity!['gradcam-s4'].cascade[5].ssim, degenerate: record.sanity!['gradcam-s4'].cascade[5].degenerate });
+    for (const f of [...full, record.sanity!['gradcam-s4'].contrast]) expect(f.degenerate ? f.rho === null && f.ssim === null : Math.abs(f.rho!) <= 1 && f.ssim! <= 1).toBe(true);
+    // the second state scores every map and both controls again, AUCs only
+    expect(record.secondState!.key).toBe('blur-2');
+    expect(Object.keys(record.secondState!.methods).sort()).toEqual(['centre', 'gradcam-s4', 'random']);
+    expect(record.secondState!.methods['gradcam-s4'].dauc).toBeGreaterThanOrEqual(0);
+    expect(record.orientation).toBe(1);
     expect(record.occlusion!.organReplaced.pTrue).toBeGreaterThanOrEqual(0);
     expect(record.methods.random.pointing).toBeGreaterThanOrEqual(0);
     expect(Object.keys(cams)).toEqual(['gradcam-s4']);

@@ -89,8 +89,8 @@ describe('aggregation', () => {
   it('failure cases: the first map peaking on the crop face, the most class-blind map above the threshold', () => {
     const a = rec(1, 0, 0, null, { k: m(0, 0, { maxOnFace: false }) });
     const b = rec(2, 0, 0, null, { k: m(0, 0, { maxOnFace: true }) });
-    b.sanity = { k: { cascade: [], contrast: { target: 1, rho: 0.95 }, ms: 0 } };
-    a.sanity = { k: { cascade: [], contrast: { target: 1, rho: 0.5 }, ms: 0 } };
+    b.sanity = { k: { cascade: [], full: [], contrast: { target: 1, rho: 0.95, ssim: 0.9, degenerate: false }, ms: 0 } };
+    a.sanity = { k: { cascade: [], full: [], contrast: { target: 1, rho: 0.5, ssim: 0.4, degenerate: false }, ms: 0 } };
     const f = failureCases([a, b], 'k');
     expect(f.map((x) => [x.kind, x.record.testIndex])).toEqual([
       ['max-on-face', 2],

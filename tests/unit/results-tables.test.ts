@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fmt, type ClusterEstimate, type MeanStd } from '../../src/lib/precompute/format';
+import { fmt, SANITY_OUTCOME, type ClusterEstimate, type MeanStd } from '../../src/lib/precompute/format';
 import { loadResults } from '../../src/lib/precompute/load.node.ts';
 
 const DIST = process.env.DIST_DIR ?? 'dist';
@@ -113,9 +113,12 @@ describe.skipIf(!ready)('Results page = precompute JSON', () => {
     const st = table('sanity');
     for (const [k, m] of Object.entries(f.sanity.byMethod)) {
       const r = row(st, 'data-method', k);
-      for (const c of m.cascade) expect(cell(r, `cascade.${c.level}`)).toBe(`${fmt.num(c.median, 2)} [${fmt.num(c.q25, 2)}, ${fmt.num(c.q75, 2)}]`);
-      expect(cell(r, 'contrast')).toBe(fmt.num(m.contrast.median, 2));
-      expect(cell(r, 'pass')).toBe(m.pass ? 'yes' : 'no');
+      for (const c of m.cascade.slice(0, -1)) expect(cell(r, `cascade.${c.level}`)).toBe(fmt.quartiles(c.absRho));
+      expect(cell(r, 'full.absRho')).toBe(fmt.quartiles(m.full.absRho));
+      expect(cell(r, 'full.ssim')).toBe(fmt.quartiles(m.full.ssim));
+      expect(cell(r, 'full.degenerate')).toBe(fmt.pct(m.full.degenerate, 0));
+      expect(cell(r, 'contrast')).toBe(fmt.quartiles(m.contrast.absRho));
+      expect(cell(r, 'outcome')).toBe(SANITY_OUTCOME[m.outcome]);
     }
     const oc = table('occlusion');
     const all = row(oc, 'data-label', 'all');

@@ -60,3 +60,72 @@ export function riseBlur(t: FaithfulnessTable) {
 }
 
 export const organ = (c: number) => displayName(c).toLowerCase();
+
+/** Whether a map beats a control on one row: the interval of Δ (map − control) clear of zero on the better side. */
+export type Verdict = 'better' | 'worse' | 'unclear';
+export function verdict(e: ClusterEstimate | undefined, metric: 'dauc' | 'iauc'): Verdict {
+  if (!e || !fmt.significant(e)) return 'unclear';
+  const lower = e.hi < 0;
+  return (metric === 'dauc') === lower ? 'better' : 'worse';
+}
+
+type Row = FaithfulnessTable['perOrgan'][number];
+const estimate = (row: Row, key: MethodKey, control: 'random' | 'centre', metric: 'dauc' | 'iauc') =>
+  control === 'random' ? row.byMethod[key]?.vsRandom?.[metric] : row.byMethod[key]?.vsCentre?.[metric];
+
+/** The organs (rows with volumes) where a map is better than, worse than, or not distinguishable from a control. */
+export function organVerdicts(rows: Row[], key: MethodKey, control: 'random' | 'centre', metric: 'dauc' | 'iauc') {
+  const out = { better: [] as string[], worse: [] as string[], unclear: [] as string[], n: 0 };
+  for (const r of rows) {
+    const e = estimate(r, key, control, metric);
+    if (!e || !e.n) continue;
+    out.n++;
+    out[verdict(e, metric)].push(r.name.toLowerCase());
+  }
+  return out;
+}
+
+const CONTROL_NAME = { random: 'the random order', centre: 'the centre prior' } as const;
+const METRIC_NAME = { dauc: 'deletion', iauc: 'insertion' } as const;
+
+/**
+ * One sentence per map, control and curve, counting organs: what the pooled interval says and in how
+ * many of the organs it holds, reverses or is unclear (each organ's own subject-bootstrap interval).
+ */
+export function organSentence(overall: Row, perOrgan: Row[], t: FaithfulnessTable, key: MethodKey, control: 'random' | 'centre', metric: 'dauc' | 'iauc'): string {
+  const pooled = verdict(estimate(overall, key, control, metric), metric);
+  const v = organVerdicts(perOrgan, key, control, metric);
+  const side = metric === 'dauc' ? ['lower', 'higher'] : ['higher', 'lower'];
+  const e = estimate(overall, key, control, metric);
+  const head = `${methodLabel(t, key)}, ${METRIC_NAME[metric]} against ${CONTROL_NAME[control]}: ${
+    pooled === 'better' ? `better pooled (Δ ${e ? fmt.ci(e) : '—'})` : pooled === 'worse' ? `worse pooled (Δ ${e ? fmt.ci(e) : '—'})` : `no clear difference pooled (Δ ${e ? fmt.ci(e) : '—'})`
+  }`;
+  const parts = [
+    `${side[0]} area (better) in ${v.better.length} of ${v.n} organs${v.better.length ? ` (${list(v.better)})` : ''}`,
+    `${side[1]} (worse) in ${v.worse.length}${v.worse.length ? ` (${list(v.worse)})` : ''}`,
+    `no clear difference in ${v.unclear.length}${v.unclear.length ? ` (${list(v.unclear)})` : ''}`,
+  ];
+  return `${head}; ${parts.join('; ')}.`;
+}
+
+/** Organs where deletion and insertion give opposite verdicts against a control (one better, the other worse or unclear). */
+export function curvesDisagree(perOrgan: Row[], key: MethodKey, control: 'random' | 'centre'): string[] {
+  return perOrgan
+    .filter((r) => estimate(r, key, control, 'dauc')?.n)
+    .filter((r) => verdict(estimate(r, key, control, 'dauc'), 'dauc') !== verdict(estimate(r, key, control, 'iauc'), 'iauc'))
+    .map((r) => r.name.toLowerCase());
+}
+
+/** Organs whose verdict against a control changes between the two baseline states (same volumes). */
+export function stateFlips(first: Row[], second: Row[], key: MethodKey, control: 'random' | 'centre', metric: 'dauc' | 'iauc'): Array<{ organ: string; first: Verdict; second: Verdict }> {
+  const out: Array<{ organ: string; first: Verdict; second: Verdict }> = [];
+  first.forEach((r, i) => {
+    const a = estimate(r, key, control, metric);
+    const b = second[i] && estimate(second[i], key, control, metric);
+    if (!a?.n || !b?.n) return;
+    const va = verdict(a, metric);
+    const vb = verdict(b, metric);
+    if (va !== vb) out.push({ organ: r.name.toLowerCase(), first: va, second: vb });
+  });
+  return out;
+}

@@ -6,7 +6,10 @@
  * - class contrast: the map for the true class against the map for another class on the same
  *   volume. A map that is the same for every class (e.g. a Score-CAM whose channel weights are all
  *   ≈ 1) says where the activations are, not where the evidence for that class is.
- * Similarity is Spearman's rank correlation over all voxels (Adebayo et al. report it too).
+ * Similarity is the absolute Spearman rank correlation over all voxels and the mean SSIM over
+ * 8³ blocks (Adebayo et al. report both). A map that is constant (e.g. a Grad-CAM whose randomised
+ * gradients are all negative, so ReLU leaves nothing) has no ranks: it is reported as degenerate,
+ * an outcome of its own, never as ρ = 0 (which would read as "changed completely").
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ResNet3d } from '../model/resnet3d';
@@ -21,10 +24,72 @@ export const SANITY_MAX_RHO_RANDOMISED = 0.3;
 /** A class-contrast ρ above this counts as a class-blind map. */
 export const SANITY_CLASS_BLIND_RHO = 0.9;
 
-export interface CascadeStep {
+/** How alike two maps are; rho and ssim are null when either map is constant (degenerate). */
+export interface MapSimilarity {
+  /** Spearman ρ over all voxels (signed; the tables show |ρ|). */
+  rho: number | null;
+  /** Mean SSIM over non-overlapping blocks of the two maps (each in [0, 1]). */
+  ssim: number | null;
+  degenerate: boolean;
+}
+
+export interface CascadeStep extends MapSimilarity {
   level: CascadeLevel;
-  /** Spearman ρ between the original map and the map of the model randomised down to this level. */
-  rho: number;
+}
+
+/** A map whose values span less than this is constant: it ranks nothing. */
+export const DEGENERATE_SPAN = 1e-6;
+
+export function isDegenerate(map: ArrayLike<number>): boolean {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < map.length; i++) {
+    const v = map[i];
+    if (!Number.isFinite(v)) return true;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return !(hi - lo >= DEGENERATE_SPAN);
+}
+
+/** Side of the SSIM blocks (voxels). */
+export const SSIM_BLOCK = 8;
+
+/**
+ * Mean structural similarity (Wang et al. 2004) over non-overlapping b³ blocks of two cubes of side
+ * `size`, values in [0, 1] (C1 = 0.01², C2 = 0.03²). Blocks rather than a sliding Gaussian window:
+ * the maps are smooth upsamples of a 4³–16³ grid, so an 8³ block already spans the finest detail.
+ */
+export function blockSsim(a: ArrayLike<number>, b: ArrayLike<number>, size: number, block = SSIM_BLOCK): number {
+  if (a.length !== size ** 3 || b.length !== a.length) throw new Error(`blockSsim: maps of ${a.length} and ${b.length} values for a ${size}³ cube`);
+  const c1 = 0.01 ** 2;
+  const c2 = 0.03 ** 2;
+  const bs = Math.max(1, Math.min(block, size));
+  let total = 0;
+  let blocks = 0;
+  for (let z0 = 0; z0 < size; z0 += bs)
+    for (let y0 = 0; y0 < size; y0 += bs)
+      for (let x0 = 0; x0 < size; x0 += bs) {
+        let n = 0, sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+        for (let z = z0; z < Math.min(size, z0 + bs); z++)
+          for (let y = y0; y < Math.min(size, y0 + bs); y++)
+            for (let x = x0; x < Math.min(size, x0 + bs); x++) {
+              const i = (z * size + y) * size + x;
+              const p = a[i], q = b[i];
+              n++, (sa += p), (sb += q), (saa += p * p), (sbb += q * q), (sab += p * q);
+            }
+        const ma = sa / n, mb = sb / n;
+        const va = Math.max(0, saa / n - ma * ma), vb = Math.max(0, sbb / n - mb * mb), cov = sab / n - ma * mb;
+        total += ((2 * ma * mb + c1) * (2 * cov + c2)) / ((ma * ma + mb * mb + c1) * (va + vb + c2));
+        blocks++;
+      }
+  return total / blocks;
+}
+
+/** ρ and SSIM of two maps of a cube of side `size`, or degenerate where either is constant. */
+export function mapSimilarity(a: ArrayLike<number>, b: ArrayLike<number>, size: number): MapSimilarity {
+  if (isDegenerate(a) || isDegenerate(b)) return { rho: null, ssim: null, degenerate: true };
+  return { rho: spearman(a, b), ssim: blockSsim(a, b, size), degenerate: false };
 }
 
 const levelOf = (name: string): CascadeLevel | null => {
@@ -51,15 +116,18 @@ export function initialValue(name: string, shape: number[], seed: number): tf.Te
 /**
  * Runs `explain` on the model randomised from the top down (cumulative: level k has every level
  * ≤ k re-initialised as at the start of training, batch-norm statistics included) and returns each
- * map's rank correlation with `original`. The weights are changed in place (tfjs variable names are
- * global, so a second copy of the model cannot coexist) and restored before returning, also on error.
+ * map's similarity to `original`. `explainAt` limits the levels whose map is computed (e.g. only
+ * 'stem', full randomisation, for the extra seeds); the randomisation itself is always cumulative.
+ * The weights are changed in place (tfjs variable names are global, so a second copy of the model
+ * cannot coexist) and restored before returning, also on error.
  */
 export async function cascadingRandomization(
   model: ResNet3d,
   original: Float32Array,
   explain: (m: ResNet3d) => Promise<Float32Array>,
-  opts: { seed?: number; levels?: readonly CascadeLevel[] } = {},
+  opts: { seed?: number; levels?: readonly CascadeLevel[]; explainAt?: readonly CascadeLevel[] } = {},
 ): Promise<CascadeStep[]> {
+  const size = Math.round(Math.cbrt(original.length));
   const saved = new Map<string, tf.Tensor>();
   const out: CascadeStep[] = [];
   let seed = opts.seed ?? 7919;
@@ -72,8 +140,9 @@ export async function cascadingRandomization(
         v.assign(fresh);
         fresh.dispose();
       }
+      if (opts.explainAt && !opts.explainAt.includes(level)) continue;
       const map = await explain(model);
-      out.push({ level, rho: spearman(original, map) });
+      out.push({ level, ...mapSimilarity(original, map, size) });
     }
   } finally {
     for (const [name, t] of saved) {

@@ -12,7 +12,13 @@ import { clusterEstimate, holm, meanStd, median, type ClusterEstimate } from '..
 import {
   CONTROL_KEYS,
   CONTROLS,
+  ORIENTATIONS,
   type Comparison,
+  type Quartiles,
+  type SanityRecord,
+  type SanityTable,
+  type SecondStateTable,
+  type SimilarityRecord,
   type FaithfulnessRow,
   type FaithfulnessTable,
   type MethodKey,
@@ -110,8 +116,12 @@ export function methodSummary(records: VolumeRecord[], key: MethodKey, withContr
       niauc: pairedEstimate(records, key, CONTROL_KEYS.random, 'niauc'),
     };
   }
-  if (withControls && loc.length && key !== CONTROL_KEYS.centre) {
-    out.vsCentre = { energy: pairedEstimate(records, key, CONTROL_KEYS.centre, 'energy'), pointing: pairedEstimate(records, key, CONTROL_KEYS.centre, 'pointing') };
+  if (withControls && key !== CONTROL_KEYS.centre && key !== CONTROL_KEYS.random) {
+    out.vsCentre = {
+      dauc: pairedEstimate(records, key, CONTROL_KEYS.centre, 'dauc'),
+      iauc: pairedEstimate(records, key, CONTROL_KEYS.centre, 'iauc'),
+      ...(loc.length ? { energy: pairedEstimate(records, key, CONTROL_KEYS.centre, 'energy'), pointing: pairedEstimate(records, key, CONTROL_KEYS.centre, 'pointing') } : {}),
+    };
   }
   return out;
 }
@@ -162,28 +172,103 @@ export function meanNormalisedCurves(records: VolumeRecord[], keys: MethodKey[])
   return out;
 }
 
-export function sanitySummary(records: VolumeRecord[], keys: MethodKey[]): FaithfulnessTable['sanity'] {
+/** Median and quartiles of the finite values. */
+export function quartiles(values: number[]): Quartiles {
+  const s = values.filter(Number.isFinite).sort((a, b) => a - b);
+  const q = (p: number) => (s.length ? s[Math.min(s.length - 1, Math.floor(p * (s.length - 1) + 0.5))] : NaN);
+  return { median: median(s), q25: q(0.25), q75: q(0.75), n: s.length };
+}
+
+/** |ρ| and SSIM quartiles over the non-degenerate similarities, and the share that are degenerate. */
+function similarityStats(xs: SimilarityRecord[]): { absRho: Quartiles; ssim: Quartiles; degenerate: number } {
+  const ok = xs.filter((x) => !x.degenerate && x.rho !== null);
+  return { absRho: quartiles(ok.map((x) => Math.abs(x.rho!))), ssim: quartiles(ok.map((x) => x.ssim ?? NaN)), degenerate: xs.length ? (xs.length - ok.length) / xs.length : NaN };
+}
+
+/**
+ * The sanity checks of each method over the volumes that ran them. A method passes when the median
+ * |ρ| of its fully randomised maps (every seed) is below SANITY_MAX_RHO_RANDOMISED; when more than
+ * half of those maps are constant the check has nothing to rank, and the outcome is 'degenerate'.
+ */
+export function sanitySummary(records: VolumeRecord[], keys: MethodKey[]): SanityTable {
   const rs = records.filter((r) => r.sanity);
-  const byMethod: FaithfulnessTable['sanity']['byMethod'] = {};
-  const q = (v: number[], p: number) => {
-    const s = [...v].sort((a, b) => a - b);
-    return s.length ? s[Math.min(s.length - 1, Math.floor(p * (s.length - 1) + 0.5))] : NaN;
-  };
+  const byMethod: SanityTable['byMethod'] = {};
+  let seeds = 0;
   for (const k of keys) {
-    const sr = rs.map((r) => r.sanity![k]).filter(Boolean);
+    const withK = rs.filter((r) => r.sanity![k]);
+    const sr = withK.map((r) => r.sanity![k]);
     if (!sr.length) continue;
-    const cascade = sr[0].cascade.map((_, li) => {
-      const v = sr.map((s) => s.cascade[li].rho);
-      return { level: sr[0].cascade[li].level, median: median(v), q25: q(v, 0.25), q75: q(v, 0.75) };
-    });
-    const c = sr.map((s) => s.contrast.rho);
+    const levels = sr[0].cascade.map((c) => c.level);
+    const cascade = levels.map((level) => ({ level, ...similarityStats(sr.map((s) => s.cascade.find((c) => c.level === level)).filter((c): c is SanityRecord['cascade'][number] => !!c)) }));
+    const full = sr.flatMap((s) => s.full);
+    seeds = Math.max(seeds, ...sr.map((s) => s.full.length));
+    const fullStats = similarityStats(full);
+    const contrast = sr.map((s) => s.contrast);
+    const blind = (c: SimilarityRecord) => !c.degenerate && c.rho !== null && c.rho > SANITY_CLASS_BLIND_RHO;
+    const usable = contrast.filter((c) => !c.degenerate).length;
     byMethod[k] = {
       cascade,
-      contrast: { median: median(c), classBlind: c.filter((r) => r > SANITY_CLASS_BLIND_RHO).length / c.length, n: c.length },
-      pass: Math.abs(cascade[cascade.length - 1].median) < SANITY_MAX_RHO_RANDOMISED,
+      full: { maps: full.length, seeds: Math.max(...sr.map((s) => s.full.length)), ...fullStats },
+      contrast: {
+        ...similarityStats(contrast),
+        classBlind: usable ? contrast.filter(blind).length / usable : NaN,
+        n: contrast.length,
+        classBlindByOrgan: Array.from({ length: NUM_CLASSES }, (_, c) => withK.filter((r) => r.label === c && blind(r.sanity![k].contrast)).length),
+      },
+      outcome: fullStats.degenerate > 0.5 ? 'degenerate' : fullStats.absRho.median < SANITY_MAX_RHO_RANDOMISED ? 'pass' : 'fail',
     };
   }
-  return { n: rs.length, threshold: SANITY_MAX_RHO_RANDOMISED, classBlindRho: SANITY_CLASS_BLIND_RHO, byMethod };
+  return { n: rs.length, seeds, threshold: SANITY_MAX_RHO_RANDOMISED, classBlindRho: SANITY_CLASS_BLIND_RHO, byMethod };
+}
+
+/**
+ * The comparisons fixed before any number was seen, Holm-adjusted together (instead of every pair
+ * of every method on every metric): the primary map against each control, against Grad-CAM, and
+ * against the uniform-weights map Σ_k A_k (does scoring the channels add anything to the
+ * activations?), in deletion and insertion. Pairs whose keys the records lack are left out.
+ */
+export const PREREGISTERED: ReadonlyArray<readonly [MethodKey, MethodKey]> = [
+  ['scorecam-s4', CONTROL_KEYS.random],
+  ['scorecam-s4', CONTROL_KEYS.centre],
+  ['scorecam-s4', 'gradcam-s4'],
+  ['scorecam-s4', 'uniform-s4'],
+];
+
+export function preregisteredComparisons(records: VolumeRecord[]): Comparison[] {
+  const has = (k: MethodKey) => records.some((r) => r.methods[k]);
+  const out: Array<Omit<Comparison, 'pHolm'>> = [];
+  PREREGISTERED.forEach(([a, b], i) => {
+    if (!has(a) || !has(b)) return;
+    for (const metric of ['dauc', 'iauc'] as const) out.push({ a, b, metric, est: pairedEstimate(records, a, b, metric, 101 + 2 * i + (metric === 'iauc' ? 1 : 0)) });
+  });
+  const adj = holm(out.map((c) => c.est.p));
+  return out.map((c, k) => ({ ...c, pHolm: adj[k] }));
+}
+
+/** Records whose second-state scores are read as their methods (for the same tables). */
+function asSecondState(records: VolumeRecord[]): VolumeRecord[] {
+  return records
+    .filter((r) => r.secondState)
+    .map((r) => {
+      const methods: Record<MethodKey, MethodRecord> = {};
+      for (const [k, m] of Object.entries(r.secondState!.methods)) methods[k] = { ...m, dauc01: NaN, iauc01: NaN, ms: 0 };
+      return { ...r, baselineProbs: r.baselineProbs.map((p, c) => (c === r.label ? r.secondState!.pBase : p)), methods };
+    });
+}
+
+export function secondStateTable(records: VolumeRecord[], keys: MethodKey[], chosen: BaselineCheck | null, steps: number, selection: string): SecondStateTable | null {
+  const rs = asSecondState(records);
+  if (!rs.length || !chosen) return null;
+  const same = records.filter((r) => r.secondState);
+  const rows = (xs: VolumeRecord[]) => ({ overall: faithfulnessRow(null, xs, keys), perOrgan: Array.from({ length: NUM_CLASSES }, (_, c) => faithfulnessRow(c, xs.filter((r) => r.label === c), keys)) });
+  return { chosen, steps, selection, ...rows(rs), first: rows(same) };
+}
+
+/** The headline rows per stored orientation, where the records carry one. */
+export function orientationRows(records: VolumeRecord[], keys: MethodKey[]): FaithfulnessTable['orientation'] {
+  if (!records.length || records.some((r) => r.orientation === undefined)) return null;
+  const present = [...new Set(records.map((r) => r.orientation!))].sort((a, b) => a - b);
+  return present.map((o) => ({ orientation: o, name: ORIENTATIONS[o] ?? `orientation ${o}`, row: { ...faithfulnessRow(null, records.filter((r) => r.orientation === o), keys), name: ORIENTATIONS[o] ?? `orientation ${o}` } }));
 }
 
 export function occlusionSummary(records: VolumeRecord[]): FaithfulnessTable['occlusion'] {
@@ -210,6 +295,8 @@ export interface TableInputs {
   baseline: { chosen: BaselineCheck; rule: string; candidates: BaselineCheck[]; n: number };
   records: VolumeRecord[];
   extrasSelection: string;
+  /** The second state that passed the screen, and how its subset was chosen (null: none passed or not computed). */
+  secondState?: { chosen: BaselineCheck; selection: string } | null;
 }
 
 export function faithfulnessTable(t: TableInputs): FaithfulnessTable {
@@ -240,6 +327,9 @@ export function faithfulnessTable(t: TableInputs): FaithfulnessTable {
       overall: faithfulnessRow(null, ex, [...exKeys, ...ctl]),
       comparisons: comparisons(ex, exKeys),
     },
+    secondState: t.secondState && settings.secondState ? secondStateTable(records, keys, t.secondState.chosen, settings.secondState.steps, t.secondState.selection) : null,
+    preregistered: preregisteredComparisons(records),
+    orientation: orientationRows(records, keys),
     sanity: sanitySummary(records, settings.sanityMethods),
     occlusion: occlusionSummary(records),
     stepResolution: stepResolution(records, keys, settings.steps),
@@ -313,12 +403,13 @@ export function failureCases(records: VolumeRecord[], key: MethodKey): Array<{ r
   const out: Array<{ record: VolumeRecord; kind: 'max-on-face' | 'class-blind'; why: string }> = [];
   const face = records.filter((r) => r.methods[key]?.maxOnFace);
   if (face.length) out.push({ record: face[0], kind: 'max-on-face', why: `the first of the ${face.length} selected volumes whose map has its maximum on a face of the crop` });
-  const blind = records.filter((r) => r.sanity?.[key]).sort((a, b) => b.sanity![key].contrast.rho - a.sanity![key].contrast.rho || a.testIndex - b.testIndex)[0];
-  if (blind && blind.sanity![key].contrast.rho > SANITY_CLASS_BLIND_RHO)
+  const rho = (r: VolumeRecord) => r.sanity![key].contrast.rho ?? -Infinity;
+  const blind = records.filter((r) => r.sanity?.[key]).sort((a, b) => rho(b) - rho(a) || a.testIndex - b.testIndex)[0];
+  if (blind && rho(blind) > SANITY_CLASS_BLIND_RHO)
     out.push({
       record: blind,
       kind: 'class-blind',
-      why: `the sanity-check volume whose map for the true class is most like its map for ${displayName(blind.sanity![key].contrast.target)} (Spearman ρ = ${blind.sanity![key].contrast.rho.toFixed(3)})`,
+      why: `the sanity-check volume whose map for the true class is most like its map for ${displayName(blind.sanity![key].contrast.target)} (Spearman ρ = ${rho(blind).toFixed(3)})`,
     });
   return out;
 }

@@ -19,15 +19,15 @@ import {
   occlusionInputs,
   pointingGameHit,
   randomMap,
-  spearman,
 } from '../metrics';
+import { mapSimilarity, type MapSimilarity } from '../metrics/sanity';
 import { baselineVolume, type BaselineSpec, type TrainingStats } from '../metrics/baseline';
 import type { ResNet3d } from '../model/resnet3d';
 import { fuseForInference, type ForwardModel } from '../model/inference';
 import * as tf from '@tensorflow/tfjs';
 import { uint8ToUnit } from '../data/volume';
 import { argmax } from '../util/array';
-import { CONTROL_KEYS, type MethodRecord, type MethodSpec, type PrecomputeSettings, type SanityRecord, type VolumeRecord } from './format';
+import { CONTROL_KEYS, type MethodRecord, type MethodSpec, type PrecomputeSettings, type SanityRecord, type SimilarityRecord, type VolumeRecord } from './format';
 
 const round = (v: number, d = 6) => Math.round(v * 10 ** d) / 10 ** d;
 
@@ -38,6 +38,8 @@ export interface VolumeInput {
   mask?: Uint8Array;
   labelmap?: Uint8Array;
   subject?: number | null;
+  /** Stored orientation (ORIENTATIONS index), where the dataset records it. */
+  orientation?: number;
 }
 
 /** What scoring needs besides the map: the baseline state and curve settings. */
@@ -171,7 +173,7 @@ export async function makeScoreContext(
 }
 
 export interface ComputeContext {
-  settings: Pick<PrecomputeSettings, 'methods' | 'extraMethods' | 'steps' | 'randomSeeds' | 'sanityMethods' | 'batchSize'>;
+  settings: Pick<PrecomputeSettings, 'methods' | 'extraMethods' | 'steps' | 'randomSeeds' | 'sanityMethods' | 'sanitySeeds' | 'batchSize'>;
   baseline: BaselineSpec;
   trainStats?: TrainingStats;
   /** Run the extra methods and the sanity checks on this volume. */
@@ -180,6 +182,8 @@ export interface ComputeContext {
   seed: number;
   /** Only these method keys (e.g. the CI check); controls and sanity skipped when set. */
   only?: MethodKey[];
+  /** Score the maps and controls again with this second state (on the volumes of its subset). */
+  secondState?: { spec: BaselineSpec; key: string; steps: number };
 }
 type MethodKey = string;
 
@@ -229,26 +233,25 @@ async function computeVolumeOn(model: ReturnType<typeof fuseForInference>, v: Vo
     methods[CONTROL_KEYS.centre] = await scoreMap(model, centrePrior(size), ctx, centreVoxel(size));
     ms.controls = performance.now() - t;
   }
+  const second = c.secondState && !c.only ? await scoreSecondState(model, cams, ctx, c.secondState, s, c.seed) : undefined;
   let sanity: Record<string, SanityRecord> | undefined;
   if (c.extras) {
     t = performance.now();
     const ectx = { ...ctx, curves: false };
-    for (const m of s.extraMethods.filter(want)) methods[m.key] = (await explainAndScore(model, m, ectx)).record;
+    for (const m of s.extraMethods.filter(want)) {
+      const r = await explainAndScore(model, m, ectx);
+      methods[m.key] = r.record;
+      if (s.sanityMethods.includes(m.key)) cams[m.key] = r.cam.cam;
+    }
     ms.extras = performance.now() - t;
     t = performance.now();
     for (const key of c.only ? [] : s.sanityMethods) {
-      const m = s.methods.find((q) => q.key === key);
+      const m = [...s.methods, ...s.extraMethods].find((q) => q.key === key);
       if (!m || !cams[key]) continue;
       const ts = performance.now();
-      const cascade = await cascadingRandomization(model.source, cams[key], async (rm) => (await computeCam(rm, x, camOptions(m, v.label, s.batchSize))).cam);
-      const other = contrastClass(probs, v.label);
-      const alt = await computeCam(model, x, camOptions(m, other, s.batchSize));
       sanity ??= {};
-      sanity[key] = {
-        cascade: cascade.map((q) => ({ level: q.level, rho: round(q.rho, 4) })),
-        contrast: { target: other, rho: round(spearman(cams[key], alt.cam), 4) },
-        ms: Math.round(performance.now() - ts),
-      };
+      sanity[key] = { ...(await sanityChecks(model, x, cams[key], m, v.label, probs, s)), ms: 0 };
+      sanity[key].ms = Math.round(performance.now() - ts);
     }
     ms.sanity = performance.now() - t;
   }
@@ -263,6 +266,8 @@ async function computeVolumeOn(model: ReturnType<typeof fuseForInference>, v: Vo
       baselineProbs: r6(ctx.baseProbs),
       ...(v.mask ? { maskFraction: maskFraction(v.mask) } : {}),
       labelmap: !!v.labelmap,
+      ...(v.orientation !== undefined ? { orientation: v.orientation } : {}),
+      ...(second ? { secondState: second } : {}),
       ...(occ
         ? {
             occlusion: {
@@ -276,6 +281,54 @@ async function computeVolumeOn(model: ReturnType<typeof fuseForInference>, v: Vo
       ...(sanity ? { sanity } : {}),
       ms: { total: Math.round(ms.total), methods: Math.round(ms.methods), controls: Math.round(ms.controls), extras: Math.round(ms.extras), sanity: Math.round(ms.sanity) },
     },
-    cams,
+    cams: Object.fromEntries(s.methods.filter((m) => cams[m.key]).map((m) => [m.key, cams[m.key]])),
   };
+}
+
+const roundSimilarity = (q: MapSimilarity): SimilarityRecord => ({ rho: q.rho === null ? null : round(q.rho, 4), ssim: q.ssim === null ? null : round(q.ssim, 4), degenerate: q.degenerate });
+
+/** Seeds of the sanity checks' randomisations (far apart: each variable takes the next seed). */
+const SANITY_SEED = (k: number) => 7919 + 100_003 * k;
+
+/**
+ * The sanity checks of one map: the cascade with the first seed, full randomisation with every
+ * further seed (the cascade's last level is the first seed's), and the class contrast. Maps are
+ * compared by |ρ| and SSIM; a constant map is recorded as degenerate.
+ */
+async function sanityChecks(model: ReturnType<typeof fuseForInference>, x: Float32Array, original: Float32Array, m: MethodSpec, label: number, probs: number[], s: ComputeContext['settings']): Promise<Omit<SanityRecord, 'ms'>> {
+  const size = model.config.inputSize;
+  const explain = async (rm: ResNet3d) => (await computeCam(rm, x, camOptions(m, label, s.batchSize))).cam;
+  const cascade = await cascadingRandomization(model.source, original, explain, { seed: SANITY_SEED(0) });
+  const full = [{ seed: 1, ...roundSimilarity(cascade[cascade.length - 1]) }];
+  for (let k = 1; k < s.sanitySeeds; k++) {
+    const [last] = await cascadingRandomization(model.source, original, explain, { seed: SANITY_SEED(k), explainAt: ['stem'] });
+    full.push({ seed: k + 1, ...roundSimilarity(last) });
+  }
+  const other = contrastClass(probs, label);
+  const alt = await computeCam(model, x, camOptions(m, other, s.batchSize));
+  return {
+    cascade: cascade.map((q) => ({ level: q.level, ...roundSimilarity(q) })),
+    full,
+    contrast: { target: other, ...roundSimilarity(mapSimilarity(original, alt.cam, size)) },
+  };
+}
+
+/** Every main map and both controls scored again towards / from the second state (AUCs only, no localisation). */
+async function scoreSecondState(
+  model: ForwardModel,
+  cams: Record<string, Float32Array>,
+  ctx: ScoreContext,
+  second: NonNullable<ComputeContext['secondState']>,
+  s: ComputeContext['settings'],
+  seed: number,
+): Promise<NonNullable<VolumeRecord['secondState']>> {
+  const baseline = baselineVolume(second.spec, ctx.x, ctx.size);
+  const [pb] = await predictBatch(model, [baseline], ctx.size);
+  const c2: ScoreContext = { ...ctx, baseline, pBase: pb[ctx.label], steps: second.steps, curves: false, mask: undefined, labelmap: undefined };
+  const pick = (r: MethodRecord) => ({ dauc: r.dauc, iauc: r.iauc, ndauc: r.ndauc, niauc: r.niauc });
+  const methods: NonNullable<VolumeRecord['secondState']>['methods'] = {};
+  for (const m of s.methods) if (cams[m.key]) methods[m.key] = pick(await scoreMap(model, cams[m.key], c2));
+  methods[CONTROL_KEYS.random] = pick(await randomControl(model, c2, s.randomSeeds, seed));
+  methods[CONTROL_KEYS.centre] = pick(await scoreMap(model, centrePrior(ctx.size), c2, centreVoxel(ctx.size)));
+  return { key: second.key, pBase: round(pb[ctx.label]), methods };
 }

@@ -96,6 +96,14 @@ export interface PrecomputeSettings {
   extrasMax: number | null;
   /** Methods (keys of `methods`) whose sanity checks run on the extras subset. */
   sanityMethods: MethodKey[];
+  /** Randomisation seeds of the sanity checks: the first runs the whole cascade, every seed the full randomisation. */
+  sanitySeeds: number;
+  /**
+   * The second uninformative state (the next candidate after the chosen one that passes the screen):
+   * every map and control scored again from/towards it on `perSubject` crops of every test subject
+   * (all selected volumes when the data has no subject ids), with `steps` steps. null: none.
+   */
+  secondState: { perSubject: number; steps: number } | null;
   batchSize: number;
 }
 
@@ -145,11 +153,24 @@ export interface MethodRecord {
   ms: number;
 }
 
+/** Similarity of a map to the original one; rho and ssim null where either map is constant (degenerate). */
+export interface SimilarityRecord {
+  rho: number | null;
+  ssim: number | null;
+  degenerate: boolean;
+}
+
 export interface SanityRecord {
-  cascade: Array<{ level: string; rho: number }>;
-  contrast: { target: number; rho: number };
+  /** The cascade with the first seed, one entry per level (classifier first, stem = every weight). */
+  cascade: Array<{ level: string } & SimilarityRecord>;
+  /** Full randomisation (every weight) with each seed, the first seed's included. */
+  full: Array<{ seed: number } & SimilarityRecord>;
+  contrast: { target: number } & SimilarityRecord;
   ms: number;
 }
+
+/** A volume's orientation as stored: 0 as acquired, 1 left–right mirrored, 2 head–feet flipped, 3 both. */
+export const ORIENTATIONS = ['as stored', 'mirrored', 'head–feet flipped', 'mirrored and flipped'] as const;
 
 export interface VolumeRecord {
   /** sha256 of (volume sha, weights sha, code hash, settings, baseline): recompute when it changes. */
@@ -169,9 +190,13 @@ export interface VolumeRecord {
   labelmap: boolean;
   /** Prediction with the organ replaced by its surroundings' mean, and with the context removed. */
   occlusion?: { organReplaced: { predicted: number; pTrue: number }; contextRemoved: { predicted: number; pTrue: number } };
+  /** How the crop is stored (index into ORIENTATIONS), where the dataset records it. */
+  orientation?: number;
   /** Whether this volume is in the extras subset. */
   extras: boolean;
   methods: Record<MethodKey, MethodRecord>;
+  /** The maps and controls scored again with the second state (settings.secondState), AUCs only. */
+  secondState?: { key: string; pBase: number; methods: Record<MethodKey, Pick<MethodRecord, 'dauc' | 'iauc' | 'ndauc' | 'niauc'>> };
   sanity?: Record<MethodKey, SanityRecord>;
   /** Wall time of this volume by part, ms; cpu: the worker's CPU time for the whole volume, ms. */
   ms: { total: number; methods: number; controls: number; extras: number; sanity: number; cpu?: number };
@@ -202,8 +227,8 @@ export interface MethodSummary {
   split?: EnergySplitRecord;
   /** Share of maps whose maximum lies on a face of the crop. */
   maxOnFace?: number;
-  /** Paired difference from the centre prior (method − centre) in energy and pointing. */
-  vsCentre?: { energy: ClusterEstimate; pointing: ClusterEstimate };
+  /** Paired difference from the centre prior (method − centre) in DAUC and IAUC, and in energy and pointing where masks exist. */
+  vsCentre?: { dauc: ClusterEstimate; iauc: ClusterEstimate; energy?: ClusterEstimate; pointing?: ClusterEstimate };
 }
 
 export interface FaithfulnessRow {
@@ -249,12 +274,13 @@ export interface FaithfulnessTable {
     overall: FaithfulnessRow;
     comparisons: Comparison[];
   };
-  sanity: {
-    n: number;
-    threshold: number;
-    classBlindRho: number;
-    byMethod: Record<MethodKey, { cascade: Array<{ level: string; median: number; q25: number; q75: number }>; contrast: { median: number; classBlind: number; n: number }; pass: boolean }>;
-  };
+  /** The headline rows again with the second state, on its subset (null: not computed). */
+  secondState: SecondStateTable | null;
+  /** The pre-registered comparisons (a short list fixed before the numbers, Holm-adjusted together). */
+  preregistered: Comparison[];
+  /** Volumes per stored orientation, and the headline rows split by it (only orientations present). */
+  orientation: Array<{ orientation: number; name: string; row: FaithfulnessRow }> | null;
+  sanity: SanityTable;
   occlusion: {
     n: number;
     labelmap: boolean;
@@ -268,6 +294,45 @@ export interface FaithfulnessTable {
   stepResolution: { steps: number; coarser: number; curves: number; meanAbs: number; maxAbs: number; maxMeanShift: number } | null;
   /** Wall time per volume (ms; Node wasm, one thread per worker process), by part. */
   cost: { msPerVolume: MeanStd; cpuMsPerVolume: MeanStd; cpuMsPerExtrasVolume: MeanStd; methodsMs: MeanStd; controlsMs: MeanStd; extrasMs: MeanStd; sanityMs: MeanStd; nExtras: number };
+}
+
+export interface SecondStateTable {
+  chosen: BaselineCheck;
+  steps: number;
+  selection: string;
+  overall: FaithfulnessRow;
+  perOrgan: FaithfulnessRow[];
+  /** The chosen (first) state on the same volumes, so the two compare like for like. */
+  first: { overall: FaithfulnessRow; perOrgan: FaithfulnessRow[] };
+}
+
+/** Quartiles of a similarity over maps (|ρ| or SSIM), over the non-degenerate ones. */
+export interface Quartiles {
+  median: number;
+  q25: number;
+  q75: number;
+  n: number;
+}
+
+export interface SanitySummary {
+  /** Per level, with the first seed: |ρ| and SSIM quartiles and the share of degenerate maps. */
+  cascade: Array<{ level: string; absRho: Quartiles; ssim: Quartiles; degenerate: number }>;
+  /** Full randomisation over every seed and volume. */
+  full: { maps: number; seeds: number; absRho: Quartiles; ssim: Quartiles; degenerate: number };
+  contrast: { absRho: Quartiles; ssim: Quartiles; degenerate: number; classBlind: number; n: number; classBlindByOrgan: number[] };
+  /** 'pass': median |ρ| after full randomisation below the threshold; 'degenerate': most randomised maps are constant, so the check cannot say. */
+  outcome: 'pass' | 'fail' | 'degenerate';
+}
+
+/** How the page names each outcome of the randomisation check. */
+export const SANITY_OUTCOME: Record<SanitySummary['outcome'], string> = { pass: 'passes', fail: 'fails', degenerate: 'degenerate maps' };
+
+export interface SanityTable {
+  n: number;
+  seeds: number;
+  threshold: number;
+  classBlindRho: number;
+  byMethod: Record<MethodKey, SanitySummary>;
 }
 
 export interface SnapshotItem {
@@ -287,6 +352,8 @@ export interface SnapshotItem {
   kind: 'typical' | 'max-on-face' | 'class-blind';
   image: { src: string; width: number; height: number; sha256: string };
   at: { z: number; y: number; x: number };
+  /** How the volume is stored (ORIENTATIONS index), where the dataset records it. */
+  orientation?: number;
   /** How this volume was chosen among the organ's subset volumes. */
   why: string;
 }
@@ -317,6 +384,8 @@ export interface CacheManifest {
     historySha256: string | null;
     /** sha256 of each shipped explorer volume file (public/volumes/…), by path. */
     shippedVolumes: Record<string, string>;
+    /** The explorer's volumes folder these CAMs are of (absent in older manifests: public/volumes). */
+    volumesDir?: string;
     /** Checked only where data/ exists. */
     testSplitSha256: string;
     dataset: string;
@@ -396,6 +465,8 @@ export const fmt = {
   /** A signed difference with its interval: "+0.123 [+0.050, +0.190]". */
   ci: (e: ClusterEstimate, digits = 3) => (e.n ? `${signed(e.mean, digits)} [${signed(e.lo, digits)}, ${signed(e.hi, digits)}]` : '—'),
   p: (p: number) => (!Number.isFinite(p) ? '—' : p < 0.001 ? '< 0.001' : p.toFixed(3)),
+  /** Median [q25, q75], or "—" where no map could be compared. */
+  quartiles: (q: Quartiles, digits = 2) => (q.n ? `${q.median.toFixed(digits)} [${q.q25.toFixed(digits)}, ${q.q75.toFixed(digits)}]` : '—'),
   /** Is the interval clear of 0? */
   // one unit gives a zero-width bootstrap interval: nothing can be significant on it
   significant: (e: ClusterEstimate) => e.n > 0 && e.units >= 2 && (e.lo > 0 || e.hi < 0),

@@ -12,6 +12,7 @@ import { basename, join } from 'node:path';
 import { cpus } from 'node:os';
 import { displayName, labelName, NUM_CLASSES } from '../data/labels';
 import { labelMapAt, maskAt, volumeAt, type Split } from '../data/medmnist';
+import { perSubject } from '../data/selection';
 import { writeNpz } from '../data/npz';
 import { loadDataset, writeFileAtomic } from '../data/store.node.ts';
 import { initNodeBackend } from '../model/backend.node.ts';
@@ -19,7 +20,7 @@ import { modelFromArtifacts, type ModelJson } from '../model/io';
 import type { ResNet3d } from '../model/resnet3d';
 import { evaluate } from '../model/train';
 import { classificationReport } from '../metrics/classification';
-import { baselineCandidates, baselineKey, baselineVolume, checkBaseline, trainingStats, type BaselineSpec, type TrainingStats } from '../metrics/baseline';
+import { baselineCandidates, baselineKey, baselineVolume, checkBaseline, trainingStats, type BaselineCheck, type BaselineSpec, type TrainingStats } from '../metrics/baseline';
 import { uint8ToUnit } from '../data/volume';
 import { chooseBaseline, extrasSubset, faithfulnessTable, selectVolumes } from './aggregate';
 import { computeVolume, predictBatch } from './compute';
@@ -46,8 +47,9 @@ export const DEFAULT_EXTRA_METHODS: MethodSpec[] = [
 /**
  * What `npm run precompute` computes without flags, and what the committed cache holds: every test
  * volume, 32 curve steps (the Results page shows the step resolution: halving them moves an area by
- * ~1e-3), one random order per volume (610 of them over the split), and the sanity checks and
- * per-stage extras on 8 volumes, one per organ (they cost ~10× a main volume).
+ * ~1e-3), one random order per volume (610 of them over the split); the second passing baseline
+ * state on 2 crops per subject at 16 steps; and the sanity checks (3 seeds), per-stage extras and
+ * Score-CAM variants on 5 volumes per organ (55), each organ's from distinct subjects where it can.
  */
 export function defaultSettings(): PrecomputeSettings {
   return {
@@ -56,9 +58,11 @@ export function defaultSettings(): PrecomputeSettings {
     steps: 32,
     randomSeeds: 1,
     selection: { mode: 'all' },
-    extrasPerOrgan: 1,
-    extrasMax: 8,
+    extrasPerOrgan: 5,
+    extrasMax: null,
     sanityMethods: DEFAULT_METHODS.map((m) => m.key),
+    sanitySeeds: 3,
+    secondState: { perSubject: 2, steps: 16 },
     batchSize: 8,
   };
 }
@@ -80,7 +84,7 @@ export function splitSha256(split: Split): string {
 }
 
 /** Everything a record depends on besides the volume: a changed input recomputes it. */
-export function recordKey(volumeSha: string, weightsSha: string, code: string, s: PrecomputeSettings, baseline: string, extras: boolean, only?: string[]): string {
+export function recordKey(volumeSha: string, weightsSha: string, code: string, s: PrecomputeSettings, baseline: string, extras: boolean, only?: string[], second?: { key: string; steps: number }): string {
   const methods = (ms: MethodSpec[]) => ms.map((m) => [m.key, m.method, m.stage, m.rankBy ?? null, m.topN ?? null]);
   return sha256(
     JSON.stringify({
@@ -89,10 +93,11 @@ export function recordKey(volumeSha: string, weightsSha: string, code: string, s
       weightsSha,
       code,
       methods: methods(s.methods),
-      extra: extras ? [methods(s.extraMethods), s.sanityMethods] : null,
+      extra: extras ? [methods(s.extraMethods), s.sanityMethods, s.sanitySeeds] : null,
       steps: s.steps,
       seeds: s.randomSeeds,
       baseline,
+      second: second ?? null,
       only: only ?? null,
     }),
   );
@@ -112,7 +117,7 @@ export interface WorkerConfig {
 type Payload =
   | { kind: 'screen'; indices: number[]; candidates: BaselineSpec[] }
   /** `only`: just these methods, no controls (the explorer's shipped volumes outside the selection). */
-  | { kind: 'volume'; index: number; extras: boolean; baseline: BaselineSpec; key: string; only?: string[] };
+  | { kind: 'volume'; index: number; extras: boolean; baseline: BaselineSpec; key: string; only?: string[]; second?: { spec: BaselineSpec; key: string; steps: number } };
 interface ScreenRow {
   i: number;
   probs: number[];
@@ -149,8 +154,8 @@ export async function runWorker(configFile: string): Promise<void> {
       const image = volumeAt(test, i);
       const { record, cams } = await computeVolume(
         model,
-        { image, label: test.labels[i], mask: maskAt(test, i), labelmap: labelMapAt(test, i), subject: test.subjects?.[i] ?? null },
-        { settings: cfg.settings, baseline: p.baseline, trainStats: p.baseline.kind.startsWith('train') ? trainStats() : undefined, extras: p.extras, seed: i, only: p.only },
+        { image, label: test.labels[i], mask: maskAt(test, i), labelmap: labelMapAt(test, i), subject: test.subjects?.[i] ?? null, orientation: orientationAt(test, i) },
+        { settings: cfg.settings, baseline: p.baseline, trainStats: p.baseline.kind.startsWith('train') ? trainStats() : undefined, extras: p.extras, seed: i, only: p.only, secondState: p.second },
       );
       // CPU time of this process: the cost on a machine that is not shared (wall time is inflated under load)
       const cpu = process.cpuUsage(cpu0);
@@ -232,18 +237,20 @@ export async function runPrecompute(opts: PrecomputeOptions, script: string): Pr
   const sel = selectVolumes(settings.selection, test.labels, test.subjects);
   const extras = new Set(extrasSubset(sel.indices, test.labels, settings.extrasPerOrgan, settings.extrasMax, test.subjects));
   // the explorer's shipped volumes get records too (for their CAM files), unless a quick run skips them
-  const shipped = opts.skipShipped ? [] : shippedVolumes(ds.name, ds.size).map((v) => v.index);
+  const shipped = opts.skipShipped ? [] : shippedVolumes(ds.name, ds.size, opts.volumesDir).map((v) => v.index);
   const todo = [...new Set([...sel.indices, ...shipped])].sort((a, b) => a - b);
   const selected = new Set(sel.indices);
   const onlyOf = (i: number) => (selected.has(i) ? undefined : SHIPPED_CAM_METHODS);
-  const keyOf = (i: number) => recordKey(sha256(volumeAt(test, i)), mi.weightsSha256, volumeCode.hash, settings, chosen.key, extras.has(i), onlyOf(i));
+  const second = secondStateOf(checks, chosen, settings, sel.indices, test);
+  const secondOf = (i: number) => (second && second.indices.has(i) && !onlyOf(i) ? { spec: second.chosen.spec, key: second.chosen.key, steps: second.steps } : undefined);
+  const keyOf = (i: number) => recordKey(sha256(volumeAt(test, i)), mi.weightsSha256, volumeCode.hash, settings, chosen.key, extras.has(i), onlyOf(i), secondOf(i));
   const pending = todo.filter((i) => readRecord(dir, i)?.key !== keyOf(i) || !existsSync(workCamPath(dir, i))).sort((a, b) => Number(extras.has(b)) - Number(extras.has(a)) || a - b);
   log(`records: ${todo.length} volumes (${sel.indices.length} selected, ${extras.size} with extras, ${todo.length - sel.indices.length} shipped-only), ${pending.length} to compute, ${opts.workers} worker(s)`);
   if (pending.length) {
     const tw = performance.now();
     let done = 0;
     await pool<{ seconds: number; line: string }>(
-      pending.map((i) => ({ kind: 'volume', index: i, extras: extras.has(i), baseline: chosen.spec, key: keyOf(i), only: onlyOf(i) })),
+      pending.map((i) => ({ kind: 'volume', index: i, extras: extras.has(i), baseline: chosen.spec, key: keyOf(i), only: onlyOf(i), second: secondOf(i) })),
       (_, r) => log(`${++done}/${pending.length} ${r.line} ${r.seconds.toFixed(1)} s`),
     );
     log(`records: ${pending.length} volumes in ${((performance.now() - tw) / 1000).toFixed(0)} s`);
@@ -273,12 +280,40 @@ export async function runPrecompute(opts: PrecomputeOptions, script: string): Pr
       : `the first ${settings.extrasPerOrgan} selected volume${settings.extrasPerOrgan === 1 ? '' : 's'} of each organ`) +
     (settings.extrasMax !== null ? `, at most ${settings.extrasMax} in all (organs in label order)` : '') +
     ` (${nEx} volume${nEx === 1 ? '' : 's'}${exSubjects !== null ? ` of ${exSubjects} subject${exSubjects === 1 ? '' : 's'}` : ''})`;
-  const faith = faithfulnessTable({ provenance, settings, baseline: { chosen, rule, candidates: checks, n: test.count }, records: selRecords, extrasSelection });
+  const faith = faithfulnessTable({ provenance, settings, baseline: { chosen, rule, candidates: checks, n: test.count }, records: selRecords, extrasSelection, secondState: second && { chosen: second.chosen, selection: second.selection } });
   writeJson(join(dir, 'faithfulness.json'), faith);
 
   // 4. figures, explorer CAMs, training curves, manifest
   await writeOutputs({ opts, mi, ds, records, selRecords, provenance, settings, baseline: chosen, code: code.hash, missing, workers: opts.workers, trainStats: () => trainingStats(ds.splits.train.images.data as Uint8Array, ds.splits.train.count), loadModel: () => loadModel(mi), log });
   log(`done in ${((performance.now() - t0) / 1000).toFixed(0)} s: ${selRecords.length}/${sel.indices.length} selected volumes`);
+}
+
+/** The stored orientation of test volume i, where the dataset records it (the phantom's masks file). */
+function orientationAt(test: Split, i: number): number | undefined {
+  const o = (test as Split & { orientations?: ArrayLike<number> }).orientations;
+  return o ? o[i] : undefined;
+}
+
+/**
+ * The second uninformative state: the first candidate after the chosen one, in the screen's order,
+ * that passes the same check; scored on `perSubject` selected crops of every test subject (every
+ * selected crop without subject ids). null when the settings ask for none or no other state passes.
+ */
+function secondStateOf(checks: BaselineCheck[], chosen: BaselineCheck, settings: PrecomputeSettings, selected: number[], test: Split) {
+  const s = settings.secondState;
+  const next = checks.find((c) => c.pass && c.key !== chosen.key);
+  if (!s || !next) return null;
+  const sel = new Set(selected);
+  const indices = test.subjects ? perSubject(test.labels, test.subjects, s.perSubject).filter((i) => sel.has(i)) : selected;
+  const units = test.subjects ? new Set(indices.map((i) => test.subjects![i])).size : null;
+  return {
+    chosen: next,
+    steps: s.steps,
+    indices: new Set(indices),
+    selection: test.subjects
+      ? `${s.perSubject} crop${s.perSubject === 1 ? '' : 's'} of every test subject, organs taken in turn (${indices.length} volumes of ${units} subjects), ${s.steps} steps`
+      : `all ${indices.length} selected volumes, ${s.steps} steps`,
+  };
 }
 
 function classificationTable(probsRows: number[][], labels: number[], loss: number, provenance: Provenance): ClassificationTable {

@@ -22,6 +22,21 @@ export const SLICE_EDGES: Record<View, { top: string; bottom: string; left: stri
   sagittal: { top: 'S', bottom: 'I', left: 'A', right: 'P' },
 };
 
+const SWAP: Record<string, string> = { R: 'L', L: 'R', S: 'I', I: 'S', A: 'A', P: 'P' };
+
+/**
+ * The edges of a slice for a volume stored in orientation `o` (0 as acquired, 1 left–right mirrored,
+ * 2 head–feet flipped, 3 both): the image is drawn as stored, so a mirrored volume has the patient's
+ * right on the image right, and a flipped one the feet at the top.
+ */
+export function sliceEdges(view: View, o = 0): { top: string; bottom: string; left: string; right: string } {
+  const e = SLICE_EDGES[view];
+  const mirror = (o & 1) === 1;
+  const flip = (o & 2) === 2;
+  const f = (d: string) => ((mirror && (d === 'R' || d === 'L')) || (flip && (d === 'S' || d === 'I')) ? SWAP[d] : d);
+  return { top: f(e.top), bottom: f(e.bottom), left: f(e.left), right: f(e.right) };
+}
+
 /** Direction of increasing voxel index along each array axis, for 3D axis titles. */
 export const AXIS_DIRECTION = { x: ['R', 'L'], y: ['A', 'P'], z: ['S', 'I'] } as const;
 
