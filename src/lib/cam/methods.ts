@@ -61,6 +61,23 @@ export const CAM_METHOD_LIST = [
     atWork: false,
     weights: async (ctx) => (await import('./gradcam')).gradCamWeights(ctx),
   }),
+  method({
+    id: 'gradcampp',
+    label: 'Grad-CAM++',
+    needsGradients: true,
+    forwardPasses: () => 2,
+    atWork: false,
+    weights: async (ctx) => (await import('./gradcampp')).gradCamPlusPlusWeights(ctx),
+  }),
+  method({
+    // a control: Σ_k A_k, no model output
+    id: 'uniform',
+    label: 'Uniform weights (Σ activations)',
+    needsGradients: false,
+    forwardPasses: () => 0,
+    atWork: false,
+    weights: async (ctx) => (await import('./uniform')).uniformWeights(ctx),
+  }),
 ] as const;
 
 /** A method's id: 'scorecam' | 'faster-scorecam' | … (from the list above). */
