@@ -28,8 +28,8 @@ import { computeCam, FASTER_RANK_BY, FASTER_TOP_N, type CamResult } from '../src
 import { deletionInsertion, pearson } from '../src/lib/metrics';
 import type { ResNet3d } from '../src/lib/model/resnet3d';
 import { fuseForInference, type FusedResNet3d, type ForwardModel } from '../src/lib/model/inference';
-import { NodePool, defaultPoolSize } from '../src/lib/cam/pool.node.ts';
-import type { Predictor } from '../src/lib/parallel/batches';
+import { NodePool, defaultPoolSize } from '../src/lib/parallel/pool.node.ts';
+import type { Predictor } from '../src/lib/tasks/batches';
 import { computeVolume } from '../src/lib/precompute/compute';
 import { defaultSettings } from '../src/lib/precompute/run.node.ts';
 import { availableParallelism, loadavg } from 'node:os';

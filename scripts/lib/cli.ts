@@ -225,7 +225,7 @@ export function progress(label: string, total: number): (done: number, extra?: s
   };
 }
 
-export { writeDirAtomic, writeFileAtomic } from '../../src/lib/atomic.node.ts';
+export { writeDirAtomic, writeFileAtomic } from '../../src/lib/util/atomic.node.ts';
 
 /** The git commit of the working tree, with '+dirty' when it has uncommitted changes. */
 export function codeVersion(): string {

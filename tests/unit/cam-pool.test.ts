@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../../src/lib/model/backend.node.ts';
 import { computeCam, stageActivations } from '../../src/lib/cam';
-import { NodePool } from '../../src/lib/cam/pool.node.ts';
+import { NodePool } from '../../src/lib/parallel/pool.node.ts';
 import { scoreCamTask } from '../../src/lib/cam/scorecam-task';
 import { deletionInsertion } from '../../src/lib/metrics';
 import { fuseForInference, type FusedResNet3d } from '../../src/lib/model/inference';

@@ -5,7 +5,7 @@
  * - the coordinator ('init'): selects the backend, loads the model, keeps the current volume and
  *   its unmasked forward pass (prediction + stage activations, run once per volume and stage), and
  *   runs Score-CAM and the curves, spreading their batches over itself and the helpers attached
- *   to it (TaskPool, src/lib/parallel/pool.ts); one job at a time, 'cancel' aborts the running one;
+ *   to it (TaskPool, src/lib/tasks/pool.ts); one job at a time, 'cancel' aborts the running one;
  * - a helper ('helper'): the same model on the same backend, answering batch requests from the
  *   coordinator over a MessagePort (serveTasks).
  */
@@ -21,8 +21,8 @@ import { BackendError, InputError, classifyError } from '../../lib/model/errors'
 import { fuseForInference, warmUp, type FusedResNet3d } from '../../lib/model/inference';
 import { stageSizes, type ResNet3d } from '../../lib/model/resnet3d';
 import { camMethod, computeCam, DEFAULT_BATCH_SIZE, stageActivations, usesRunner, type StageActivations } from '../../lib/cam';
-import { LocalEndpoint, PortEndpoint, TaskPool, serveTasks, type PortLike } from '../../lib/parallel/pool';
-import { FORWARD_RUNNERS } from '../../lib/cam/runners';
+import { LocalEndpoint, PortEndpoint, TaskPool, serveTasks, type PortLike } from '../../lib/tasks/pool';
+import { FORWARD_RUNNERS } from '../../lib/parallel/runners';
 import { argmax } from '../../lib/util/array';
 import { deletionInsertion } from '../../lib/metrics/deletion';
 import { baselineVolume, type BaselineSpec } from '../../lib/metrics/baseline';

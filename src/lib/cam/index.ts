@@ -8,5 +8,4 @@ export { throwIfAborted, isAbortError } from '../util/async';
 export { reluNormalize } from './common';
 
 export { computeCam, weightedSum } from './compute';
-export { localRunner, TaskPool, LocalEndpoint, PortEndpoint, serveTasks, type TaskRunner } from '../parallel/pool';
-export { FORWARD_RUNNERS } from './runners';
+export { localRunner, TaskPool, LocalEndpoint, PortEndpoint, serveTasks, type TaskRunner } from '../tasks/pool';

@@ -1,10 +1,10 @@
 /**
- * Score-CAM's masked forward passes as a task (parallel/batches.ts):
+ * Score-CAM's masked forward passes as a task (tasks/batches.ts):
  * item j = softmax(f(X ∘ minmax(upsample(map_j))))[target], with minmax(upsample(map_j)) computed as
  * upsample(unitRangeMaps(map_j)) (cam/common.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { runBatches, type ForwardTask, type Predictor, type RangeContext, type RangeResult } from '../parallel/batches';
+import { runBatches, type ForwardTask, type Predictor, type RangeContext, type RangeResult } from '../tasks/batches';
 import { unitRangeMaps } from './common';
 import { Upsampler } from './upsample';
 

@@ -19,7 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { now } from '../util/async';
-import { localRunner } from '../parallel/pool';
+import { localRunner } from '../tasks/pool';
 import { runScoreCamRange, scoreCamTask } from './scorecam-task';
 import { DEFAULT_BATCH_SIZE, FASTER_RANK_BY, FASTER_TOP_N, defaultYieldEvery, type ChannelWeights, type WeightsContext } from './types';
 

@@ -5,7 +5,7 @@
  * is generic in it (`CamOptionsOf<M>`, `CamResultOf<M>`) and methods.ts fixes M.
  */
 import type { ForwardModel } from '../model/inference';
-import type { TaskRunner } from '../parallel/pool';
+import type { TaskRunner } from '../tasks/pool';
 
 /** Options a method's weights may read (each method reads the ones it needs). */
 export interface MethodOptions {

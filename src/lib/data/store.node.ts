@@ -33,7 +33,7 @@ export function masksPath(name: string, size: number, dir = DEFAULT_DATA_DIR): s
   return join(dir, masksFileName(name, size));
 }
 
-import { writeFileAtomic } from '../atomic.node.ts';
+import { writeFileAtomic } from '../util/atomic.node.ts';
 
 export { writeFileAtomic };
 

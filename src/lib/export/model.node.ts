@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../atomic.node.ts';
+import { writeFileAtomic } from '../util/atomic.node.ts';
 import { NUM_CLASSES, ORGAN_LABELS } from '../data/labels';
 import { SPLITS, type SplitName } from '../data/medmnist';
 import { datasetPath, loadDataset } from '../data/store.node.ts';

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../atomic.node.ts';
+import { writeFileAtomic } from '../util/atomic.node.ts';
 import { displayName, labelName, NUM_CLASSES } from '../data/labels';
 import { maskAt, volumeAt } from '../data/medmnist';
 import { writeNpz } from '../data/npz';

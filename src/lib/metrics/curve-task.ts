@@ -1,10 +1,10 @@
 /**
- * The deletion/insertion curves' forward passes as a task (parallel/batches.ts): item j is curve
+ * The deletion/insertion curves' forward passes as a task (tasks/batches.ts): item j is curve
  * input jobs[j] (0…steps: deletion step i; steps+1…2·steps+1: insertion step i − steps − 1);
  * values [p(target), argmax = label ? 1 : 0].
  */
 import * as tf from '@tensorflow/tfjs';
-import { runBatches, type ForwardTask, type Predictor, type RangeContext, type RangeResult } from '../parallel/batches';
+import { runBatches, type ForwardTask, type Predictor, type RangeContext, type RangeResult } from '../tasks/batches';
 import { argmax } from '../util/array';
 
 export interface CurveTask extends ForwardTask {

@@ -17,7 +17,7 @@ import { InputError } from '../model/errors';
 import { gaussianBlur3d } from '../data/volume';
 import { argmax } from '../util/array';
 import { now, throwIfAborted } from '../util/async';
-import { localRunner, type TaskRunner } from '../parallel/pool';
+import { localRunner, type TaskRunner } from '../tasks/pool';
 import { runCurveRange, type CurveTask } from './curve-task';
 
 export interface Curve {

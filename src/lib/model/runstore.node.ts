@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Checkpoint, RunFiles, RunStore } from './trainer';
-import { writeDirAtomic, writeFileAtomic } from '../atomic.node.ts';
+import { writeDirAtomic, writeFileAtomic } from '../util/atomic.node.ts';
 
 const bytes = (file: string): Uint8Array => {
   const b = readFileSync(file);

@@ -2,10 +2,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { initNodeBackend } from '../model/backend.node.ts';
 import { fuseForInference, warmUp } from '../model/inference';
-import { DEFAULT_BATCH_SIZE } from './types';
+import { DEFAULT_BATCH_SIZE } from '../cam/types';
 import { modelFromArtifacts } from '../model/io';
 import { classifyError } from '../model/errors';
-import { serveTasks } from '../parallel/pool';
+import { serveTasks } from '../tasks/pool';
 import { FORWARD_RUNNERS } from './runners';
 import { adaptPort, type HelperData } from './pool.node.ts';
 

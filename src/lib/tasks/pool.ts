@@ -1,7 +1,7 @@
 /**
  * Where the batches of a ForwardTask (batches.ts) run: this thread, or a pool of workers each with
  * its own model. The pool only distributes: every batch runs the task kind's range function
- * (cam/scorecam-task.ts, metrics/curve-task.ts: the one implementation of the math) on some endpoint, and batches are handed out one at a time to
+ * (cam/scorecam-task.ts, metrics/curve-task.ts, listed in parallel/runners.ts: the one implementation of the math) on some endpoint, and batches are handed out one at a time to
  * whichever endpoint is free (a loaded core just takes fewer), so the results are the same as on
  * one endpoint, bit for bit: the same batches go through the same model code.
  *

@@ -2,7 +2,7 @@
  * Node: a pool of node:worker_threads, each with its own tfjs backend (wasm: a single-thread
  * XNNPACK instance; tfjs turns wasm threads off in Node) and its own copy of the model, plus the
  * calling thread's model. Score-CAM's channel batches and the curves' steps are spread over all of
- * them by TaskPool (parallel/pool.ts); the math is the task kind's range function everywhere.
+ * them by TaskPool (tasks/pool.ts); the math is the task kind's range function everywhere.
  */
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
@@ -10,8 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { serializeModel } from '../model/io';
 import type { ResNet3d } from '../model/resnet3d';
-import { LocalEndpoint, PortEndpoint, TaskPool, type PortLike, type TaskRunOptions, type TaskRunner } from '../parallel/pool';
-import type { ForwardTask, Predictor, RangeResult } from '../parallel/batches';
+import { LocalEndpoint, PortEndpoint, TaskPool, type PortLike, type TaskRunOptions, type TaskRunner } from '../tasks/pool';
+import type { ForwardTask, Predictor, RangeResult } from '../tasks/batches';
 import { FORWARD_RUNNERS } from './runners';
 
 export interface NodePoolOptions {
