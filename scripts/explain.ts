@@ -23,10 +23,13 @@ import { firstPerClass } from '../src/lib/data/selection';
 import { meanStd, type MeanStd } from '../src/lib/metrics/stats';
 import { describeBaseline, trainingStats, type BaselineKind, type BaselineSpec, type TrainingStats } from '../src/lib/metrics/baseline';
 import type { ResNet3d } from '../src/lib/model/resnet3d';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { checkModelFitsData, choice, dataChoice, dataFlags, flag, num, parseCli, progress, runCli, str, UsageError, writeFileAtomic, type CliSpec, type Values } from './lib/cli';
 import { loadModelDir } from './lib/model-dir';
 import { SHIPPED_MODEL_DIR } from '../src/lib/model/shipped';
+import { describeOod, prepareOod, scoreVolumeOod, OOD_FILE, type OodResult, type PreparedOod } from '../src/lib/ood';
+import { resultsDir } from '../src/lib/precompute/load.node.ts';
+import path from 'node:path';
 
 const METHODS = CAM_METHOD_IDS;
 const CURVE_BASELINES: BaselineKind[] = ['train-mean', 'train-mean-value', 'zero', 'blur'];
@@ -51,7 +54,7 @@ export const SPEC: CliSpec = {
     steps: { type: 'string', arg: 'N', def: 128, help: 'deletion/insertion steps (1-1024)' },
     baseline: { type: 'string', arg: 'none|zero', def: 'none', help: 'Score-CAM baseline' },
     'channel-softmax': { type: 'boolean', help: 'softmax over channel scores' },
-    'curve-baseline': { type: 'string', arg: CURVE_BASELINES.join('|'), def: 'train-mean', help: 'state deletion ends on and insertion starts from (as the precompute)' },
+    'curve-baseline': { type: 'string', arg: CURVE_BASELINES.join('|'), def: "the build's (baselines.json)", help: 'state deletion ends on and insertion starts from; default: the state the build chose, as on the site' },
     backend: { type: 'string', arg: 'wasm|cpu', def: 'wasm', help: 'TensorFlow.js backend' },
     out: { type: 'string', arg: 'FILE.npy', help: 'write the CAM (S³ float32 in [0,1])' },
     json: { type: 'string', arg: 'FILE', help: 'with --eval: write the summary as JSON' },
@@ -80,10 +83,38 @@ export interface ExplainFlags {
   cam: CamOptions;
   steps: number;
   baseline: BaselineSpec;
+  /** where the curve baseline came from: the flag, or the build's baselines.json */
+  baselineSource: string;
 }
 
-export function explainOptionsFromFlags(v: Values): ExplainFlags {
-  const cb = choice(v, 'curve-baseline', CURVE_BASELINES, 'train-mean');
+/**
+ * The curve baseline state the build chose (baselines.json of the results folder the site is built
+ * from, RESULTS or cache/precompute/phantom-64), as the site's explorer uses it; null when there is
+ * no such file or it names no candidate.
+ */
+export function buildBaseline(dir?: string): { spec: BaselineSpec; file: string } | null {
+  let d: string;
+  try {
+    d = dir ?? resultsDir();
+  } catch {
+    return null;
+  }
+  const file = path.join(d, 'baselines.json');
+  if (!existsSync(file)) return null;
+  try {
+    const b = JSON.parse(readFileSync(file, 'utf8')) as { chosen?: string; candidates?: Array<{ key: string; spec: BaselineSpec }> };
+    const c = b.candidates?.find((x) => x.key === b.chosen);
+    return c && CURVE_BASELINES.includes(c.spec.kind) ? { spec: c.spec, file } : null;
+  } catch {
+    return null;
+  }
+}
+
+export function explainOptionsFromFlags(v: Values, build = buildBaseline): ExplainFlags {
+  const flagged = choice(v, 'curve-baseline', CURVE_BASELINES);
+  const chosen = flagged === undefined ? build() : null;
+  const cb = flagged ?? chosen?.spec.kind ?? 'zero';
+  const baselineSource = flagged !== undefined ? '--curve-baseline' : chosen ? `the build's choice (${path.relative(process.cwd(), chosen.file)})` : "no build's choice found (baselines.json): the zero volume";
   return {
     cam: {
       method: choice(v, 'method', METHODS, 'scorecam'),
@@ -95,7 +126,8 @@ export function explainOptionsFromFlags(v: Values): ExplainFlags {
       channelSoftmax: flag(v, 'channel-softmax'),
     },
     steps: num(v, 'steps', 128, { min: 1, max: 1024 }),
-    baseline: cb === 'blur' ? { kind: 'blur', sigma: 8 } : { kind: cb },
+    baseline: chosen ? chosen.spec : cb === 'blur' ? { kind: 'blur', sigma: 8 } : { kind: cb },
+    baselineSource,
   };
 }
 
@@ -111,6 +143,8 @@ interface Explained {
   /** the true class (dataset volumes) or undefined (a user's file) */
   label?: number;
   pBase: number;
+  /** the out-of-distribution score of the volume, where the model folder has its calibration */
+  ood?: OodResult;
 }
 
 function printOne(r: Explained, where: string): void {
@@ -124,8 +158,11 @@ function printOne(r: Explained, where: string): void {
   console.log(
     `prediction: ${displayName(c.predicted)} (${c.predicted}) ${(c.probs[c.predicted] * 100).toFixed(1)}%` +
       (label === undefined ? '' : `  ${c.predicted === label ? 'correct' : 'WRONG'}`) +
-      `   top-3: ${top.map(([p, k]) => `${displayName(k)} ${(p * 100).toFixed(1)}%`).join(', ')}`,
+      `   top-3: ${top.map(([p, k]) => `${displayName(k)} ${(p * 100).toFixed(1)}%`).join(', ')}` +
+      // in the prediction's own line: the model answers every input, this says when not to believe it
+      (r.ood?.flagged ? `   OUT OF DISTRIBUTION: ${r.ood.message}` : ''),
   );
+  if (r.ood) console.log(describeOod(r.ood));
   console.log(`explained: ${c.method} on stage ${c.stage} (${c.lowResShape.join('×')}), target ${displayName(c.target)} (${c.target}), ${c.channels}/${c.totalChannels} channels`);
   const f = r.record;
   const n = (v: number | null) => (v === null ? 'n/a' : v.toFixed(4));
@@ -145,6 +182,7 @@ async function explainOne(
   o: ExplainFlags,
   stats: TrainingStats | undefined,
   v: { label?: number; mask?: Uint8Array; labelmap?: Uint8Array },
+  ood?: PreparedOod,
 ): Promise<Explained> {
   let target = o.cam.target ?? v.label;
   if (target === undefined) {
@@ -153,7 +191,7 @@ async function explainOne(
   }
   const { ctx } = await makeScoreContext(model, x, { label: target, mask: v.mask, labelmap: v.labelmap }, o.baseline, stats, { steps: o.steps, batchSize: o.cam.batchSize ?? 8 });
   const { cam, record } = await explainAndScore(model, o.cam, ctx);
-  return { cam, record, label: v.label, pBase: ctx.pBase };
+  return { cam, record, label: v.label, pBase: ctx.pBase, ood: ood ? await scoreVolumeOod(model, ood, x) : undefined };
 }
 
 async function main(): Promise<void> {
@@ -177,6 +215,7 @@ async function main(): Promise<void> {
 
   const backend = await initNodeBackend(choice(v, 'backend', ['wasm', 'cpu'] as const, 'wasm'));
   const { model, dir } = await loadModelDir(str(v, 'model'));
+  const ood = loadOod(dir);
   const s = model.config.inputSize;
   const d = dataChoice(v, { size: s });
   const needStats = opts.baseline.kind.startsWith('train');
@@ -197,8 +236,8 @@ async function main(): Promise<void> {
         console.log(`note: no ${d.dataset} ${s}³ training split in ${d.dataDir} for the training-mean baseline; the curves use the zero volume`);
       }
     }
-    console.error(`deletion ends on / insertion starts from ${describeBaseline(opts.baseline)}`);
-    const r = await explainOne(model, p.volume, opts, stats, {});
+    console.error(`deletion ends on / insertion starts from ${describeBaseline(opts.baseline)} (${opts.baselineSource})`);
+    const r = await explainOne(model, p.volume, opts, stats, {}, ood);
     printOne(r, file);
     printWarnings(p.warnings);
     writeCam(str(v, 'out'), r, s);
@@ -210,9 +249,9 @@ async function main(): Promise<void> {
   const ds = await loadDataset(d.dataset, d.size, { dir: d.dataDir, withMasks: d.dataset === 'phantom', log: (m) => console.error(m) });
   console.error(`model ${dir} (${s}³, depth ${model.config.depth}), dataset ${d.dataset} ${d.size}³ from ${d.dataDir}, backend ${backend}`);
   const stats = needStats ? trainingStats(ds.splits.train.images.data as Uint8Array, ds.splits.train.count) : undefined;
-  console.error(`deletion ends on / insertion starts from ${describeBaseline(opts.baseline)}`);
+  console.error(`deletion ends on / insertion starts from ${describeBaseline(opts.baseline)} (${opts.baselineSource})`);
   const fromSplit = (split: Split, i: number) =>
-    explainOne(model, uint8ToUnit(volumeAt(split, i)), opts, stats, { label: split.labels[i], mask: maskAt(split, i), labelmap: labelMapAt(split, i) });
+    explainOne(model, uint8ToUnit(volumeAt(split, i)), opts, stats, { label: split.labels[i], mask: maskAt(split, i), labelmap: labelMapAt(split, i) }, ood);
 
   if (perOrgan !== undefined) {
     const split = ds.splits[splitName];
@@ -244,6 +283,7 @@ async function main(): Promise<void> {
     console.log(`DAUC (0/1)  ${fmt(summary.dauc01)}   IAUC (0/1)  ${fmt(summary.iauc01)}`);
     console.log(`energy pointing ${fmt(summary.energy)}   pointing hit ${(summary.pointing.mean * 100).toFixed(1)}%`);
     console.log(`time per volume (CAM + curves): ${fmt(summary.seconds, 2)} s`);
+    if (ood) console.log(`out of distribution: ${results.filter((r) => r.ood?.flagged).length} of ${results.length} volumes flagged (calibrated false-alarm rate ${(ood.calibration.falseAlarmRate * 100).toFixed(0)}% on the validation split)`);
     console.log('for controls (random order, centre prior) and subject-level intervals use `npm run precompute`');
     const json = str(v, 'json');
     if (json) writeFileAtomic(json, JSON.stringify({ summary, volumes: idx }, null, 2));
@@ -261,6 +301,16 @@ async function main(): Promise<void> {
   printWarnings(warnings);
   writeCam(str(v, 'out'), r, s);
   model.dispose();
+}
+
+/** The model folder's out-of-distribution calibration (ood.json, written by npm run evaluate), or undefined with a note. */
+function loadOod(dir: string): PreparedOod | undefined {
+  const file = path.join(dir, OOD_FILE);
+  if (!existsSync(file)) {
+    console.error(`note: ${dir} has no ${OOD_FILE} (an export from before the out-of-distribution test): predictions are not checked against the training data; rerun npm run evaluate`);
+    return undefined;
+  }
+  return prepareOod(JSON.parse(readFileSync(file, 'utf8')), file);
 }
 
 function writeCam(out: string | undefined, r: Explained, s: number): void {

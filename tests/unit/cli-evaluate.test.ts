@@ -78,6 +78,13 @@ describe('npm run evaluate', () => {
     expect(manifest.weights.bytes).toBe(readFileSync(path.join(outDir, 'weights.bin')).length);
     expect(manifest.code.version).toBeTruthy();
     expect(JSON.parse(readFileSync(path.join(outDir, 'history.json'), 'utf8')).epochs).toHaveLength(1);
+    // the out-of-distribution test comes out of the same command: fitted on train, thresholds on val, rates on val and test
+    expect(r.out).toMatch(/out-of-distribution test: thresholds features [\d.]+, intensity [\d.]+ .*flagged: val [\d.]+% of 6, test [\d.]+% of 8/);
+    const ood = JSON.parse(readFileSync(path.join(outDir, 'ood.json'), 'utf8'));
+    expect(ood.model.weightsSha256).toBe(manifest.weights.sha256);
+    expect(ood.fit).toEqual({ split: 'train', n: 12 });
+    expect(manifest.ood).toMatchObject({ file: 'ood.json', thresholds: ood.thresholds, rates: ood.rates, featureDim: 32, calibration: { split: 'val', n: 6 } });
+    expect(manifest.ood.rates.test.n).toBe(8);
 
     const fetchBytes = async (f: string) => new Uint8Array(readFileSync(path.join(outDir, f)));
     const { model } = await loadModel(fetchBytes, outDir);

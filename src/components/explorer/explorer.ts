@@ -41,6 +41,8 @@ export class Explorer {
   vol: InputVolume | null = null;
   cam: CamState | null = null;
   probs: Float32Array | null = null;
+  /** the current volume's out-of-distribution score (the worker's, with its prediction) */
+  ood: PredictResult['ood'] = null;
   predicted = -1;
   precomputed: PrecomputedCam[] = [];
   lastCurves: CurvesResult | null = null;
@@ -86,6 +88,7 @@ export class Explorer {
     this.vol = v;
     this.cam = null;
     this.probs = null;
+    this.ood = null;
     this.predicted = -1;
     this.lastCurves = null;
     this.precomputed = pre;
@@ -182,6 +185,8 @@ export class Explorer {
       if (vol !== this.vol) return null;
       this.probs = r.probs;
       this.predicted = r.predicted;
+      this.ood = r.ood;
+      if (r.oodNote) this.ui.root.dataset.oodNote = r.oodNote;
       this.forwardMs ??= r.ms;
       this.perInputMs = r.perInputMs;
       this.showProbs();
@@ -194,7 +199,7 @@ export class Explorer {
   }
 
   private showProbs(): void {
-    renderProbs(this.ui, this.probs, this.predicted, this.vol?.entry?.label ?? -1, !!this.model.init);
+    renderProbs(this.ui, this.probs, this.predicted, this.vol?.entry?.label ?? -1, !!this.model.init, this.ood);
   }
 
   // ------------------------------------------------------------------ CAM

@@ -3,6 +3,7 @@ import { displayName } from '../../lib/data/labels';
 import type { BackendName } from '../../lib/model/backend';
 import { BACKEND_ORDER, type ModelRunner } from './model';
 import { BACKEND_LABEL, type Ui } from './ui';
+import type { OodResult } from '../../lib/ood/score';
 
 /** Badge, measured times and a one-click switch to every other backend. */
 export function renderBackend(ui: Ui, model: ModelRunner, choice: BackendName | 'auto', onSwitch: (b: BackendName | 'auto') => void): void {
@@ -39,7 +40,11 @@ export function renderBackend(ui: Ui, model: ModelRunner, choice: BackendName | 
   }
 }
 
-export function renderProbs(ui: Ui, probs: Float32Array | null, predicted: number, truth: number, modelReady: boolean): void {
+/**
+ * The class probabilities and the prediction's line. `ood`: the volume's out-of-distribution score;
+ * when it fires, the verdict (the prediction and CAM are no organ finding) is part of the line.
+ */
+export function renderProbs(ui: Ui, probs: Float32Array | null, predicted: number, truth: number, modelReady: boolean, ood: OodResult | null = null): void {
   ui.q('[data-probs]').querySelectorAll<HTMLElement>('li').forEach((li) => {
     const k = Number(li.dataset.class);
     const p = probs ? probs[k] : 0;
@@ -53,6 +58,19 @@ export function renderProbs(ui: Ui, probs: Float32Array | null, predicted: numbe
   else {
     const ok = truth >= 0 ? (predicted === truth ? ' (correct)' : ` (true organ: ${displayName(truth)})`) : '';
     out.innerHTML = `Predicted: <strong>${displayName(predicted)}</strong>, ${(probs[predicted] * 100).toFixed(1)}%${ok}`;
+    if (ood?.flagged && ood.message) {
+      const verdict = document.createElement('strong');
+      verdict.className = 'ex-ood';
+      verdict.dataset.oodVerdict = '';
+      verdict.textContent = ood.message;
+      out.append(' — but ', verdict);
+    } else if (!ood && ui.root.dataset.oodNote) {
+      const note = document.createElement('span');
+      note.className = 'ex-ood-note';
+      note.textContent = ` (${ui.root.dataset.oodNote})`;
+      out.append(note);
+    }
   }
   ui.root.dataset.predicted = String(predicted);
+  ui.root.dataset.ood = probs && ood ? (ood.flagged ? ood.reasons.join(' ') : 'none') : '';
 }

@@ -2,6 +2,7 @@
 import type { BackendAttempt, BackendName } from '../../lib/model/backend';
 import type { ErrorKind } from '../../lib/model/errors';
 import type { CamMethod, CamResult } from '../../lib/cam/methods';
+import type { OodResult } from '../../lib/ood/score';
 
 export interface CamRequest {
   method: CamMethod;
@@ -52,6 +53,13 @@ export interface PredictResult {
    * scaled by the batching gain and the workers loaded so far.
    */
   perInputMs: number;
+  /**
+   * The out-of-distribution score of this volume (src/lib/ood, the model's ood.json): when it is
+   * flagged the page says, in the prediction's line, that the prediction and CAM are no organ finding.
+   * Null where the model has no usable calibration (`oodNote` says why).
+   */
+  ood: OodResult | null;
+  oodNote: string | null;
 }
 /** What the worker sends back of a CamResult (the per-channel weights and the low-res map stay in the worker). */
 export type CamResultMsg = Pick<

@@ -26,7 +26,8 @@ import { FORWARD_RUNNERS } from '../../lib/parallel/runners';
 import { argmax } from '../../lib/util/array';
 import { deletionInsertion } from '../../lib/metrics/deletion';
 import { baselineVolume, type BaselineSpec } from '../../lib/metrics/baseline';
-import type { CurveBaseline, FromWorker, InitResult, ToWorker } from './protocol';
+import type { CurveBaseline, FromWorker, InitResult, PredictResult, ToWorker } from './protocol';
+import { headLogits, poolMaps, prepareOod, scoreOod, type PreparedOod } from '../../lib/ood';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 setWasmPaths({
@@ -58,6 +59,36 @@ let volume: { key: number; data: Float32Array; passes: Map<number, StageActivati
 let measuredPerInput: { ms: number; workers: number } | null = null;
 /** The last unmasked forward pass's time (ms), for the estimate before any run. */
 let lastForwardMs = Infinity;
+/** The model's out-of-distribution calibration (ood.json), or why there is none. */
+let oodCheck: { prepared: PreparedOod | null; note: string | null } = { prepared: null, note: null };
+
+/** Loads the calibration the manifest names (manifest.ood.file), checked against the loaded weights. */
+async function loadOod(modelUrl: string, manifest: InitResult['manifest'], id: number): Promise<void> {
+  oodCheck = { prepared: null, note: null };
+  const m = manifest as InitResult['manifest'] & { ood?: { file?: string } };
+  const file = m.ood?.file;
+  if (!file) {
+    oodCheck.note = 'This model was exported without an out-of-distribution calibration (npm run evaluate writes one), so nothing checks whether a volume is like its training data.';
+    return;
+  }
+  try {
+    const base = modelUrl.endsWith('/') ? modelUrl : modelUrl + '/';
+    const p = prepareOod(JSON.parse(new TextDecoder().decode(await fetchWithProgress(base + file, id, file))), file);
+    if (p.calibration.model.weightsSha256 !== m.weights?.sha256) throw new Error('it was fitted to other weights than the loaded model');
+    oodCheck.prepared = p;
+  } catch (e) {
+    oodCheck.note = `The out-of-distribution check is off: ${file} could not be used (${e instanceof Error ? e.message : String(e)}).`;
+  }
+}
+
+/** The out-of-distribution score from the volume's stage-4 pass: its pooled maps are the penultimate features. */
+function oodOf(a: StageActivations): Pick<PredictResult, 'ood' | 'oodNote'> {
+  const p = oodCheck.prepared;
+  if (!p || !model || a.stage !== 4) return { ood: null, oodNote: oodCheck.note };
+  const features = poolMaps(a.maps, a.channels);
+  const logits = headLogits(features, model.variables.get('fc.w')!.dataSync(), model.variables.get('fc.b')!.dataSync());
+  return { ood: scoreOod(p, features, logits, a.volume, model.config.inputSize), oodNote: null };
+}
 
 function post(msg: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(msg, transfer);
@@ -202,6 +233,7 @@ async function handle(msg: ToWorker): Promise<void> {
       volume = null;
       measuredPerInput = null;
       const { backend, attempts, manifest } = await load(msg.order, msg.modelUrl, msg.id, msg.fused, msg.threads);
+      await loadOod(msg.modelUrl, manifest, msg.id);
       plannedPool = poolFor(backend, msg.poolSize);
       const result: InitResult = {
         backend,
@@ -226,7 +258,7 @@ async function handle(msg: ToWorker): Promise<void> {
       const ms = performance.now() - t0;
       // a cached pass costs nothing: estimate from the pass when it ran
       if (fresh) lastForwardMs = ms;
-      post({ id: msg.id, type: 'result', request: 'predict', result: { probs: a.probs, predicted: argmax(a.probs), ms: lastForwardMs, perInputMs: perInputEstimate(lastForwardMs) } });
+      post({ id: msg.id, type: 'result', request: 'predict', result: { probs: a.probs, predicted: argmax(a.probs), ms: lastForwardMs, perInputMs: perInputEstimate(lastForwardMs), ...oodOf(a) } });
       return;
     }
     if (msg.type === 'cam') {
