@@ -1,5 +1,5 @@
 /**
- * The architecture rules of DESIGN.md and the README, checked on every import in src/ (as
+ * The architecture rules of the README ("Project layout"), checked on every import in src/ (as
  * withastro/starlight checks its own): no import circle, between files or between the folders of
  * src/lib; `node:` modules only in `*.node.ts` files (and the build-time frontmatter of .astro/.mdx
  * pages, which always runs in Node); src/lib never imports from src/components, src/pages or scripts/.
@@ -161,6 +161,14 @@ describe('architecture', () => {
       .filter(([f]) => rel(f).startsWith('src/lib/'))
       .flatMap(([f, is]) => is.filter((i) => i.to && !rel(i.to).startsWith('src/lib/')).map((i) => `${rel(f)} imports ${rel(i.to!)}`));
     expect(bad).toEqual([]);
+  });
+
+  it("is described by the README: its project layout names every folder of src/lib", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const layout = /## Project layout\n([\s\S]*?)\n## /.exec(readme)?.[1] ?? '';
+    const folders = readdirSync(join(SRC, 'lib')).filter((n) => statSync(join(SRC, 'lib', n)).isDirectory());
+    expect(folders.length).toBeGreaterThan(5);
+    expect(folders.filter((f) => !new RegExp(`^\\s+${f}/`, 'm').test(layout))).toEqual([]);
   });
 
   it('detects what it claims to: a circle in a synthetic graph, value and type imports, commented-out imports', () => {
