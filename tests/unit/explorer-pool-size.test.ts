@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WORKER_MEMORY_MB, poolSizeFor } from '../../src/components/explorer/client';
+import { WORKER_MEMORY_MB, poolSizeFor } from '../../src/components/explorer/runtime/client';
 
 describe('explorer pool size', () => {
   it('one worker per core, capped by half the memory at the measured size per worker', () => {

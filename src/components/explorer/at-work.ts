@@ -11,7 +11,7 @@ import { pearson } from '../../lib/metrics/stats';
 import { colormapLut, CAM_COLORMAP } from '../../lib/viz/colormap';
 import { sliceOf, VIEW_AXIS, type Pos, type View } from '../../lib/viz/orient';
 import { renderSlice } from '../../lib/viz/slice-view';
-import type { CamDetail } from './protocol';
+import type { CamDetail } from './runtime/protocol';
 
 const TILE_COLS = 16;
 const TILE_PX = 26; // 24 px tile + 2 px gap

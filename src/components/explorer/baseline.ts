@@ -1,6 +1,6 @@
 /** The deletion/insertion baseline states the explorers' workers can build, both ways: from the build's spec, from the page. */
 import type { BaselineSpec } from '../../lib/metrics/baseline';
-import type { CurveBaseline } from './protocol';
+import type { CurveBaseline } from './runtime/protocol';
 
 /**
  * The curve baseline of a screened state where a browser can build it: zeros, a blur, or the

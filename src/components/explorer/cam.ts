@@ -6,9 +6,9 @@ import { displayName } from '../../lib/data/labels';
 import { isAbortError } from '../../lib/util/async';
 import { CAM_METHODS, isCamMethod, type CamMethod } from '../../lib/cam/methods';
 import { perturbationCurveSvg } from '../../lib/viz/curves';
-import type { CamRequest, CamResultMsg, CurveBaseline, CurvesResult } from './protocol';
+import type { CamRequest, CamResultMsg, CurveBaseline, CurvesResult } from './runtime/protocol';
 import type { AtWork, AtWorkInput } from './at-work';
-import type { ModelRunner } from './model';
+import type { ModelRunner } from './runtime/model';
 import { BACKEND_LABEL, methodName, msg, type Ui } from './ui';
 
 export const CURVE_STEPS = 32;

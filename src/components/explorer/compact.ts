@@ -11,8 +11,8 @@ import { curveComparisonSvg } from '../../lib/viz/curves';
 import { isAbortError } from '../../lib/util/async';
 import { AtWork } from './at-work';
 import { CURVE_STEPS } from './cam';
-import { ModelRunner } from './model';
-import type { CurveBaseline, CurvesResult } from './protocol';
+import { ModelRunner } from './runtime/model';
+import type { CurveBaseline, CurvesResult } from './runtime/protocol';
 import { BACKEND_LABEL, msg } from './ui';
 
 class CompactExplorer {

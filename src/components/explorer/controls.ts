@@ -5,7 +5,7 @@
 import type { CamMethod } from '../../lib/cam/methods';
 import { explorerQuery, type ExplorerState } from '../../lib/site/explorer-link';
 import type { Pos } from '../../lib/viz/orient';
-import type { CamRequest } from './protocol';
+import type { CamRequest } from './runtime/protocol';
 import type { Explorer } from './explorer';
 import { openEntry, openFile } from './open';
 import type { Ui } from './ui';

@@ -4,15 +4,10 @@
  */
 import type { BackendAttempt, BackendName } from '../../lib/model/backend';
 import type { CamMethod } from '../../lib/cam/methods';
-import type { CamRequest } from './protocol';
+import type { CamRequest } from './runtime/protocol';
+import type { BackendMeasurement } from './runtime/model';
 
-export interface BackendMeasurement {
-  backend: BackendName;
-  /** warm forward pass, ms (absent when the backend was skipped or failed) */
-  forwardMs?: number;
-  /** why it was not measured (software renderer, unavailable, failed) */
-  skipped?: string;
-}
+export type { BackendMeasurement };
 
 export interface ExplorerSnapshot {
   backend: BackendName | null;

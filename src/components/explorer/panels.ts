@@ -1,7 +1,7 @@
 /** The explorer's small text panels: the backend (choice, measured times, switch) and the class probabilities. */
 import { displayName } from '../../lib/data/labels';
 import type { BackendName } from '../../lib/model/backend';
-import { BACKEND_ORDER, type ModelRunner } from './model';
+import { BACKEND_ORDER, type ModelRunner } from './runtime/model';
 import { BACKEND_LABEL, type Ui } from './ui';
 import type { OodResult } from '../../lib/ood/score';
 

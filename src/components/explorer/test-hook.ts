@@ -3,7 +3,7 @@ import { pearson } from '../../lib/metrics/localization';
 import type { Explorer } from './explorer';
 import { openFile } from './open';
 import type { ExplorerHook } from './hook';
-import type { PredictResult } from './protocol';
+import type { PredictResult } from './runtime/protocol';
 
 export function makeHook(ex: Explorer): ExplorerHook {
   return {

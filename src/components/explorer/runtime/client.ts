@@ -4,7 +4,7 @@
  * of Score-CAM's channel batches and the curves' steps (each Web Worker its own single-thread wasm
  * instance and model: no cross-origin isolation needed, unlike multithreaded wasm).
  */
-import { classifyError, type ErrorKind } from '../../lib/model/errors';
+import { classifyError, type ErrorKind } from '../../../lib/model/errors';
 import type { CamDetail, FromWorker, Request, RequestType, ResultMsg, ResultOf, ToWorker } from './protocol';
 
 export class WorkerError extends Error {

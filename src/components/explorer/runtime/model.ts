@@ -4,16 +4,23 @@
  * software renderer and on WebAssembly, and keeps the fastest; an explicit choice tries that
  * backend first and falls back in BACKEND_ORDER. A backend that fails mid-run falls back too.
  */
-import type { BackendName } from '../../lib/model/backend';
+import type { BackendName } from '../../../lib/model/backend';
 import { ModelWorker, WorkerError } from './client';
 import type { InitResult, PredictResult } from './protocol';
-import type { BackendMeasurement } from './hook';
 import { probeRenderers } from './backend-probe';
-import { BACKEND_LABEL, msg } from './ui';
-import { formatBytes } from '../../lib/data/npy';
+import { BACKEND_LABEL, msg } from '../ui';
+import { formatBytes } from '../../../lib/data/npy';
 
 /** Same order as lib/model/backend's BACKEND_ORDER (not imported: that module pulls in TensorFlow.js, which only the worker loads). */
 export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+export interface BackendMeasurement {
+  backend: BackendName;
+  /** warm forward pass, ms (absent when the backend was skipped or failed) */
+  forwardMs?: number;
+  /** why it was not measured (software renderer, unavailable, failed) */
+  skipped?: string;
+}
 
 export interface ModelEvents {
   progress(label: string | null, frac?: number): void;

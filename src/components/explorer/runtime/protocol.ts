@@ -1,8 +1,8 @@
 /** Messages between the explorer page and its model workers (worker.ts), typed per request. */
-import type { BackendAttempt, BackendName } from '../../lib/model/backend';
-import type { ErrorKind } from '../../lib/model/errors';
-import type { CamMethod, CamResult } from '../../lib/cam/methods';
-import type { OodResult } from '../../lib/ood/score';
+import type { BackendAttempt, BackendName } from '../../../lib/model/backend';
+import type { ErrorKind } from '../../../lib/model/errors';
+import type { CamMethod, CamResult } from '../../../lib/cam/methods';
+import type { OodResult } from '../../../lib/ood/score';
 
 export interface CamRequest {
   method: CamMethod;
