@@ -92,6 +92,7 @@ function settingsFromFlags(flags: Values): PrecomputeSettings {
   s.extraMethods = pick(flags, 'extra-methods', all, true) ?? s.extraMethods.filter((m) => !s.methods.some((q) => q.key === m.key));
   const scored = [...s.methods, ...s.extraMethods];
   s.sanityMethods = (pick(flags, 'sanity-methods', scored) ?? scored.filter((m) => s.sanityMethods.includes(m.key))).map((m) => m.key);
+  s.sanityCascade = s.sanityCascade.filter((k) => s.sanityMethods.includes(k));
   s.sanitySeeds = num(flags, 'sanity-seeds', s.sanitySeeds, { min: 1, max: 10 });
   const perSubject = num(flags, 'second-per-subject', s.secondState?.perSubject ?? 0, { min: 0, max: 100 });
   s.secondState = perSubject ? { perSubject, steps: num(flags, 'second-steps', s.secondState?.steps ?? 16, { min: 2, max: 1024 }) } : null;

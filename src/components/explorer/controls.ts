@@ -35,9 +35,11 @@ function syncOutputs(ui: Ui): void {
 /** The address bar follows the controls (replaceState: no history entry per slider move). */
 export function writeUrl(ex: Explorer): void {
   const r = camRequest(ex.ui);
-  // a reader's own file has no address: the URL keeps the last shipped volume
-  const volume = ex.vol?.entry?.id ?? new URLSearchParams(location.search).get('volume') ?? undefined;
+  // a shipped volume by its id; a reader's own file by its name (file=…, never uploaded: a link to it cannot reopen it), no shipped id
+  const own = ex.vol && !ex.vol.entry ? ex.vol.id : null;
+  const volume = own ? undefined : (ex.vol?.entry?.id ?? new URLSearchParams(location.search).get('volume') ?? undefined);
   const q = new URLSearchParams(explorerQuery({ volume, method: r.method, stage: r.stage, target: r.target, threshold: Number(input(ex.ui, 'threshold').value) }));
+  if (own) q.set('file', own);
   for (const k of ['backend', 'model', 'autorun', 'cloud', 'workers', 'fused', 'threads']) {
     const v = ex.params.get(k);
     if (v !== null) q.set(k, v);

@@ -173,7 +173,7 @@ export async function makeScoreContext(
 }
 
 export interface ComputeContext {
-  settings: Pick<PrecomputeSettings, 'methods' | 'extraMethods' | 'steps' | 'randomSeeds' | 'sanityMethods' | 'sanitySeeds' | 'batchSize'>;
+  settings: Pick<PrecomputeSettings, 'methods' | 'extraMethods' | 'steps' | 'randomSeeds' | 'sanityMethods' | 'sanityCascade' | 'sanitySeeds' | 'batchSize'>;
   baseline: BaselineSpec;
   trainStats?: TrainingStats;
   /** Run the extra methods and the sanity checks on this volume. */
@@ -298,7 +298,8 @@ const SANITY_SEED = (k: number) => 7919 + 100_003 * k;
 async function sanityChecks(model: ReturnType<typeof fuseForInference>, x: Float32Array, original: Float32Array, m: MethodSpec, label: number, probs: number[], s: ComputeContext['settings']): Promise<Omit<SanityRecord, 'ms'>> {
   const size = model.config.inputSize;
   const explain = async (rm: ResNet3d) => (await computeCam(rm, x, camOptions(m, label, s.batchSize))).cam;
-  const cascade = await cascadingRandomization(model.source, original, explain, { seed: SANITY_SEED(0) });
+  // Score-CAM-like maps cost a forward pass per channel at each level: the variants get full randomisation only
+  const cascade = await cascadingRandomization(model.source, original, explain, { seed: SANITY_SEED(0), ...(s.sanityCascade.includes(m.key) ? {} : { explainAt: ['stem'] as const }) });
   const full = [{ seed: 1, ...roundSimilarity(cascade[cascade.length - 1]) }];
   for (let k = 1; k < s.sanitySeeds; k++) {
     const [last] = await cascadingRandomization(model.source, original, explain, { seed: SANITY_SEED(k), explainAt: ['stem'] });

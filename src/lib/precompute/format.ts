@@ -96,7 +96,9 @@ export interface PrecomputeSettings {
   extrasMax: number | null;
   /** Methods (keys of `methods`) whose sanity checks run on the extras subset. */
   sanityMethods: MethodKey[];
-  /** Randomisation seeds of the sanity checks: the first runs the whole cascade, every seed the full randomisation. */
+  /** Of `sanityMethods`, those whose maps are recomputed at every level of the cascade (the others: full randomisation only). */
+  sanityCascade: MethodKey[];
+  /** Randomisation seeds of the sanity checks: the first runs the cascade, every seed the full randomisation. */
   sanitySeeds: number;
   /**
    * The second uninformative state (the next candidate after the chosen one that passes the screen):

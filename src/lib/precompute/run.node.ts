@@ -24,7 +24,7 @@ import { baselineCandidates, baselineKey, baselineVolume, checkBaseline, trainin
 import { uint8ToUnit } from '../data/volume';
 import { chooseBaseline, extrasSubset, faithfulnessTable, selectVolumes } from './aggregate';
 import { computeVolume, predictBatch } from './compute';
-import { camArrays, PRECOMPUTE_VERSION, type ClassificationTable, type MethodSpec, type PrecomputeSettings, type Provenance, type VolumeRecord } from './format';
+import { camArrays, methodSpecOf, PRECOMPUTE_VERSION, type ClassificationTable, type MethodSpec, type PrecomputeSettings, type Provenance, type VolumeRecord } from './format';
 import { codeHash, sha256, VOLUME_ENTRIES } from './hash.node.ts';
 import { runPool, serveWorker } from './pool.node.ts';
 import { SHIPPED_CAM_METHODS, writeOutputs } from './outputs.node.ts';
@@ -33,16 +33,17 @@ import { DEFAULT_MODEL_DIR } from './verify.node.ts';
 
 export { DEFAULT_MODEL_DIR, type PrecomputeOptions };
 
-const score = (method: 'scorecam' | 'gradcam', stage: 1 | 2 | 3 | 4, what: string): MethodSpec => ({ key: `${method}-s${stage}`, method, stage, label: `${what}, stage ${stage}` });
-export const DEFAULT_METHODS: MethodSpec[] = [score('scorecam', 4, 'Score-CAM'), score('gradcam', 4, 'Grad-CAM')];
+const score = (key: string): MethodSpec => methodSpecOf(key)!;
+/** Scored on every selected volume: the two compared methods, Grad-CAM++ and the uniform-weights control Σ_k A_k. */
+export const DEFAULT_METHODS: MethodSpec[] = ['scorecam-s4', 'gradcam-s4', 'gradcampp-s4', 'uniform-s4'].map(score);
 export const DEFAULT_EXTRA_METHODS: MethodSpec[] = [
-  score('scorecam', 3, 'Score-CAM'),
-  score('scorecam', 2, 'Score-CAM'),
-  score('scorecam', 1, 'Score-CAM'),
-  score('gradcam', 3, 'Grad-CAM'),
+  ...['scorecam-s3', 'scorecam-s2', 'scorecam-s1', 'gradcam-s3'].map(score),
   { key: 'faster-energy-s4', method: 'faster-scorecam', stage: 4, rankBy: 'energy', label: 'Faster Score-CAM (energy ranking), stage 4' },
   { key: 'faster-variance-s4', method: 'faster-scorecam', stage: 4, rankBy: 'variance', label: 'Faster Score-CAM (variance ranking), stage 4' },
+  ...['scorecam-cic-s4', 'scorecam-softmax-s4'].map(score),
 ];
+/** Methods that get the sanity checks; the whole cascade for the main ones, full randomisation (every seed) and class contrast for all. */
+export const DEFAULT_SANITY_METHODS = [...DEFAULT_METHODS.map((m) => m.key), 'scorecam-cic-s4', 'scorecam-softmax-s4'];
 
 /**
  * What `npm run precompute` computes without flags, and what the committed cache holds: every test
@@ -60,7 +61,8 @@ export function defaultSettings(): PrecomputeSettings {
     selection: { mode: 'all' },
     extrasPerOrgan: 5,
     extrasMax: null,
-    sanityMethods: DEFAULT_METHODS.map((m) => m.key),
+    sanityMethods: DEFAULT_SANITY_METHODS,
+    sanityCascade: DEFAULT_METHODS.map((m) => m.key),
     sanitySeeds: 3,
     secondState: { perSubject: 2, steps: 16 },
     batchSize: 8,
@@ -93,7 +95,7 @@ export function recordKey(volumeSha: string, weightsSha: string, code: string, s
       weightsSha,
       code,
       methods: methods(s.methods),
-      extra: extras ? [methods(s.extraMethods), s.sanityMethods, s.sanitySeeds] : null,
+      extra: extras ? [methods(s.extraMethods), s.sanityMethods, s.sanityCascade, s.sanitySeeds] : null,
       steps: s.steps,
       seeds: s.randomSeeds,
       baseline,
