@@ -9,6 +9,15 @@ import type { Explorer } from './explorer';
 import { loadPrecomputed, type PrecomputedCam } from './precomputed';
 import type { InputVolume } from './volumes';
 import { msg } from './ui';
+import { ownFileLinkMessage, unknownVolumeMessage } from '../../lib/site/volume-link';
+
+/** The line beside the pickers that says the link named no shipped volume (hidden when another volume opens). */
+function volumeNote(ex: Explorer, text: string | null): void {
+  const p = ex.ui.maybe('[data-volume-error]');
+  if (!p) return;
+  p.textContent = text ?? '';
+  p.hidden = !text;
+}
 
 export async function openIndex(ex: Explorer, wanted?: string): Promise<void> {
   ex.ui.progress('Loading the list of test volumes…', -1);
@@ -21,10 +30,15 @@ export async function openIndex(ex: Explorer, wanted?: string): Promise<void> {
     return;
   }
   await openEntry(ex, first);
+  // an unknown ?volume= id, or a link made while a reader's own file was open: said, never silently replaced
+  const file = ex.params.get('file');
+  if (wanted && first.id !== wanted) volumeNote(ex, unknownVolumeMessage(wanted, ex.volumes.index?.volumes.map((v) => v.id) ?? [], first.id));
+  else if (!wanted && file) volumeNote(ex, ownFileLinkMessage(file, first.id));
 }
 
 export async function openEntry(ex: Explorer, entry: ShippedVolumeEntry): Promise<void> {
   const token = ++ex.token;
+  volumeNote(ex, null);
   ex.model.cancel();
   ex.ui.progress(`Loading volume ${entry.id}…`, -1);
   let v: InputVolume, pre: PrecomputedCam[] = [];
@@ -53,6 +67,7 @@ export async function openFile(ex: Explorer, file: File): Promise<void> {
     performance.mark('upload-parsed');
     await new Promise((r) => setTimeout(r, 0));
     ++ex.token;
+    volumeNote(ex, null);
     delete ex.ui.root.dataset.uploadError;
     ex.volumes.showUserFile(file.name);
     ex.setVolume(v, []);
