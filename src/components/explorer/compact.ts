@@ -9,6 +9,7 @@ import { uint8ToUnit } from '../../lib/data/volume';
 import { maskCentre } from '../../lib/viz/orient';
 import { curveComparisonSvg } from '../../lib/viz/curves';
 import { isAbortError } from '../../lib/util/async';
+import { parseExplorerQuery } from '../../lib/site/explorer-link';
 import { AtWork } from './at-work';
 import { CURVE_STEPS } from './cam';
 import { ModelRunner } from './runtime/model';
@@ -31,7 +32,7 @@ class CompactExplorer {
         this.progress(frac ?? -1);
       },
       fellBack: () => this.status(this.model.fallbackNote),
-    });
+    }, parseExplorerQuery(location.search).runtime);
     this.figure = new AtWork(this.q('[data-at-work]'));
     this.q('[data-cx-run]').addEventListener('click', () => void this.run());
     this.q('[data-cx-baselines]').addEventListener('click', () => void this.compare());

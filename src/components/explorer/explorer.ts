@@ -11,7 +11,7 @@ import { SHIPPED_MODEL } from '../../lib/model/shipped';
 import { parseExplorerQuery } from '../../lib/site/explorer-link';
 import { maskCentre, type Pos } from '../../lib/viz/orient';
 import type { CamRequest, CurvesResult, PredictResult } from './runtime/protocol';
-import { BACKEND_ORDER, ModelRunner } from './runtime/model';
+import { ModelRunner } from './runtime/model';
 import { VolumeSource, type InputVolume } from './volumes';
 import { CamRunner, camPasses, describeCam, type CamState } from './cam';
 import { AtWork } from './at-work';
@@ -33,6 +33,8 @@ const RERUN_MAX_MS = 3_000;
 export class Explorer {
   readonly ui: Ui;
   readonly params = new URLSearchParams(location.search);
+  /** The page's query, parsed once: the state to open and the model runtime's options. */
+  private readonly query = parseExplorerQuery(this.params);
   readonly model: ModelRunner;
   readonly volumes: VolumeSource;
   readonly cams: CamRunner;
@@ -53,14 +55,13 @@ export class Explorer {
   constructor(root: HTMLElement) {
     this.ui = new Ui(root);
     const base = root.dataset.base ?? '/';
-    const b = this.params.get('backend');
-    this.backendChoice = b && (BACKEND_ORDER as readonly string[]).includes(b) ? (b as BackendName) : 'auto';
-    const modelName = this.params.get('model') ?? root.dataset.model ?? SHIPPED_MODEL;
+    this.backendChoice = this.query.runtime?.backend ?? 'auto';
+    const modelName = this.query.runtime?.model ?? root.dataset.model ?? SHIPPED_MODEL;
     this.volumes = new VolumeSource(this.ui, base, SIZE);
     this.model = new ModelRunner(this.volumes.url(`models/${encodeURIComponent(modelName)}/`), SIZE, {
       progress: (l, f) => this.ui.progress(l, f),
       fellBack: () => renderBackend(this.ui, this.model, this.backendChoice, (b) => void this.switchBackend(b)),
-    });
+    }, this.query.runtime);
     const figure = this.ui.maybe('[data-at-work]');
     this.cams = new CamRunner(this.ui, this.model, () => this.updateButtons(), figure ? new AtWork(figure) : null, parseBaseline(root.dataset.baseline));
     this.views = new Views(this.ui, SIZE, () => ({ vol: this.vol, cam: this.cam?.cam ?? null, pos: this.pos }), (p) => this.movePos(p));
@@ -68,7 +69,7 @@ export class Explorer {
 
   async start(): Promise<void> {
     this.ui.root.dataset.js = '1';
-    const s = parseExplorerQuery(this.params);
+    const s = this.query;
     applyState(this.ui, s);
     wireControls(this);
     await openIndex(this, s.volume);
@@ -134,8 +135,8 @@ export class Explorer {
     if (token !== this.token || ms === null) return;
     const req = this.request();
     const estimate = this.estimate(req);
-    const auto = this.params.get('autorun');
-    if (auto !== '0' && (auto === '1' || estimate <= AUTORUN_MAX_MS)) await this.runCam(req);
+    const auto = this.query.runtime?.autorun;
+    if (auto !== false && (auto === true || estimate <= AUTORUN_MAX_MS)) await this.runCam(req);
     else this.markStale();
   }
 

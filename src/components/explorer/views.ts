@@ -4,7 +4,7 @@ import type { VolumeLayers } from '../../lib/viz/slice-view';
 import type { InputVolume } from './volumes';
 import { SliceViews } from './slices';
 import { View3d, type View3dMode } from './view3d';
-import { probeRenderers } from './backend-probe';
+import { probeRenderers } from './runtime/backend-probe';
 import { msg, type Ui } from './ui';
 
 export type Layers = VolumeLayers & { showCt: boolean };

@@ -35,6 +35,16 @@ const MEMORY_SHARE = 0.5;
 /** navigator.deviceMemory is Chrome-only (GB, rounded, at most 8); elsewhere assume 4 GB. */
 const ASSUMED_DEVICE_GB = 4;
 
+/** Options of the model workers, from the page's query (lib/site/explorer-link: parseExplorerQuery). */
+export interface RuntimeOptions {
+  /** Workers in the pool (`?workers=N`); absent: poolSizeFor this device. */
+  workers?: number;
+  /** wasm threads per worker (`?threads=N`); absent or 0: the single-thread build. */
+  threads?: number;
+  /** false: the training model's forward (`?fused=0`, benchmarks); default the fused inference model. */
+  fused?: boolean;
+}
+
 /** Workers for this device: one per core, capped so the pool stays within half the memory. `?workers=N` overrides (tests, benchmarks). */
 export function poolSizeFor(nav: { hardwareConcurrency?: number; deviceMemory?: number } = globalThis.navigator ?? {}, override?: string | null): { size: number; reason: string } {
   const forced = Number(override);
@@ -77,11 +87,10 @@ export class ModelWorker {
   /** Helpers still loading. */
   private starting = 0;
 
-  constructor(o: { workers?: number; fused?: boolean } = {}) {
-    const params = typeof location !== 'undefined' ? new URLSearchParams(location.search) : new URLSearchParams();
-    this.plannedWorkers = poolSizeFor(undefined, o.workers ? String(o.workers) : params.get('workers'));
-    this.fused = o.fused ?? params.get('fused') !== '0';
-    this.threads = Math.max(0, Math.floor(Number(params.get('threads')) || 0));
+  constructor(o: RuntimeOptions = {}) {
+    this.plannedWorkers = poolSizeFor(undefined, o.workers ? String(o.workers) : null);
+    this.fused = o.fused ?? true;
+    this.threads = Math.max(0, Math.floor(o.threads ?? 0));
     this.worker = this.spawn('scorecam-model');
     this.worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       const m = ev.data;

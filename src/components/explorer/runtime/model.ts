@@ -1,11 +1,13 @@
 /**
- * The model side of the explorer: the worker, the backend it runs on and how that was chosen.
+ * The model side of the explorer, and the one entrance to its runtime (runtime/): the worker, the
+ * backend it runs on and how that was chosen. The page constructs a ModelRunner with the options
+ * of its parsed query (workers, threads, fused); nothing in runtime/ reads the address bar.
  * 'auto' times a warm forward pass (after shader compilation) on each GPU backend that is not a
  * software renderer and on WebAssembly, and keeps the fastest; an explicit choice tries that
  * backend first and falls back in BACKEND_ORDER. A backend that fails mid-run falls back too.
  */
 import type { BackendName } from '../../../lib/model/backend';
-import { ModelWorker, WorkerError } from './client';
+import { ModelWorker, WorkerError, type RuntimeOptions } from './client';
 import type { InitResult, PredictResult } from './protocol';
 import { probeRenderers } from './backend-probe';
 import { BACKEND_LABEL, msg } from '../ui';
@@ -48,6 +50,7 @@ export class ModelRunner {
     private modelUrl: string,
     private size: number,
     private events: ModelEvents,
+    private options: RuntimeOptions = {},
   ) {
     this.ready = new Promise((r) => (this.resolveReady = r));
   }
@@ -58,7 +61,7 @@ export class ModelRunner {
 
   /** Start a worker on the first backend of `order` that works. */
   private async boot(order: BackendName[]): Promise<{ worker: ModelWorker; init: InitResult }> {
-    const worker = new ModelWorker();
+    const worker = new ModelWorker(this.options);
     const job = worker.run({ type: 'init', order, modelUrl: this.modelUrl }, (m) => {
       if (m.phase === 'model') this.events.progress(`Downloading ${m.label ?? 'the model'}: ${formatBytes(m.done)}${m.total ? ` of ${formatBytes(m.total)}` : ''}`, m.total ? m.done / m.total : -1);
     });

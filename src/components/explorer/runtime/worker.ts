@@ -195,134 +195,123 @@ function perInputEstimate(forwardMs: number): number {
   return (forwardMs * BATCH_GAIN) / workers;
 }
 
-async function handle(msg: ToWorker): Promise<void> {
-  if (msg.type === 'cancel') {
-    jobs.get(msg.job)?.abort(new DOMException('Cancelled by the reader.', 'AbortError'));
-    return;
-  }
-  if (msg.type === 'volume') {
+type Msg<T extends ToWorker['type']> = Extract<ToWorker, { type: T }>;
+/** Messages that only change state: answered by nothing. */
+type StateType = 'cancel' | 'volume' | 'attach' | 'detach';
+/** Jobs: answered by one 'result' (or 'ready') or 'error' message with their id; 'cancel' aborts them. */
+type JobType = Exclude<ToWorker['type'], StateType>;
+
+const STATE: { [T in StateType]: (msg: Msg<T>) => void } = {
+  cancel: (msg) => jobs.get(msg.job)?.abort(new DOMException('Cancelled by the reader.', 'AbortError')),
+  volume: (msg) => {
     volume = { key: msg.key, data: msg.volume, passes: new Map() };
-    return;
-  }
-  if (msg.type === 'attach') {
+  },
+  attach: (msg) => {
     helpers.set(msg.helper, new PortEndpoint(portLike(msg.port)));
     measuredPerInput = null;
-    return;
-  }
-  if (msg.type === 'detach') {
+  },
+  detach: (msg) => {
     // a helper died (the page saw its error event): fail what waits on it, and go on without it
     helpers.get(msg.helper)?.fail(new Error(`a helper worker stopped: ${msg.reason}`));
     helpers.delete(msg.helper);
     measuredPerInput = null;
-    return;
-  }
+  },
+};
+
+const JOBS: { [T in JobType]: (msg: Msg<T>, signal: AbortSignal) => Promise<void> } = {
+  helper: async (msg) => {
+    await load([msg.backend], msg.modelUrl, msg.id, msg.fused, msg.threads);
+    if (tf.getBackend() !== msg.backend) throw new BackendError(`helper started ${tf.getBackend()}, not ${msg.backend}`);
+    warmUp(inference!, DEFAULT_BATCH_SIZE);
+    serveTasks(portLike(msg.port), () => inference!, FORWARD_RUNNERS);
+    post({ id: msg.id, type: 'ready' });
+  },
+  init: async (msg) => {
+    const t0 = performance.now();
+    helpers.clear();
+    volume = null;
+    measuredPerInput = null;
+    const { backend, attempts, manifest } = await load(msg.order, msg.modelUrl, msg.id, msg.fused, msg.threads);
+    await loadOod(msg.modelUrl, manifest, msg.id);
+    plannedPool = poolFor(backend, msg.poolSize);
+    const result: InitResult = {
+      backend,
+      attempts,
+      manifest,
+      stages: stageSizes(model!.config),
+      loadMs: performance.now() - t0,
+      poolSize: plannedPool,
+      fused: inference !== model,
+      threads: backendThreads(),
+    };
+    post({ id: msg.id, type: 'result', request: 'init', result });
+  },
+  predict: async (msg) => {
+    needVolume(msg.volumeKey);
+    const t0 = performance.now();
+    if (msg.rerun) volume!.passes.delete(4);
+    const fresh = !volume!.passes.has(4);
+    const a = await unmasked(4);
+    const ms = performance.now() - t0;
+    // a cached pass costs nothing: estimate from the pass when it ran
+    if (fresh) lastForwardMs = ms;
+    post({ id: msg.id, type: 'result', request: 'predict', result: { probs: a.probs, predicted: argmax(a.probs), ms: lastForwardMs, perInputMs: perInputEstimate(lastForwardMs), ...oodOf(a) } });
+  },
+  cam: async (msg, signal) => {
+    if (msg.simulateFailure) throw new BackendError(`simulated ${tf.getBackend()} failure (test hook)`);
+    const data = needVolume(msg.volumeKey);
+    const pool = currentPool();
+    const method = camMethod(msg.opts.method);
+    // gradient methods run on the training model and make their own unmasked pass
+    const activations = method.needsGradients ? undefined : await unmasked(msg.opts.stage);
+    const r = await computeCam(method.needsGradients ? model! : inference!, data, {
+      ...msg.opts,
+      yieldEvery: 1,
+      signal,
+      runner: pool,
+      activations,
+      onProgress: (done, total) => post({ id: msg.id, type: 'progress', phase: 'cam', done, total }),
+      ...(msg.opts.detail && method.atWork && activations ? { onScores: atWorkReporter(msg.id, activations, msg.opts.target ?? argmax(activations.probs)) } : {}),
+    });
+    const pooled = usesRunner(msg.opts.method, r.totalChannels);
+    if (pooled && r.timings.forwardInputs > 8) measuredPerInput = { ms: r.timings.totalMs / r.timings.forwardInputs, workers: pool.size };
+    const { cam, lowResShape, target, predicted, probs, stage, channels, totalChannels, timings } = r;
+    const result = { cam, lowResShape, target, predicted, probs, method: r.method, stage, channels, totalChannels, timings, workers: pooled ? pool.size : 1, shares: pooled ? [...pool.lastShares] : [1] };
+    post({ id: msg.id, type: 'result', request: 'cam', result }, [cam.buffer]);
+  },
+  curves: async (msg, signal) => {
+    const data = needVolume(msg.volumeKey);
+    const t0 = performance.now();
+    const pool = currentPool();
+    const probs = volume!.passes.values().next().value?.probs;
+    const ends = msg.baseline ? curveEnds(msg.baseline, data) : {};
+    const r = await deletionInsertion(inference!, data, msg.saliency, msg.target, {
+      ...ends,
+      steps: msg.steps,
+      yieldEvery: 1,
+      signal,
+      runner: pool,
+      unmaskedProbs: probs,
+      onProgress: (done, total) => post({ id: msg.id, type: 'progress', phase: 'curves', done, total }),
+    });
+    const ms = performance.now() - t0;
+    if (r.timings.forwardInputs > 8) measuredPerInput = { ms: ms / r.timings.forwardInputs, workers: pool.size };
+    post({ id: msg.id, type: 'result', request: 'curves', result: { deletion: r.deletion, insertion: r.insertion, steps: r.steps, ms, workers: pool.size } });
+  },
+};
+
+/** Jobs that need the model loaded first. */
+const NEEDS_MODEL: ReadonlySet<JobType> = new Set(['predict', 'cam', 'curves']);
+
+const isState = (msg: ToWorker): msg is Msg<StateType> => Object.hasOwn(STATE, msg.type);
+
+async function handle(msg: ToWorker): Promise<void> {
+  if (isState(msg)) return (STATE[msg.type] as (m: ToWorker) => void)(msg);
   const ac = new AbortController();
   jobs.set(msg.id, ac);
   try {
-    if (msg.type === 'helper') {
-      await load([msg.backend], msg.modelUrl, msg.id, msg.fused, msg.threads);
-      if (tf.getBackend() !== msg.backend) throw new BackendError(`helper started ${tf.getBackend()}, not ${msg.backend}`);
-      warmUp(inference!, DEFAULT_BATCH_SIZE);
-      serveTasks(portLike(msg.port), () => inference!, FORWARD_RUNNERS);
-      post({ id: msg.id, type: 'ready' });
-      return;
-    }
-    if (msg.type === 'init') {
-      const t0 = performance.now();
-      helpers.clear();
-      volume = null;
-      measuredPerInput = null;
-      const { backend, attempts, manifest } = await load(msg.order, msg.modelUrl, msg.id, msg.fused, msg.threads);
-      await loadOod(msg.modelUrl, manifest, msg.id);
-      plannedPool = poolFor(backend, msg.poolSize);
-      const result: InitResult = {
-        backend,
-        attempts,
-        manifest,
-        stages: stageSizes(model!.config),
-        loadMs: performance.now() - t0,
-        poolSize: plannedPool,
-        fused: inference !== model,
-        threads: backendThreads(),
-      };
-      post({ id: msg.id, type: 'result', request: 'init', result });
-      return;
-    }
-    if (!model || !inference) throw new Error('the model is not loaded');
-    if (msg.type === 'predict') {
-      needVolume(msg.volumeKey);
-      const t0 = performance.now();
-      if (msg.rerun) volume!.passes.delete(4);
-      const fresh = !volume!.passes.has(4);
-      const a = await unmasked(4);
-      const ms = performance.now() - t0;
-      // a cached pass costs nothing: estimate from the pass when it ran
-      if (fresh) lastForwardMs = ms;
-      post({ id: msg.id, type: 'result', request: 'predict', result: { probs: a.probs, predicted: argmax(a.probs), ms: lastForwardMs, perInputMs: perInputEstimate(lastForwardMs), ...oodOf(a) } });
-      return;
-    }
-    if (msg.type === 'cam') {
-      if (msg.simulateFailure) throw new BackendError(`simulated ${tf.getBackend()} failure (test hook)`);
-      const data = needVolume(msg.volumeKey);
-      const pool = currentPool();
-      const method = camMethod(msg.opts.method);
-      // gradient methods run on the training model and make their own unmasked pass
-      const activations = method.needsGradients ? undefined : await unmasked(msg.opts.stage);
-      const r = await computeCam(method.needsGradients ? model : inference, data, {
-        ...msg.opts,
-        yieldEvery: 1,
-        signal: ac.signal,
-        runner: pool,
-        activations,
-        onProgress: (done, total) => post({ id: msg.id, type: 'progress', phase: 'cam', done, total }),
-        ...(msg.opts.detail && method.atWork && activations ? { onScores: atWorkReporter(msg.id, activations, msg.opts.target ?? argmax(activations.probs)) } : {}),
-      });
-      const pooled = usesRunner(msg.opts.method, r.totalChannels);
-      if (pooled && r.timings.forwardInputs > 8) measuredPerInput = { ms: r.timings.totalMs / r.timings.forwardInputs, workers: pool.size };
-      post(
-        {
-          id: msg.id,
-          type: 'result',
-          request: 'cam',
-          result: {
-          cam: r.cam,
-          lowResShape: r.lowResShape,
-          target: r.target,
-          predicted: r.predicted,
-          probs: r.probs,
-          method: r.method,
-          stage: r.stage,
-          channels: r.channels,
-          totalChannels: r.totalChannels,
-          timings: r.timings,
-          workers: pooled ? pool.size : 1,
-          shares: pooled ? [...pool.lastShares] : [1],
-          },
-        },
-        [r.cam.buffer],
-      );
-      return;
-    }
-    if (msg.type === 'curves') {
-      const data = needVolume(msg.volumeKey);
-      const t0 = performance.now();
-      const pool = currentPool();
-      const probs = volume!.passes.values().next().value?.probs;
-      const ends = msg.baseline ? curveEnds(msg.baseline, data) : {};
-      const r = await deletionInsertion(inference, data, msg.saliency, msg.target, {
-        ...ends,
-        steps: msg.steps,
-        yieldEvery: 1,
-        signal: ac.signal,
-        runner: pool,
-        unmaskedProbs: probs,
-        onProgress: (done, total) => post({ id: msg.id, type: 'progress', phase: 'curves', done, total }),
-      });
-      const ms = performance.now() - t0;
-      if (r.timings.forwardInputs > 8) measuredPerInput = { ms: ms / r.timings.forwardInputs, workers: pool.size };
-      post({ id: msg.id, type: 'result', request: 'curves', result: { deletion: r.deletion, insertion: r.insertion, steps: r.steps, ms, workers: pool.size } });
-      return;
-    }
+    if (NEEDS_MODEL.has(msg.type) && (!model || !inference)) throw new Error('the model is not loaded');
+    await (JOBS[msg.type] as (m: ToWorker, s: AbortSignal) => Promise<void>)(msg, ac.signal);
   } catch (e) {
     const c = classifyError(e);
     if (c.kind === 'bug') console.error('model worker bug:', e);
@@ -331,6 +320,7 @@ async function handle(msg: ToWorker): Promise<void> {
     jobs.delete(msg.id);
   }
 }
+
 /**
  * Score-CAM at work: the first batch of scores brings the maps of the channels being run (at stage
  * resolution, a few kB), every batch its scores; the page redraws the figure from these.
