@@ -1,7 +1,8 @@
 /**
  * The architecture rules of the README ("Project layout"), checked on every import in src/ (as
- * withastro/starlight checks its own): no import circle, between files or between the folders of
- * src/lib; `node:` modules only in `*.node.ts` files (and the build-time frontmatter of .astro/.mdx
+ * withastro/starlight checks its own): no import circle, between files (type imports included:
+ * a module that needs part of another's API declares the narrow interface it uses) or between the
+ * folders of src/lib; `node:` modules only in `*.node.ts` files (and the build-time frontmatter of .astro/.mdx
  * pages, which always runs in Node); src/lib never imports from src/components, src/pages or scripts/.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -129,6 +130,11 @@ describe('architecture', () => {
 
   it('has no import circle between files in src/', () => {
     expect(circles(files, valueEdges).map((c) => c.map(rel).join(' ⇄ '))).toEqual([]);
+  });
+
+  it('has no import circle between files in src/, type imports included', () => {
+    const allEdges = (f: string) => [...new Set((graph.get(f) ?? []).filter((i) => i.to).map((i) => i.to!))];
+    expect(circles(files, allEdges).map((c) => c.map(rel).join(' ⇄ '))).toEqual([]);
   });
 
   it('has no import circle between the folders of src/lib (types included)', () => {

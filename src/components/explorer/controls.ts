@@ -6,9 +6,20 @@ import type { CamMethod } from '../../lib/cam/methods';
 import { explorerQuery, type ExplorerState } from '../../lib/site/explorer-link';
 import type { Pos } from '../../lib/viz/orient';
 import type { CamRequest } from './runtime/protocol';
-import type { Explorer } from './explorer';
-import { openEntry, openFile } from './open';
+import { openEntry, openFile, type OpenHost } from './open';
 import type { Ui } from './ui';
+import type { InputVolume } from './volumes';
+
+/** What the controls need of the page (explorer.ts provides it; this module never imports it). */
+export interface ControlsHost extends OpenHost {
+  readonly vol: Pick<InputVolume, 'id' | 'entry'> | null;
+  readonly pos: Pos;
+  runCam(): Promise<unknown>;
+  runCurves(): Promise<void>;
+  camControlsChanged(): void;
+  redraw(): void;
+  movePos(p: Pos): void;
+}
 
 const sel = (ui: Ui, name: string) => ui.q<HTMLSelectElement>(`[data-${name}]`);
 const input = (ui: Ui, name: string) => ui.q<HTMLInputElement>(`[data-${name}]`);
@@ -33,7 +44,7 @@ function syncOutputs(ui: Ui): void {
 }
 
 /** The address bar follows the controls (replaceState: no history entry per slider move). */
-export function writeUrl(ex: Explorer): void {
+export function writeUrl(ex: ControlsHost): void {
   const r = camRequest(ex.ui);
   // a shipped volume by its id; a reader's own file by its name (file=…, never uploaded: a link to it cannot reopen it), no shipped id
   const own = ex.vol && !ex.vol.entry ? ex.vol.id : null;
@@ -48,7 +59,7 @@ export function writeUrl(ex: Explorer): void {
   history.replaceState(history.state, '', `${location.pathname}?${q}${location.hash}`);
 }
 
-export function wireControls(ex: Explorer): void {
+export function wireControls(ex: ControlsHost): void {
   const ui = ex.ui;
   const pick = () => {
     const e = ex.volumes.byId(sel(ui, 'volume').value);

@@ -50,14 +50,20 @@ export class Explorer {
   lastCurves: CurvesResult | null = null;
   pos: Pos = [32, 32, 32];
   /** Bumped by every volume opened: work for an older volume stops where it checks it. */
-  token = 0;
+  private token = 0;
+  newLoad(): number {
+    return ++this.token;
+  }
+  isCurrent(token: number): boolean {
+    return token === this.token;
+  }
 
   constructor(root: HTMLElement) {
     this.ui = new Ui(root);
     const base = root.dataset.base ?? '/';
     this.backendChoice = this.query.runtime?.backend ?? 'auto';
     const modelName = this.query.runtime?.model ?? root.dataset.model ?? SHIPPED_MODEL;
-    this.volumes = new VolumeSource(this.ui, base, SIZE);
+    this.volumes = new VolumeSource(this.ui, base, SIZE, root.dataset.volumes);
     this.model = new ModelRunner(this.volumes.url(`models/${encodeURIComponent(modelName)}/`), SIZE, {
       progress: (l, f) => this.ui.progress(l, f),
       fellBack: () => renderBackend(this.ui, this.model, this.backendChoice, (b) => void this.switchBackend(b)),

@@ -5,21 +5,33 @@
  */
 import { isAbortError } from '../../lib/util/async';
 import type { ShippedVolumeEntry } from '../../lib/data/shipped';
-import type { Explorer } from './explorer';
 import { loadPrecomputed, type PrecomputedCam } from './precomputed';
-import type { InputVolume } from './volumes';
-import { msg } from './ui';
+import type { InputVolume, VolumeSource } from './volumes';
+import { msg, type Ui } from './ui';
 import { ownFileLinkMessage, unknownVolumeMessage } from '../../lib/site/volume-link';
 
+/** What opening a volume needs of the page (explorer.ts provides it; this module never imports it). */
+export interface OpenHost {
+  readonly ui: Ui;
+  readonly volumes: VolumeSource;
+  readonly params: URLSearchParams;
+  readonly model: { cancel(): void };
+  /** Starts a load and returns its token; a load whose token is no longer current is dropped. */
+  newLoad(): number;
+  isCurrent(token: number): boolean;
+  setVolume(v: InputVolume, pre: PrecomputedCam[]): void;
+  afterVolume(token: number): Promise<void>;
+}
+
 /** The line beside the pickers that says the link named no shipped volume (hidden when another volume opens). */
-function volumeNote(ex: Explorer, text: string | null): void {
+function volumeNote(ex: OpenHost, text: string | null): void {
   const p = ex.ui.maybe('[data-volume-error]');
   if (!p) return;
   p.textContent = text ?? '';
   p.hidden = !text;
 }
 
-export async function openIndex(ex: Explorer, wanted?: string): Promise<void> {
+export async function openIndex(ex: OpenHost, wanted?: string): Promise<void> {
   ex.ui.progress('Loading the list of test volumes…', -1);
   let first: ShippedVolumeEntry;
   try {
@@ -36,8 +48,8 @@ export async function openIndex(ex: Explorer, wanted?: string): Promise<void> {
   else if (!wanted && file) volumeNote(ex, ownFileLinkMessage(file, first.id));
 }
 
-export async function openEntry(ex: Explorer, entry: ShippedVolumeEntry): Promise<void> {
-  const token = ++ex.token;
+export async function openEntry(ex: OpenHost, entry: ShippedVolumeEntry): Promise<void> {
+  const token = ex.newLoad();
   volumeNote(ex, null);
   ex.model.cancel();
   ex.ui.progress(`Loading volume ${entry.id}…`, -1);
@@ -50,7 +62,7 @@ export async function openEntry(ex: Explorer, entry: ShippedVolumeEntry): Promis
     ex.ui.showError(`Could not load volume ${entry.id} (${msg(e)}).`, () => void openEntry(ex, entry));
     return;
   }
-  if (token !== ex.token) return;
+  if (!ex.isCurrent(token)) return;
   ex.ui.clearError();
   ex.ui.progress(null);
   ex.volumes.showPicked(entry);
@@ -58,7 +70,7 @@ export async function openEntry(ex: Explorer, entry: ShippedVolumeEntry): Promis
   void ex.afterVolume(token);
 }
 
-export async function openFile(ex: Explorer, file: File): Promise<void> {
+export async function openFile(ex: OpenHost, file: File): Promise<void> {
   const say = (t: string, err = false) => ex.volumes.uploadMessage(t, err);
   say(`Reading ${file.name} in your browser…`);
   try {
@@ -66,7 +78,7 @@ export async function openFile(ex: Explorer, file: File): Promise<void> {
     // parsing ends here; drawing the new volume starts in a task of its own (the browser test times them apart)
     performance.mark('upload-parsed');
     await new Promise((r) => setTimeout(r, 0));
-    ++ex.token;
+    const token = ex.newLoad();
     volumeNote(ex, null);
     delete ex.ui.root.dataset.uploadError;
     ex.volumes.showUserFile(file.name);
@@ -74,7 +86,7 @@ export async function openFile(ex: Explorer, file: File): Promise<void> {
     say(`Opened ${file.name}: ${v.description}`);
     ex.ui.text('[data-cam-status]', 'Your volume: no precomputed CAM.');
     ex.ui.root.dataset.source = 'user';
-    await ex.afterVolume(ex.token);
+    await ex.afterVolume(token);
   } catch (e) {
     if (isAbortError(e)) return; // a newer upload replaced this one
     const text = msg(e).replace(new RegExp('^' + file.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + ':\\s*'), '').replace(/\.?$/, '.');

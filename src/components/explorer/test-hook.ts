@@ -1,11 +1,36 @@
 /** The test and benchmark hook (types in hook.ts, shared with the e2e tests). */
 import { pearson } from '../../lib/metrics/localization';
-import type { Explorer } from './explorer';
-import { openFile } from './open';
+import type { BackendName } from '../../lib/model/backend';
+import type { Pos } from '../../lib/viz/orient';
+import { openFile, type OpenHost } from './open';
 import type { ExplorerHook } from './hook';
-import type { PredictResult } from './runtime/protocol';
+import type { CamRequest, CamResultMsg, CurvesResult } from './runtime/protocol';
+import type { ModelRunner } from './runtime/model';
+import type { CamRunner, CamState } from './cam';
+import type { PrecomputedCam } from './precomputed';
+import type { Views } from './views';
+import type { InputVolume } from './volumes';
 
-export function makeHook(ex: Explorer): ExplorerHook {
+/** What the hook reads and drives on the page (explorer.ts provides it; this module never imports it). */
+export interface HookHost extends OpenHost {
+  readonly model: ModelRunner;
+  readonly backendChoice: BackendName | 'auto';
+  readonly vol: InputVolume | null;
+  readonly predicted: number;
+  readonly probs: Float32Array | null;
+  readonly cam: CamState | null;
+  readonly precomputed: readonly PrecomputedCam[];
+  readonly lastCurves: CurvesResult | null;
+  readonly views: Views;
+  readonly pos: Pos;
+  readonly cams: Pick<CamRunner, 'failNext'>;
+  camStale(): boolean;
+  runCam(req?: CamRequest): Promise<CamResultMsg | null>;
+  runCurves(): Promise<void>;
+  switchBackend(b: BackendName | 'auto'): Promise<void>;
+}
+
+export function makeHook(ex: HookHost): ExplorerHook {
   return {
     // polls rather than awaiting model.ready: a backend switch or fallback replaces that promise
     ready: () =>
