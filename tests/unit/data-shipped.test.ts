@@ -26,9 +26,10 @@ describe('shipped explorer volumes (public/volumes)', () => {
       expect(v.id).toBe(volumeId(v.split, v.index));
       const vol = parseShippedVolume(bytes, v, index.dataset.size);
       expect(vol.image.length).toBe(64 ** 3);
+      expect(vol.mask, `${v.id}: the phantom's volumes keep their masks`).not.toBeNull();
       let inside = 0;
       let other = 0;
-      for (const m of vol.mask) {
+      for (const m of vol.mask!) {
         if (m === 1) inside++;
         else if (m !== 0) other++;
       }
@@ -42,7 +43,9 @@ describe('shipped explorer volumes (public/volumes)', () => {
     expect(() => parseShippedIndex({ ...index, volumes: [{ ...index.volumes[0], label: 11 }] })).toThrow(/label 11 out of range/);
     expect(() => parseShippedIndex({ ...index, volumes: [{ ...index.volumes[0], file: '../x.npz' }] })).toThrow(/bad volume entry/);
     const cube = { dtype: 'uint8' as const, shape: [8, 8, 8], data: new Uint8Array(512) };
-    expect(() => parseShippedVolume(writeNpz({ image: cube }), index.volumes[0], 64)).toThrow(/missing key mask/);
+    expect(() => parseShippedVolume(writeNpz({ mask: cube }), index.volumes[0], 64)).toThrow(/missing key image/);
+    // a volume of a dataset without masks (OrganMNIST3D) has no mask: parsed as null
+    expect(parseShippedVolume(writeNpz({ image: cube }), index.volumes[0], 8).mask).toBeNull();
     const bad = writeNpz({ image: cube, mask: cube });
     expect(() => parseShippedVolume(bad, index.volumes[0], 64)).toThrow(/'image' has shape \(8, 8, 8\), expected \(64, 64, 64\)/);
   });

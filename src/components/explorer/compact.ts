@@ -20,7 +20,7 @@ class CompactExplorer {
   private readonly base: string;
   private readonly model: ModelRunner;
   private readonly figure: AtWork;
-  private vol: { ct: Float32Array; mask: Uint8Array; size: number } | null = null;
+  private vol: { ct: Float32Array; mask: Uint8Array | null; size: number } | null = null;
   private cam: Float32Array | null = null;
   private busy = false;
 
@@ -60,16 +60,17 @@ class CompactExplorer {
     this.q<HTMLButtonElement>('[data-cx-baselines]').disabled = b || !this.cam;
   }
 
-  private async loadVolume(): Promise<{ ct: Float32Array; mask: Uint8Array; size: number }> {
+  private async loadVolume(): Promise<{ ct: Float32Array; mask: Uint8Array | null; size: number }> {
     const get = async (path: string) => {
       const res = await fetch(`${this.base}${path}`);
       if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
       return new Uint8Array(await res.arrayBuffer());
     };
-    const index = parseShippedIndex(JSON.parse(new TextDecoder().decode(await get('volumes/index.json'))), 'volumes/index.json');
+    const dir = this.root.dataset.volumes ?? 'volumes/';
+    const index = parseShippedIndex(JSON.parse(new TextDecoder().decode(await get(`${dir}index.json`))), `${dir}index.json`);
     const entry = index.volumes.find((v) => v.id === this.root.dataset.volume);
-    if (!entry) throw new Error(`volume ${this.root.dataset.volume} is not in volumes/index.json`);
-    const v = parseShippedVolume(await get(`volumes/${entry.file}`), entry, index.dataset.size);
+    if (!entry) throw new Error(`volume ${this.root.dataset.volume} is not in ${dir}index.json`);
+    const v = parseShippedVolume(await get(`${dir}${entry.file}`), entry, index.dataset.size);
     return { ct: uint8ToUnit(v.image), mask: v.mask, size: v.size };
   }
 

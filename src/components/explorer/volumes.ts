@@ -35,6 +35,8 @@ export class VolumeSource {
     private ui: Ui,
     private base: string,
     readonly size: number,
+    /** the volumes folder, relative to the base (the build's data-volumes: 'volumes/' for the phantom, 'volumes/organmnist3d-64/' for real data) */
+    private dir = 'volumes/',
   ) {}
 
   url(path: string): string {
@@ -49,8 +51,8 @@ export class VolumeSource {
 
   /** Loads index.json and fills the organ picker; returns the entry to open first. */
   async loadIndex(wanted?: string): Promise<ShippedVolumeEntry> {
-    const bytes = await this.fetchBytes('volumes/index.json');
-    this.index = parseShippedIndex(JSON.parse(new TextDecoder().decode(bytes)), 'volumes/index.json');
+    const bytes = await this.fetchBytes(`${this.dir}index.json`);
+    this.index = parseShippedIndex(JSON.parse(new TextDecoder().decode(bytes)), `${this.dir}index.json`);
     const organ = this.ui.q<HTMLSelectElement>('[data-organ]');
     organ.innerHTML = '';
     for (const [label] of [...volumesByLabel(this.index)].sort((a, b) => a[0] - b[0])) organ.add(new Option(displayName(label), String(label)));
@@ -102,13 +104,13 @@ export class VolumeSource {
   }
 
   async load(entry: ShippedVolumeEntry): Promise<InputVolume> {
-    const vol = parseShippedVolume(await this.fetchBytes(`volumes/${entry.file}`), entry, this.index!.dataset.size);
+    const vol = parseShippedVolume(await this.fetchBytes(`${this.dir}${entry.file}`), entry, this.index!.dataset.size);
     return {
       id: entry.id,
       entry,
       ct: uint8ToUnit(vol.image),
       mask: vol.mask,
-      info: `Test volume ${entry.index} of the ${this.index!.dataset.name} dataset; true organ: ${entry.displayName}.`,
+      info: `Test volume ${entry.index} of the ${this.index!.dataset.title ?? this.index!.dataset.name} dataset; true organ: ${entry.displayName}.${vol.mask ? '' : ' No organ mask (the dataset has none).'}`,
       warnings: [],
     };
   }

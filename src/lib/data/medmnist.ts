@@ -55,6 +55,10 @@ export interface DatasetInfo {
   /** remote files (real datasets only) */
   remote?: Partial<Record<DatasetSize, RemoteFile>>;
   license: string;
+  /** The license's text (real datasets). */
+  licenseUrl?: string;
+  /** The credit the license asks for: authors, work, source, license, and what was changed. */
+  attribution?: string;
 }
 
 /** From MedMNIST v3 `medmnist/info.py` (zenodo record 10519652). */
@@ -80,6 +84,11 @@ export const DATASETS: Record<DatasetName, DatasetInfo> = {
       },
     },
     license: 'CC BY 4.0',
+    licenseUrl: 'https://creativecommons.org/licenses/by/4.0/',
+    attribution:
+      'OrganMNIST3D from MedMNIST v2 (J. Yang, R. Shi, D. Wei, Z. Liu, L. Zhao, B. Ke, H. Pfister, B. Ni: MedMNIST v2 – A large-scale lightweight benchmark for 2D and 3D biomedical image classification, Scientific Data 10, 41, 2023; https://medmnist.com/, zenodo record 10519652), ' +
+      'built from the LiTS CT scans (P. Bilic et al., Medical Image Analysis 84, 2023); licensed CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/). ' +
+      'The test crops are shipped unchanged (uint8, one deflated npz per crop).',
   },
   phantom: {
     name: 'phantom',

@@ -3,11 +3,12 @@
  *
  * public/volumes/index.json:
  *   { format: 'scorecam3d/volumes', version: 1,
- *     dataset: { name, size, file, sha256 },            // the source npz and its SHA-256
+ *     dataset: { name, size, file, sha256,              // the source npz and its SHA-256
+ *                title?, license?, attribution?, masks? }, // how to credit it; masks: false where crops have none
  *     volumes: [{ id: 'test-0012', split: 'test', index: 12, label, labelName, displayName,
  *                 file: 'test-0012.npz', sha256, bytes }] }
- * Each volume file is a deflated npz with `image` (S³ uint8, C order [z][y][x]) and
- * `mask` (S³ uint8 0/1, the ground-truth organ mask).
+ * Each volume file is a deflated npz with `image` (S³ uint8, C order [z][y][x]) and, where the
+ * dataset has them (the phantom; not OrganMNIST3D), `mask` (S³ uint8 0/1, the ground-truth organ mask).
  */
 import { DataFormatError, type NdArray } from './npy';
 import { readNpz } from './npz';
@@ -32,7 +33,20 @@ export interface ShippedVolumeEntry {
 export interface ShippedIndex {
   format: string;
   version: number;
-  dataset: { name: string; size: number; file: string; sha256: string };
+  dataset: {
+    name: string;
+    size: number;
+    file: string;
+    sha256: string;
+    /** How pages name the dataset ('OrganMNIST3D'). */
+    title?: string;
+    /** e.g. 'CC BY 4.0' */
+    license?: string;
+    /** The credit the license asks for (authors, work, source, license, changes). */
+    attribution?: string;
+    /** false where the crops come without organ masks (OrganMNIST3D); absent: true. */
+    masks?: boolean;
+  };
   volumes: ShippedVolumeEntry[];
 }
 
@@ -41,8 +55,8 @@ export interface ShippedVolume {
   size: number;
   /** S³ uint8 CT (windowed), C order [z][y][x] */
   image: Uint8Array;
-  /** S³ uint8 0/1 ground-truth organ mask */
-  mask: Uint8Array;
+  /** S³ uint8 0/1 ground-truth organ mask; null where the dataset has none (OrganMNIST3D) */
+  mask: Uint8Array | null;
 }
 
 /** Stable id of a volume: `test-0012`. */
@@ -90,6 +104,6 @@ function checkCube(a: NdArray | undefined, key: string, size: number, file: stri
 
 /** Parse one shipped volume file (npz bytes). */
 export function parseShippedVolume(bytes: Uint8Array, entry: ShippedVolumeEntry, size: number): ShippedVolume {
-  const arrays = readNpz(bytes, entry.file, { keys: ['image', 'mask'] });
-  return { entry, size, image: checkCube(arrays.image, 'image', size, entry.file), mask: checkCube(arrays.mask, 'mask', size, entry.file) };
+  const arrays = readNpz(bytes, entry.file, { keys: ['image'], optional: ['mask'] });
+  return { entry, size, image: checkCube(arrays.image, 'image', size, entry.file), mask: arrays.mask ? checkCube(arrays.mask, 'mask', size, entry.file) : null };
 }

@@ -2,13 +2,14 @@
  * The explorer's shipped test volumes (`npm run export-volumes`): the first N test volumes of every
  * organ (index order, so deterministic), plus `extra` ones (the Results page's snapshot volumes, so
  * every snapshot can open in the explorer), from data/<dataset>_<size>.npz (+ masks), each written as a
- * compact deflated npz (`image`, `mask`), plus public/volumes/index.json. Format: data/shipped.ts.
+ * compact deflated npz (`image`, and `mask` where the dataset has masks: the phantom, not OrganMNIST3D),
+ * plus index.json, which names the dataset and, for real data, its license and attribution. Format: data/shipped.ts.
  */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.node.ts';
 import { displayName, labelName, NUM_CLASSES } from '../data/labels';
-import { maskAt, volumeAt } from '../data/medmnist';
+import { datasetInfo, maskAt, volumeAt } from '../data/medmnist';
 import { writeNpz } from '../data/npz';
 import { VOLUMES_FORMAT, VOLUMES_FORMAT_VERSION, VOLUMES_INDEX, volumeId, type ShippedIndex, type ShippedVolumeEntry } from '../data/shipped';
 import { datasetPath, loadDataset } from '../data/store.node.ts';
@@ -30,9 +31,11 @@ export interface ExportVolumesOptions {
 export async function exportShippedVolumes(o: ExportVolumesOptions): Promise<ShippedIndex> {
   const { dataset, size, out } = o;
   if (!(Number.isInteger(o.perClass) && o.perClass > 0)) throw new Error(`--per-class must be a positive integer, got ${o.perClass}`);
+  const info = datasetInfo(dataset);
   const ds = await loadDataset(dataset, size, { dir: o.dataDir, withMasks: true, fetchIfMissing: false, log: o.log });
   const test = ds.splits.test;
-  if (!test.masks) throw new Error(`${dataset} has no masks: the explorer needs ground-truth masks`);
+  // the phantom's crops keep their organ masks (the explorer outlines the organ); OrganMNIST3D's have none
+  if (dataset === 'phantom' && !test.masks) throw new Error(`${dataset} has no masks file: the explorer outlines the organ from it (npm run data)`);
   const src = datasetPath(dataset, size, o.dataDir);
 
   for (const i of o.extra ?? []) {
@@ -52,10 +55,11 @@ export async function exportShippedVolumes(o: ExportVolumesOptions): Promise<Shi
   for (const i of [...picked].sort((a, b) => test.labels[a] - test.labels[b] || a - b)) {
     const id = volumeId('test', i);
     const file = `${id}.npz`;
+    const mask = maskAt(test, i);
     const bytes = writeNpz(
       {
         image: { dtype: 'uint8', shape: [size, size, size], data: volumeAt(test, i).slice() },
-        mask: { dtype: 'uint8', shape: [size, size, size], data: maskAt(test, i)!.slice() },
+        ...(mask ? { mask: { dtype: 'uint8', shape: [size, size, size], data: mask.slice() } } : {}),
       },
       { compress: true, level: 9 },
     );
@@ -67,7 +71,16 @@ export async function exportShippedVolumes(o: ExportVolumesOptions): Promise<Shi
   const index: ShippedIndex = {
     format: VOLUMES_FORMAT,
     version: VOLUMES_FORMAT_VERSION,
-    dataset: { name: dataset, size, file: src.split('/').pop()!, sha256: sha256File(src) },
+    dataset: {
+      name: dataset,
+      size,
+      file: src.split('/').pop()!,
+      sha256: sha256File(src),
+      title: info.title,
+      license: info.license,
+      ...(info.attribution ? { attribution: info.attribution } : {}),
+      masks: !!test.masks,
+    },
     volumes,
   };
   writeFileAtomic(join(out, VOLUMES_INDEX), JSON.stringify(index, null, 1) + '\n');

@@ -22,6 +22,8 @@ export interface PrecomputeOptions {
   workers: number;
   /** Do not add the explorer's shipped volumes outside the selection (their CAM files are then not written). */
   skipShipped?: boolean;
+  /** The explorer's volumes folder (index.json + npz, `npm run export-volumes`; default public/volumes): their CAMs are written, the manifest names it. */
+  volumesDir?: string;
   log: (msg: string) => void;
 }
 
@@ -68,16 +70,19 @@ export function readRecord(dir: string, i: number): VolumeRecord | null {
   }
 }
 
+/** The explorer's volumes folder of the shipped (phantom) model; a results folder's manifest may name another (inputs.volumesDir). */
+export const SHIPPED_VOLUMES_DIR = 'public/volumes';
 export const SHIPPED_VOLUMES_INDEX = 'public/volumes/index.json';
 
 /**
- * The explorer's shipped test volumes, where they come from the dataset at the size given: their
- * indices point into that test split only (the shipped volumes are phantom crops, so a precompute
- * on other data gets none).
+ * The explorer's test volumes in `dir` (default public/volumes), where they come from the dataset at
+ * the size given: their indices point into that test split only (the phantom's shipped volumes are
+ * phantom crops, so a precompute on other data gets none from there).
  */
-export function shippedVolumes(dataset: string, size: number): Array<{ id: string; index: number; label: number; file: string; sha256: string }> {
-  if (!existsSync(SHIPPED_VOLUMES_INDEX)) return [];
-  const idx = JSON.parse(readFileSync(SHIPPED_VOLUMES_INDEX, 'utf8'));
+export function shippedVolumes(dataset: string, size: number, dir = SHIPPED_VOLUMES_DIR): Array<{ id: string; index: number; label: number; file: string; sha256: string }> {
+  const index = join(dir, 'index.json');
+  if (!existsSync(index)) return [];
+  const idx = JSON.parse(readFileSync(index, 'utf8'));
   if (idx.dataset && (idx.dataset.name !== dataset || idx.dataset.size !== size)) return [];
   return (idx.volumes ?? []).filter((v: { split?: string }) => (v.split ?? 'test') === 'test');
 }

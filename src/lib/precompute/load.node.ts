@@ -1,11 +1,12 @@
 /** Build-time reading of the precompute tables (Astro components, tests). Missing file → null. */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
+import { SHIPPED_MODEL, SHIPPED_MODEL_DIR } from '../model/shipped';
 import { parameterCount } from '../model/parameters';
 import { readNpzFile } from '../data/store.node.ts';
 import type { TrainingStats } from '../metrics/baseline';
 import { parseShippedIndex, VOLUMES_INDEX, type ShippedIndex } from '../data/shipped';
-import { CACHE_DIR, CAM_SUBDIR, DEFAULT_RESULTS, TRAIN_STATS_FILE, type CacheManifest, type ClassificationTable, type FaithfulnessTable, type SnapshotTable, type TrainingTable } from './format';
+import { CACHE_DIR, CAM_SUBDIR, DEFAULT_RESULTS, resultsId, TRAIN_STATS_FILE, type CacheManifest, type ClassificationTable, type FaithfulnessTable, type SnapshotTable, type TrainingTable } from './format';
 
 export interface Results {
   manifest: CacheManifest | null;
@@ -125,15 +126,59 @@ export function resultsAssets(dir: string, sub: string): Array<{ file: string; p
 export const readResultsAsset = (path: string): Uint8Array<ArrayBuffer> => new Uint8Array(readFileSync(path));
 
 /**
- * The explorer's precomputed CAMs: from the shipped phantom model's results folder whatever
- * RESULTS says, since the explorer runs that model on shipped phantom volumes, and a results folder
- * of other data has no CAMs of those volumes.
+ * The explorer shows what the site's results folder was computed from: its model, its volumes and
+ * their precomputed CAMs, so a real-data build is real in the explorer too. The folder's manifest
+ * names the model folder (inputs.modelDir) and the volumes folder (inputs.volumesDir; absent:
+ * public/volumes). Where those live under public/ they are served from there as they are (the
+ * phantom's: /models/resnet10-phantom64/, /volumes/); anywhere else (a real-data run's outputs,
+ * a test's temporary folder) the build copies them to /models/<name>/ and /volumes/<dataset>-<size>/
+ * (src/pages/models/[name]/[file].ts, src/pages/volumes/[set]/[file].ts).
  */
-export const explorerResultsDir = (root = process.cwd()) => join(root, CACHE_DIR, DEFAULT_RESULTS);
+export interface ExplorerAssets {
+  /** The model's name, its folder, its URL (relative to the base, ending in '/'), and the files the build must copy there (none when public/ serves them). */
+  model: { name: string; dir: string; url: string; serve: Array<{ file: string; path: string }> };
+  /** The volumes folder (index.json + npz), its URL, and the files to copy. */
+  volumes: { dir: string; url: string; serve: Array<{ file: string; path: string }> };
+}
+
+/** The model files the explorer and the pages read. */
+const MODEL_FILES = ['model.json', 'weights.bin', 'manifest.json', 'metrics.json', 'history.json'];
+
+export function explorerAssets(dir = resultsDir(), root = process.cwd()): ExplorerAssets {
+  const m = readJson<CacheManifest>(dir, 'manifest.json');
+  const pub = resolve(root, 'public');
+  const inPublic = (d: string) => !relative(pub, d).startsWith('..') && !isAbsolute(relative(pub, d));
+  const modelDir = resolve(root, m?.inputs.modelDir ?? SHIPPED_MODEL_DIR);
+  let name = m ? basename(modelDir) : SHIPPED_MODEL;
+  if (existsSync(join(modelDir, 'manifest.json'))) name = JSON.parse(readFileSync(join(modelDir, 'manifest.json'), 'utf8')).name ?? name;
+  const publicModel = resolve(pub, 'models', name);
+  if (modelDir !== publicModel && existsSync(publicModel)) throw new Error(`the results folder ${dir} names the model ${modelDir}, but public/models/${name}/ holds another model of that name: rename one`);
+  const model = {
+    name,
+    dir: modelDir,
+    url: `models/${name}/`,
+    serve: modelDir === publicModel ? [] : MODEL_FILES.filter((f) => existsSync(join(modelDir, f))).map((file) => ({ file, path: join(modelDir, file) })),
+  };
+  if (model.serve.length && !model.serve.some((f) => f.file === 'weights.bin')) throw new Error(`the results folder ${dir} names the model ${modelDir}, which has no weights.bin`);
+  const volumesDir = resolve(root, m?.inputs.volumesDir ?? 'public/volumes');
+  let volumes: ExplorerAssets['volumes'];
+  if (inPublic(volumesDir)) volumes = { dir: volumesDir, url: `${relative(pub, volumesDir).split(/[\\/]/).join('/')}/`, serve: [] };
+  else {
+    const set = resultsId(m!.inputs.dataset, m!.inputs.size);
+    if (existsSync(join(pub, 'volumes', set))) throw new Error(`the results folder ${dir} names the volumes ${volumesDir}, but public/volumes/${set}/ exists too: remove one`);
+    const index = existsSync(join(volumesDir, VOLUMES_INDEX)) ? parseShippedIndex(JSON.parse(readFileSync(join(volumesDir, VOLUMES_INDEX), 'utf8')), join(volumesDir, VOLUMES_INDEX)) : null;
+    const files = index ? [VOLUMES_INDEX, ...index.volumes.map((v) => v.file)] : [];
+    volumes = { dir: volumesDir, url: `volumes/${set}/`, serve: files.map((file) => ({ file, path: join(volumesDir, file) })) };
+  }
+  return { model, volumes };
+}
+
+/** The explorer's precomputed CAMs: those of the site's results folder (of its model and volumes, see explorerAssets). */
+export const explorerResultsDir = (root = process.cwd()) => resultsDir(undefined, root);
 export const explorerCams = (root = process.cwd()) => resultsAssets(explorerResultsDir(root), CAM_SUBDIR);
 
-/** The explorer's shipped volumes (public/volumes/index.json, `npm run export-volumes`), or null where none are exported. */
+/** The explorer's volumes (index.json in the folder explorerAssets names; `npm run export-volumes`), or null where none are exported. */
 export function loadShippedIndex(root = process.cwd()): ShippedIndex | null {
-  const p = join(root, 'public', 'volumes', VOLUMES_INDEX);
+  const p = join(explorerAssets(resultsDir(undefined, root), root).volumes.dir, VOLUMES_INDEX);
   return existsSync(p) ? parseShippedIndex(JSON.parse(readFileSync(p, 'utf8')), p) : null;
 }

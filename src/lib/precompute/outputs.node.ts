@@ -3,7 +3,7 @@
  * explorer's CAM files for the shipped volumes, the training curves and the cache manifest.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { displayName, labelName, NUM_CLASSES } from '../data/labels';
 import { labelMapAt, maskAt, volumeAt, type Dataset } from '../data/medmnist';
 import { writeNpz } from '../data/npz';
@@ -33,7 +33,7 @@ import {
   type VolumeRecord,
 } from './format';
 import { sha256, sha256File } from './hash.node.ts';
-import { SHIPPED_VOLUMES_INDEX, shippedVolumes, workCamPath, recordPath, writeJson, type ModelInputs, type PrecomputeOptions } from './files.node.ts';
+import { SHIPPED_VOLUMES_DIR, shippedVolumes, workCamPath, recordPath, writeJson, type ModelInputs, type PrecomputeOptions } from './files.node.ts';
 
 /** Methods whose CAMs are shipped to the explorer for each shipped volume. */
 export const SHIPPED_CAM_METHODS = ['scorecam-s4', 'gradcam-s4'];
@@ -41,14 +41,14 @@ export const SNAPSHOT_METHOD = 'scorecam-s4';
 /** Output pixels per voxel of the snapshots (64³ → 256 px panels). */
 export const SNAPSHOT_SCALE = 4;
 
-export function shippedVolumeHashes(dataset: string, size: number): Record<string, string> {
+export function shippedVolumeHashes(dataset: string, size: number, dir = SHIPPED_VOLUMES_DIR): Record<string, string> {
   const out: Record<string, string> = {};
-  const vols = shippedVolumes(dataset, size);
+  const vols = shippedVolumes(dataset, size, dir);
   // the explorer's volumes are inputs only where they come from this dataset
   if (!vols.length) return out;
-  out[SHIPPED_VOLUMES_INDEX] = sha256File(SHIPPED_VOLUMES_INDEX);
+  out[join(dir, 'index.json')] = sha256File(join(dir, 'index.json'));
   for (const v of vols) {
-    const p = join(dirname(SHIPPED_VOLUMES_INDEX), v.file);
+    const p = join(dir, v.file);
     if (existsSync(p)) out[p] = sha256File(p);
   }
   return out;
@@ -121,6 +121,7 @@ export async function writeOutputs(o: OutputInputs): Promise<CacheManifest> {
       kind,
       image: { src: `/${SNAPSHOT_URL_PATH}${name}.png`, width: image.width, height: image.height, sha256: sha256(png) },
       at: layout.at,
+      ...(r.orientation !== undefined ? { orientation: r.orientation } : {}),
       why,
     };
   };
@@ -143,7 +144,7 @@ export async function writeOutputs(o: OutputInputs): Promise<CacheManifest> {
   mkdirSync(camDir, { recursive: true });
   const camIndex: CamIndex = { format: CAM_FILE_FORMAT, model: { name: o.mi.name, weightsSha256: o.mi.weightsSha256 }, codeHash: o.code, size: ds.size, items: [] };
   const keep = new Set<string>(['index.json']);
-  for (const v of shippedVolumes(ds.name, ds.size)) {
+  for (const v of shippedVolumes(ds.name, ds.size, o.opts.volumesDir)) {
     const r = records.get(v.index);
     if (!r || !existsSync(workCamPath(dir, v.index))) continue;
     const all = decodeCamFile(new Uint8Array(readFileSync(workCamPath(dir, v.index))));
@@ -208,7 +209,8 @@ export async function writeOutputs(o: OutputInputs): Promise<CacheManifest> {
       weightsSha256: o.mi.weightsSha256,
       codeHash: o.code,
       historySha256: historySha,
-      shippedVolumes: shippedVolumeHashes(ds.name, ds.size),
+      shippedVolumes: shippedVolumeHashes(ds.name, ds.size, o.opts.volumesDir),
+      volumesDir: o.opts.volumesDir ?? SHIPPED_VOLUMES_DIR,
       testSplitSha256: o.provenance.dataset.splitSha256,
       dataset: ds.name,
       size: ds.size,

@@ -9,7 +9,7 @@ import { datasetPath } from '../data/store.node.ts';
 import { SHIPPED_MODEL_DIR } from '../model/shipped';
 import { CACHE_DIR, DEFAULT_RESULTS, PRECOMPUTE_VERSION, resultsId, type CacheManifest } from './format';
 import { resultsDir } from './load.node.ts';
-import { SHIPPED_VOLUMES_INDEX, shippedVolumes } from './files.node.ts';
+import { SHIPPED_VOLUMES_DIR, shippedVolumes } from './files.node.ts';
 import { codeHash, sha256File } from './hash.node.ts';
 
 /** The shipped model's folder (also run.node.ts's default). */
@@ -28,7 +28,8 @@ export function recomputeCommand(m: CacheManifest | null, dir?: string): string 
   const rel = dir ? relative(process.cwd(), dir) : '';
   const where =
     (m && (m.inputs.dataset !== 'phantom' || m.inputs.size !== 64) ? ` --dataset ${m.inputs.dataset} --size ${m.inputs.size}` : '') +
-    (dir && m && rel !== join(CACHE_DIR, resultsId(m.inputs.dataset, m.inputs.size)) ? ` --results ${rel}` : '');
+    (dir && m && rel !== join(CACHE_DIR, resultsId(m.inputs.dataset, m.inputs.size)) ? ` --results ${rel}` : '') +
+    (m?.inputs.volumesDir && m.inputs.volumesDir !== SHIPPED_VOLUMES_DIR ? ` --volumes ${m.inputs.volumesDir}` : '');
   if (!m?.settings?.selection) return `npm run precompute -- --model ${model}${where}`;
   const s = m.settings;
   const sel = s.selection.mode === 'all' ? ' --all' : s.selection.mode === 'per-subject' ? ` --per-subject ${s.selection.perSubject}` : ` --per-organ ${s.selection.perOrgan}`;
@@ -69,13 +70,14 @@ export function verifyCache(opts: { root?: string; dir?: string; checkData?: boo
   const hist = join(resolve(root, m.inputs.modelDir), 'history.json');
   if (m.inputs.historySha256 && existsSync(hist) && sha256File(hist) !== m.inputs.historySha256) problems.push(`training log changed: ${hist}`);
   for (const [p, h] of Object.entries(m.inputs.shippedVolumes)) {
-    const f = join(root, p);
+    const f = resolve(root, p);
     if (!existsSync(f)) problems.push(`shipped volume ${p} is missing`);
     else if (sha256File(f) !== h) problems.push(`shipped volume changed: ${p}`);
   }
-  const idx = join(root, SHIPPED_VOLUMES_INDEX);
-  if (existsSync(idx) && !m.inputs.shippedVolumes[SHIPPED_VOLUMES_INDEX] && shippedVolumes(m.inputs.dataset, m.inputs.size).length)
-    problems.push(`${SHIPPED_VOLUMES_INDEX} (test volumes of ${m.inputs.dataset} ${m.inputs.size}³) appeared after the cache was computed`);
+  const volumesDir = m.inputs.volumesDir ?? SHIPPED_VOLUMES_DIR;
+  const idx = join(volumesDir, 'index.json');
+  if (existsSync(resolve(root, idx)) && !m.inputs.shippedVolumes[idx] && shippedVolumes(m.inputs.dataset, m.inputs.size, resolve(root, volumesDir)).length)
+    problems.push(`${idx} (test volumes of ${m.inputs.dataset} ${m.inputs.size}³) appeared after the cache was computed`);
   for (const [p, h] of Object.entries(m.outputs)) {
     const f = join(dir, p);
     if (!existsSync(f)) problems.push(`output ${p} is missing`);
