@@ -18,7 +18,7 @@
  * --readme writes the table into src/lib/cam/README.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chromium } from '@playwright/test';
+import { chromium, type Browser } from '@playwright/test';
 import { availableParallelism, loadavg } from 'node:os';
 import type { Server } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
@@ -93,109 +93,131 @@ function requireDist(): void {
   if (!existsSync('dist/explorer/index.html')) throw new Error('dist/ is missing or has no explorer: run `npm run build` first');
 }
 
-async function main() {
+/** The run's settings, from the command line. */
+function benchOptions() {
   const v = parseCli(SPEC);
   const base = (process.env.BASE_PATH ?? '/scorecam-3d').replace(/^\/*|\/*$/g, '');
   const port = num(v, 'port', 4327, { min: 1, max: 65535 });
   let url = str(v, 'url', `http://127.0.0.1:${port}/${base ? base + '/' : ''}`);
   if (!url.endsWith('/')) url += '/';
   const backends = str(v, 'backends', 'wasm,webgl,webgpu,cpu').split(',').filter(Boolean);
-  const fullOn = new Set(str(v, 'full-on', 'wasm,webgl').split(','));
-  const timeoutMs = num(v, 'timeout', 300, { min: 1, max: 3600 }) * 1000;
-  const volume = str(v, 'volume', '');
-  const model = str(v, 'model', '');
-  const poolWorkers = str(v, 'workers', '');
-  const atWork = choice(v, 'at-work', ['open', 'closed'] as const, 'open');
-  const readme = flag(v, 'readme');
-  const isolated = choice(v, 'isolated', ['yes', 'no'] as const, 'yes') === 'yes' && backends.includes('wasm');
+  return {
+    base,
+    port,
+    url,
+    backends,
+    fullOn: new Set(str(v, 'full-on', 'wasm,webgl').split(',')),
+    timeoutMs: num(v, 'timeout', 300, { min: 1, max: 3600 }) * 1000,
+    volume: str(v, 'volume', ''),
+    model: str(v, 'model', ''),
+    poolWorkers: str(v, 'workers', ''),
+    atWork: choice(v, 'at-work', ['open', 'closed'] as const, 'open'),
+    readme: flag(v, 'readme'),
+    isolated: choice(v, 'isolated', ['yes', 'no'] as const, 'yes') === 'yes' && backends.includes('wasm'),
+  };
+}
+type Options = ReturnType<typeof benchOptions>;
 
+/**
+ * The site (an existing server at --url, or `astro preview` of dist/) and, with --isolated, a copy
+ * of dist/ served with COOP/COEP: GitHub Pages sends neither, so the site as published runs
+ * single-thread wasm in each worker; the copy shows what the multithreaded build would give.
+ */
+async function startServers(o: Options): Promise<{ isolatedUrl: string; close(): void }> {
   let server: ChildProcess | null = null;
-  if (!(await reachable(url + 'explorer/'))) {
+  if (!(await reachable(o.url + 'explorer/'))) {
     requireDist();
-    server = spawn('npx', ['astro', 'preview', '--port', String(port), '--host', '127.0.0.1'], { stdio: 'ignore', detached: true });
+    server = spawn('npx', ['astro', 'preview', '--port', String(o.port), '--host', '127.0.0.1'], { stdio: 'ignore', detached: true });
     const t0 = Date.now();
-    while (!(await reachable(url + 'explorer/'))) {
-      if (Date.now() - t0 > 60_000) throw new Error(`astro preview did not answer on ${url}`);
+    while (!(await reachable(o.url + 'explorer/'))) {
+      if (Date.now() - t0 > 60_000) throw new Error(`astro preview did not answer on ${o.url}`);
       await new Promise((r) => setTimeout(r, 300));
     }
   }
-  // GitHub Pages sends no COOP/COEP, so the site as published runs single-thread wasm in each
-  // worker; this copy shows what the multithreaded build would give where a host sends them
   let isolatedServer: Server | null = null;
-  const isolatedUrl = `http://127.0.0.1:${port + 1}/${base ? base + '/' : ''}`;
-  if (isolated) {
+  if (o.isolated) {
     requireDist();
-    isolatedServer = await serveStatic({ root: 'dist', base, port: port + 1, headers: ISOLATION_HEADERS });
+    isolatedServer = await serveStatic({ root: 'dist', base: o.base, port: o.port + 1, headers: ISOLATION_HEADERS });
   }
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update'],
-  });
-  const rows: Row[] = [];
-  // per page: the first CAM run, then the fastest of four more. A later run alone was at times
-  // 1.2-1.4x slower than the first (a disturbance, not the method's speed), and with two more runs
-  // one pool page read 1336 ms when its first run took 1241: both later runs were disturbed
-  const CAM_RUNS = 5;
-  try {
-    const plan: Plan[] = [];
-    for (const b of backends) {
-      if (b === 'wasm') {
-        // the pool comparison: unfused on one worker (baseline), fused on one worker, fused on the page's pool
-        plan.push({ backend: b, method: 'scorecam', workers: 1, fused: false, curves: true });
-        plan.push({ backend: b, method: 'scorecam', workers: 1, curves: true });
-        plan.push({ backend: b, method: 'scorecam', workers: poolWorkers ? Number(poolWorkers) : undefined, curves: true });
-        // one worker whose wasm runs a thread per core, against the pool's worker per core
-        if (isolated) plan.push({ backend: b, method: 'scorecam', workers: 1, curves: true, isolated: true, threads: availableParallelism() });
-      } else if (fullOn.has(b)) plan.push({ backend: b, method: 'scorecam' });
-      if (!fullOn.has(b) || b === 'wasm') plan.push({ backend: b, method: 'faster-scorecam', workers: b === 'wasm' ? 1 : undefined });
-    }
-    if (!plan.some((p) => p.backend === 'wasm' && p.method === 'faster-scorecam') && plan.some((p) => p.method === 'faster-scorecam')) {
-      plan.unshift({ backend: 'wasm', method: 'faster-scorecam', workers: 1 });
-    }
-    for (const { backend, method, workers, fused, curves, isolated: iso, threads } of plan) {
-      // a fresh page per run: no state (or GPU memory) carried from one backend to the next
-      const page = await browser.newPage();
-      const q = new URLSearchParams({ autorun: '0', backend });
-      if (volume) q.set('volume', volume);
-      if (model) q.set('model', model);
-      if (workers) q.set('workers', String(workers));
-      if (fused === false) q.set('fused', '0');
-      if (threads) q.set('threads', String(threads));
-      process.stderr.write(`${backend} ${method} ${workers ?? 'pool'} worker(s)${fused === false ? ' unfused' : ''}${iso ? ' isolated page' : ''}… `);
-      try {
-        await page.goto(`${iso ? isolatedUrl : url}explorer/?${q}`);
-        if (iso && !(await page.evaluate(() => crossOriginIsolated))) throw new Error('the page is not cross-origin isolated');
-        await page.waitForFunction(() => (window as unknown as { __explorer?: unknown }).__explorer, null, { timeout: 60_000 });
-        if (atWork === 'closed') await page.evaluate(() => document.querySelector<HTMLDetailsElement>('details.ex-atwork')?.removeAttribute('open'));
-        const r = (await Promise.race([
-          page.evaluate(
-            ([b, m, c, n]) => (window as unknown as { __explorer: { benchmark(o: unknown): Promise<unknown> } }).__explorer.benchmark({ backend: b, method: m, stage: 4, curves: c, camRepeats: n }),
-            [backend, method, !!curves, CAM_RUNS] as const,
-          ),
-          new Promise((_, rej) => setTimeout(() => rej(new Error(`timed out after ${timeoutMs / 1000} s`)), timeoutMs)),
-        ])) as Omit<Row, 'method'>;
-        rows.push({ ...r, method, isolated: !!iso });
-        process.stderr.write(`${(r.camMs / 1000).toFixed(1)} s\n`);
-      } catch (e) {
-        const error = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-        rows.push({ backend, method, forwardMs: NaN, camMs: NaN, camFirstMs: NaN, camForwardMs: NaN, channels: 0, forwardInputs: 0, workers: workers ?? 0, fused: fused !== false, threads: 0, isolated: !!iso, curvesMs: null, error });
-        process.stderr.write(`failed: ${error}\n`);
-      } finally {
-        await page.close();
-      }
-    }
-  } finally {
-    await browser.close();
-    if (server?.pid) process.kill(-server.pid);
-    isolatedServer?.close();
-  }
+  return {
+    isolatedUrl: `http://127.0.0.1:${o.port + 1}/${o.base ? o.base + '/' : ''}`,
+    close: () => {
+      if (server?.pid) process.kill(-server.pid);
+      isolatedServer?.close();
+    },
+  };
+}
 
-  const base1 = rows.find((r) => r.backend === 'wasm' && r.method === 'scorecam' && r.workers === 1 && !r.fused && !r.isolated);
+/** The pages to time, in order. */
+function planRuns(o: Options): Plan[] {
+  const plan: Plan[] = [];
+  for (const b of o.backends) {
+    if (b === 'wasm') {
+      // the pool comparison: unfused on one worker (baseline), fused on one worker, fused on the page's pool
+      plan.push({ backend: b, method: 'scorecam', workers: 1, fused: false, curves: true });
+      plan.push({ backend: b, method: 'scorecam', workers: 1, curves: true });
+      plan.push({ backend: b, method: 'scorecam', workers: o.poolWorkers ? Number(o.poolWorkers) : undefined, curves: true });
+      // one worker whose wasm runs a thread per core, against the pool's worker per core
+      if (o.isolated) plan.push({ backend: b, method: 'scorecam', workers: 1, curves: true, isolated: true, threads: availableParallelism() });
+    } else if (o.fullOn.has(b)) plan.push({ backend: b, method: 'scorecam' });
+    if (!o.fullOn.has(b) || b === 'wasm') plan.push({ backend: b, method: 'faster-scorecam', workers: b === 'wasm' ? 1 : undefined });
+  }
+  if (!plan.some((p) => p.backend === 'wasm' && p.method === 'faster-scorecam') && plan.some((p) => p.method === 'faster-scorecam')) {
+    plan.unshift({ backend: 'wasm', method: 'faster-scorecam', workers: 1 });
+  }
+  return plan;
+}
+
+// per page: the first CAM run, then the fastest of four more. A later run alone was at times
+// 1.2-1.4x slower than the first (a disturbance, not the method's speed), and with two more runs
+// one pool page read 1336 ms when its first run took 1241: both later runs were disturbed
+const CAM_RUNS = 5;
+
+/** One planned page: a fresh page per run, so no state (or GPU memory) is carried from one backend to the next. */
+async function runPage(browser: Browser, p: Plan, o: Options, isolatedUrl: string): Promise<Row> {
+  const { backend, method, workers, fused, curves, isolated: iso, threads } = p;
+  const page = await browser.newPage();
+  const q = new URLSearchParams({ autorun: '0', backend });
+  if (o.volume) q.set('volume', o.volume);
+  if (o.model) q.set('model', o.model);
+  if (workers) q.set('workers', String(workers));
+  if (fused === false) q.set('fused', '0');
+  if (threads) q.set('threads', String(threads));
+  process.stderr.write(`${backend} ${method} ${workers ?? 'pool'} worker(s)${fused === false ? ' unfused' : ''}${iso ? ' isolated page' : ''}… `);
+  try {
+    await page.goto(`${iso ? isolatedUrl : o.url}explorer/?${q}`);
+    if (iso && !(await page.evaluate(() => crossOriginIsolated))) throw new Error('the page is not cross-origin isolated');
+    await page.waitForFunction(() => (window as unknown as { __explorer?: unknown }).__explorer, null, { timeout: 60_000 });
+    if (o.atWork === 'closed') await page.evaluate(() => document.querySelector<HTMLDetailsElement>('details.ex-atwork')?.removeAttribute('open'));
+    const r = (await Promise.race([
+      page.evaluate(
+        ([b, m, c, n]) => (window as unknown as { __explorer: { benchmark(o: unknown): Promise<unknown> } }).__explorer.benchmark({ backend: b, method: m, stage: 4, curves: c, camRepeats: n }),
+        [backend, method, !!curves, CAM_RUNS] as const,
+      ),
+      new Promise((_, rej) => setTimeout(() => rej(new Error(`timed out after ${o.timeoutMs / 1000} s`)), o.timeoutMs)),
+    ])) as Omit<Row, 'method'>;
+    process.stderr.write(`${(r.camMs / 1000).toFixed(1)} s\n`);
+    return { ...r, method, isolated: !!iso };
+  } catch (e) {
+    const error = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    process.stderr.write(`failed: ${error}\n`);
+    return { backend, method, forwardMs: NaN, camMs: NaN, camFirstMs: NaN, camForwardMs: NaN, channels: 0, forwardInputs: 0, workers: workers ?? 0, fused: fused !== false, threads: 0, isolated: !!iso, curvesMs: null, error };
+  } finally {
+    await page.close();
+  }
+}
+
+const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(2)}x` : '–');
+const fmtMs = (v: number | null) => (v !== null && Number.isFinite(v) ? v.toFixed(0) : '–');
+
+/** The baseline row: wasm, unfused model, one worker. */
+const baselineRow = (rows: Row[]) => rows.find((r) => r.backend === 'wasm' && r.method === 'scorecam' && r.workers === 1 && !r.fused && !r.isolated);
+
+function printTable(rows: Row[], version: string, atWork: string): void {
+  const base1 = baselineRow(rows);
   const wasmFwd = base1?.forwardMs ?? rows.find((r) => r.backend === 'wasm' && Number.isFinite(r.forwardMs))?.forwardMs ?? NaN;
   const wasmCam = (m: string) => rows.find((r) => r.backend === 'wasm' && r.method === m && r.workers === 1 && r.fused && !r.isolated)?.camMs ?? NaN;
-  const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(2)}x` : '–');
-  const ms = (v: number | null) => (v !== null && Number.isFinite(v) ? v.toFixed(0) : '–');
-  console.log(`\nBrowser Score-CAM (stage 4), headless Chromium ${browser.version()}, one 64³ volume, the "at work" panel ${atWork}; ratios from this run`);
+  console.log(`\nBrowser Score-CAM (stage 4), headless Chromium ${version}, one 64³ volume, the "at work" panel ${atWork}; ratios from this run`);
   console.log('baseline: wasm, unfused model, 1 worker. "vs 1 fused": the same method on one worker with the fused model.');
   console.log('CAM ms: the fastest of the page\'s four later runs; first: its first run, which also pays one-time costs (XNNPACK operators, weight packing) in every worker.');
   console.log('in fwd: the share of the CAM run each worker spent in forward passes (the rest: building masked inputs, messages, waiting).');
@@ -209,21 +231,26 @@ async function main() {
         String(r.workers || '–').padStart(7),
         `${r.threads || '–'}${r.isolated ? ' isolated' : ''}`.padStart(7),
         (r.fused ? 'fused' : 'unfused').padEnd(8),
-        ms(r.forwardMs).padStart(10),
+        fmtMs(r.forwardMs).padStart(10),
         ratio(r.forwardMs, wasmFwd).padStart(9),
-        ms(r.camMs).padStart(7),
-        ms(r.camFirstMs).padStart(6),
+        fmtMs(r.camMs).padStart(7),
+        fmtMs(r.camFirstMs).padStart(6),
         (Number.isFinite(r.camForwardMs) && r.camMs ? `${((100 * r.camForwardMs) / r.camMs).toFixed(0)} %` : '–').padStart(7),
         String(r.channels || '–').padStart(9),
         ratio(r.camMs, base1?.camMs ?? NaN).padStart(9),
         ratio(r.camMs, wasmCam(r.method)).padStart(12),
-        ms(r.curvesMs).padStart(10),
+        fmtMs(r.curvesMs).padStart(10),
         ratio(r.curvesMs ?? NaN, base1?.curvesMs ?? NaN).padStart(12),
         r.shares && r.shares.length > 1 ? `  batches per worker ${r.shares.join('/')}` : '',
         r.error ? `  (${r.error})` : '',
       ].join(' '),
     );
   }
+}
+
+/** The targets (pool ≤ 0.6× one worker, fused ≥ 1.3× unfused), multithreaded wasm, and the load. */
+function targetNotes(rows: Row[]): string[] {
+  const base1 = baselineRow(rows);
   const pool = rows.find((r) => r.backend === 'wasm' && r.method === 'scorecam' && r.workers > 1 && !r.isolated);
   const one = rows.find((r) => r.backend === 'wasm' && r.method === 'scorecam' && r.workers === 1 && r.fused && !r.isolated);
   const threaded = rows.find((r) => r.isolated && r.method === 'scorecam' && Number.isFinite(r.camMs));
@@ -241,33 +268,56 @@ async function main() {
     notes.push(`target: fused ≥ 1.3× faster than unfused on wasm (Score-CAM, 1 worker): ${k.toFixed(2)}×: ${k >= 1.3 ? 'MET' : 'NOT MET'}`);
   }
   notes.push(`load average at the end ${loadavg().map((v) => v.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
-  for (const n of notes) console.log(n);
-  if (readme && base1) {
-    const file = path.join('src', 'lib', 'cam', 'README.md');
-    const section: BenchSection = {
-      title: `Score-CAM (stage 4) in headless Chromium ${browser.version()}, the explorer's worker pool, "at work" panel ${atWork}`,
-      baseline: { name: 'wasm, unfused model, 1 worker', ms: base1.camMs },
-      rows: rows
-        .filter((r) => Number.isFinite(r.camMs))
-        .map((r) => ({
-          name: `${r.backend} ${r.method}, ${r.workers} worker${r.workers > 1 ? 's' : ''}${r.threads > 1 ? ` × ${r.threads} threads (isolated page)` : ''}, ${r.fused ? 'fused' : 'unfused'}`,
-          ms: r.camMs,
-          ratio: r.camMs / base1.camMs,
-          detail: [
-            `first run ${ms(r.camFirstMs)} ms`,
-            r.camMs ? `${((100 * r.camForwardMs) / r.camMs).toFixed(0)} % in forward passes` : '',
-            `${r.channels} channels`,
-            r.curvesMs !== null ? `curves ${ms(r.curvesMs)} ms (${ratio(r.curvesMs, base1.curvesMs ?? NaN)})` : '',
-            r.shares && r.shares.length > 1 ? `batches per worker ${r.shares.join('/')}` : '',
-          ]
-            .filter(Boolean)
-            .join('; '),
-        })),
-      notes: [`CAM ms: the fastest of ${CAM_RUNS - 1} runs after the page's first; ratios from this run`, ...notes],
-    };
-    writeFileAtomic(file, withBenchTable(readFileSync(file, 'utf8'), 'bench-browser', [section], `one 64³ volume${volume ? ` (${volume})` : ''}`));
-    console.log(`wrote the browser table into ${file}`);
+  return notes;
+}
+
+/** --readme: the table between the bench-browser markers of src/lib/cam/README.md. */
+function writeReadme(rows: Row[], base1: Row, notes: string[], version: string, o: Options): void {
+  const file = path.join('src', 'lib', 'cam', 'README.md');
+  const section: BenchSection = {
+    title: `Score-CAM (stage 4) in headless Chromium ${version}, the explorer's worker pool, "at work" panel ${o.atWork}`,
+    baseline: { name: 'wasm, unfused model, 1 worker', ms: base1.camMs },
+    rows: rows
+      .filter((r) => Number.isFinite(r.camMs))
+      .map((r) => ({
+        name: `${r.backend} ${r.method}, ${r.workers} worker${r.workers > 1 ? 's' : ''}${r.threads > 1 ? ` × ${r.threads} threads (isolated page)` : ''}, ${r.fused ? 'fused' : 'unfused'}`,
+        ms: r.camMs,
+        ratio: r.camMs / base1.camMs,
+        detail: [
+          `first run ${fmtMs(r.camFirstMs)} ms`,
+          r.camMs ? `${((100 * r.camForwardMs) / r.camMs).toFixed(0)} % in forward passes` : '',
+          `${r.channels} channels`,
+          r.curvesMs !== null ? `curves ${fmtMs(r.curvesMs)} ms (${ratio(r.curvesMs, base1.curvesMs ?? NaN)})` : '',
+          r.shares && r.shares.length > 1 ? `batches per worker ${r.shares.join('/')}` : '',
+        ]
+          .filter(Boolean)
+          .join('; '),
+      })),
+    notes: [`CAM ms: the fastest of ${CAM_RUNS - 1} runs after the page's first; ratios from this run`, ...notes],
+  };
+  writeFileAtomic(file, withBenchTable(readFileSync(file, 'utf8'), 'bench-browser', [section], `one 64³ volume${o.volume ? ` (${o.volume})` : ''}`));
+  console.log(`wrote the browser table into ${file}`);
+}
+
+async function main() {
+  const o = benchOptions();
+  const servers = await startServers(o);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update'],
+  });
+  const rows: Row[] = [];
+  try {
+    for (const p of planRuns(o)) rows.push(await runPage(browser, p, o, servers.isolatedUrl));
+  } finally {
+    await browser.close();
+    servers.close();
   }
+  printTable(rows, browser.version(), o.atWork);
+  const notes = targetNotes(rows);
+  for (const n of notes) console.log(n);
+  const base1 = baselineRow(rows);
+  if (o.readme && base1) writeReadme(rows, base1, notes, browser.version(), o);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`)

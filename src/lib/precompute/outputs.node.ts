@@ -71,11 +71,20 @@ export interface OutputInputs {
   log: (m: string) => void;
 }
 
+/** The results folder's outputs (snapshots, the explorer's CAM files, training curves and statistics) and its manifest. */
 export async function writeOutputs(o: OutputInputs): Promise<CacheManifest> {
-  const { ds, records, selRecords, settings } = o;
+  const snapNames = await writeSnapshots(o);
+  const camFiles = writeExplorerCams(o);
+  const historySha = writeTraining(o);
+  writeTrainStats(o);
+  return writeManifest(o, { snapNames, camFiles, historySha });
+}
+
+/** Snapshots: one typical volume per organ, then the failure cases; returns the PNG file names. */
+async function writeSnapshots(o: OutputInputs): Promise<Set<string>> {
+  const { ds, selRecords, settings } = o;
   const dir = o.opts.resultsDir;
   const snapDir = join(dir, SNAPSHOT_SUBDIR);
-  const camDir = join(dir, CAM_SUBDIR);
   const test = ds.splits.test;
   let model: ResNet3d | null = null;
   /** The snapshot method's CAM of volume i: from the worker's CAM file, else recomputed. */
@@ -93,7 +102,6 @@ export async function writeOutputs(o: OutputInputs): Promise<CacheManifest> {
     return c.cams[SNAPSHOT_METHOD];
   };
 
-  // snapshots: one typical volume per organ, then the failure cases
   mkdirSync(snapDir, { recursive: true });
   const snapshot = async (r: VolumeRecord, kind: SnapshotItem['kind'], why: string): Promise<SnapshotItem> => {
     const i = r.testIndex;
@@ -139,8 +147,14 @@ export async function writeOutputs(o: OutputInputs): Promise<CacheManifest> {
   for (const f of readdirSync(snapDir)) if (!snapNames.has(f)) rmSync(join(snapDir, f));
   (model as ResNet3d | null)?.dispose();
   writeJson(join(dir, 'snapshots.json'), { provenance: o.provenance, rule: SNAPSHOT_RULE, items, failures } satisfies SnapshotTable);
+  return snapNames;
+}
 
-  // CAM files for the explorer's shipped volumes
+/** CAM files for the explorer's shipped volumes (and their index); returns the files of the CAM folder. */
+function writeExplorerCams(o: OutputInputs): Set<string> {
+  const { ds, records } = o;
+  const dir = o.opts.resultsDir;
+  const camDir = join(dir, CAM_SUBDIR);
   mkdirSync(camDir, { recursive: true });
   const camIndex: CamIndex = { format: CAM_FILE_FORMAT, model: { name: o.mi.name, weightsSha256: o.mi.weightsSha256 }, codeHash: o.code, size: ds.size, items: [] };
   const keep = new Set<string>(['index.json']);
@@ -156,8 +170,12 @@ export async function writeOutputs(o: OutputInputs): Promise<CacheManifest> {
   }
   for (const f of readdirSync(camDir)) if (!keep.has(f)) rmSync(join(camDir, f));
   writeJson(join(camDir, 'index.json'), camIndex);
+  return keep;
+}
 
-  // training curves
+/** Training curves from the run's history.json; returns its sha256 (null when there is none). */
+function writeTraining(o: OutputInputs): string | null {
+  const dir = o.opts.resultsDir;
   const historyPath = o.opts.historyPath ?? join(o.opts.modelDir, 'history.json');
   let historySha: string | null = null;
   if (existsSync(historyPath)) {
@@ -180,23 +198,34 @@ export async function writeOutputs(o: OutputInputs): Promise<CacheManifest> {
     };
     writeJson(join(dir, 'training.json'), training);
   } else o.log(`training curves: ${historyPath} not found (pass --history <file>)`);
+  return historySha;
+}
 
-  // the training statistics a baseline state may need, so a check can recompute records without
-  // data/; written whichever state was chosen: the explorers compare the states (mean value among them)
+/**
+ * The training statistics a baseline state may need, so a check can recompute records without
+ * data/; written whichever state was chosen: the explorers compare the states (mean value among them).
+ */
+function writeTrainStats(o: OutputInputs): void {
+  const { ds } = o;
   const st = o.trainStats();
-  writeFileAtomic(join(dir, TRAIN_STATS_FILE), [
+  writeFileAtomic(join(o.opts.resultsDir, TRAIN_STATS_FILE), [
     writeNpz(
       { mean_volume: { dtype: 'float32', shape: [ds.size, ds.size, ds.size], data: st.meanVolume }, mean_value: { dtype: 'float32', shape: [1], data: Float32Array.of(st.meanValue) } },
       { compress: true, level: 9 },
     ),
   ]);
+}
 
-  // manifest: the inputs the build can check, and every output's hash (paths relative to the results folder)
+/** The manifest: the inputs the build can check, and every output's hash (paths relative to the results folder). */
+function writeManifest(o: OutputInputs, w: { snapNames: Set<string>; camFiles: Set<string>; historySha: string | null }): CacheManifest {
+  const { ds, records, selRecords, settings } = o;
+  const dir = o.opts.resultsDir;
+  const { snapNames, historySha } = w;
   const outputs: Record<string, string> = {};
   const add = (p: string) => existsSync(join(dir, p)) && (outputs[p] = sha256File(join(dir, p)));
   for (const f of ['classification.json', 'baselines.json', 'faithfulness.json', 'snapshots.json', 'training.json', TRAIN_STATS_FILE]) add(f);
   for (const i of [...records.keys()].sort((a, b) => a - b)) add(relative(dir, recordPath(dir, i)));
-  for (const f of [...keep].sort()) add(`${CAM_SUBDIR}/${f}`);
+  for (const f of [...w.camFiles].sort()) add(`${CAM_SUBDIR}/${f}`);
   for (const f of [...snapNames].sort()) add(`${SNAPSHOT_SUBDIR}/${f}`);
   const per = (rs: VolumeRecord[]) => {
     const v = rs.map((r) => r.ms.cpu).filter((x): x is number => typeof x === 'number');
