@@ -35,6 +35,8 @@ export default defineConfig({
     },
   },
   vite: {
+    // module workers (new Worker(url, { type: 'module' })) may code-split (lazy imports)
+    worker: { format: 'es' },
     // Astro inlines small page scripts; emitted as files instead, they are covered by the
     // Content-Security-Policy's script-src 'self' (src/lib/site/csp.ts) without per-build hashes
     build: { assetsInlineLimit: (file) => (file.endsWith('.js') ? false : undefined) },

@@ -9,11 +9,14 @@ import type { CamRequest } from './runtime/protocol';
 import { openEntry, openFile, type OpenHost } from './open';
 import type { Ui } from './ui';
 import type { InputVolume } from './volumes';
+import { viewParams } from './view-controls';
 
 /** What the controls need of the page (explorer.ts provides it; this module never imports it). */
 export interface ControlsHost extends OpenHost {
   readonly vol: Pick<InputVolume, 'id' | 'entry'> | null;
   readonly pos: Pos;
+  /** The 3D view's camera, for the URL (null: none yet). */
+  readonly views: { readonly cloud: { readonly camera: Parameters<typeof viewParams>[2] } | null };
   runCam(): Promise<unknown>;
   runCurves(): Promise<void>;
   camControlsChanged(): void;
@@ -51,6 +54,8 @@ export function writeUrl(ex: ControlsHost): void {
   const volume = own ? undefined : (ex.vol?.entry?.id ?? new URLSearchParams(location.search).get('volume') ?? undefined);
   const q = new URLSearchParams(explorerQuery({ volume, method: r.method, stage: r.stage, target: r.target, threshold: Number(input(ex.ui, 'threshold').value) }));
   if (own) q.set('file', own);
+  // the view: mode, layers, opacity, slice, camera, comparison (lib/site/view-state)
+  for (const [k, v] of viewParams(ex.ui, ex.pos, ex.views.cloud?.camera ?? null)) q.set(k, v);
   for (const k of ['backend', 'model', 'autorun', 'cloud', 'workers', 'fused', 'threads']) {
     const v = ex.params.get(k);
     if (v !== null) q.set(k, v);
@@ -74,7 +79,10 @@ export function wireControls(ex: ControlsHost): void {
   ui.q('[data-cancel]').addEventListener('click', () => ex.model.cancel());
   ui.maybe('[data-curves]')?.addEventListener('click', () => void ex.runCurves());
   for (const s of ['method', 'stage', 'target']) sel(ui, s).addEventListener('change', () => ex.camControlsChanged());
-  sel(ui, 'view-mode').addEventListener('change', () => ex.redraw());
+  sel(ui, 'view-mode').addEventListener('change', () => {
+    ex.redraw();
+    writeUrl(ex);
+  });
   for (const s of ['threshold', 'opacity', 'show-ct', 'show-cam', 'show-mask']) {
     input(ui, s).addEventListener('input', () => {
       syncOutputs(ui);

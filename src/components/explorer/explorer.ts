@@ -18,6 +18,8 @@ import { AtWork } from './at-work';
 import { openIndex } from './open';
 import { parseBaseline } from './baseline';
 import { Views } from './views';
+import { applyViewState, showReadout } from './view-controls';
+import { parseViewState } from '../../lib/site/view-state';
 import type { PrecomputedCam } from './precomputed';
 import { renderBackend, renderProbs } from './panels';
 import { makeHook } from './test-hook';
@@ -25,8 +27,11 @@ import { applyState, camRequest, wireControls, writeUrl } from './controls';
 import { Ui, msg, methodName, BACKEND_LABEL } from './ui';
 
 const SIZE = 64;
-/** The live CAM starts by itself when a volume opens only if it should take less than this. */
-const AUTORUN_MAX_MS = 40_000;
+/**
+ * The live CAM starts by itself when a volume opens only if it should take less than this (the
+ * estimate: this browser's measured time per forward input × the method's forward passes).
+ */
+const AUTORUN_MAX_MS = 3_000;
 /** A changed method, stage or target recomputes by itself only if it should take less than this. */
 const RERUN_MAX_MS = 3_000;
 
@@ -70,7 +75,18 @@ export class Explorer {
     }, this.query.runtime);
     const figure = this.ui.maybe('[data-at-work]');
     this.cams = new CamRunner(this.ui, this.model, () => this.updateButtons(), figure ? new AtWork(figure) : null, parseBaseline(root.dataset.baseline));
-    this.views = new Views(this.ui, SIZE, () => ({ vol: this.vol, cam: this.cam?.cam ?? null, pos: this.pos }), (p) => this.movePos(p));
+    this.views = new Views(
+      this.ui,
+      SIZE,
+      () => ({ vol: this.vol, cam: this.cam?.cam ?? null, pos: this.pos }),
+      (p) => this.movePos(p),
+      (p) => showReadout(this.ui, this.vol, this.cam?.cam ?? null, p ?? this.pos, !p),
+      () => this.cameraMoved(),
+    );
+    const view = parseViewState(this.params, SIZE);
+    applyViewState(this.ui, view);
+    this.views.initialCamera = view.camera ?? null;
+    this.wantedSlice = view.slice ?? null;
   }
 
   async start(): Promise<void> {
@@ -104,7 +120,10 @@ export class Explorer {
     this.ui.q<HTMLInputElement>('[data-show-mask]').disabled = !v.mask;
     this.showProbs();
     this.views.setVolume(v);
-    this.pos = maskCentre(v.mask, SIZE) ?? [32, 32, 32];
+    // a link's slice (the Results snapshots: through the CAM maximum) for the volume it names
+    this.pos = (this.wantedSlice && (!this.params.get('volume') || v.entry?.id === this.params.get('volume')) ? this.wantedSlice : null) ?? maskCentre(v.mask, SIZE) ?? [32, 32, 32];
+    this.wantedSlice = null;
+    showReadout(this.ui, v, null, this.pos, true);
     this.dropForeignPrecomputed();
     if (!this.showPrecomputed()) this.redraw();
     writeUrl(this);
@@ -139,11 +158,43 @@ export class Explorer {
     if (token !== this.token || !this.vol) return;
     const ms = await this.predict();
     if (token !== this.token || ms === null) return;
+    // the estimate with the whole worker pool: helpers join while the first prediction runs
+    if (!this.poolMeasured) {
+      await this.model.worker?.poolReady();
+      if (token !== this.token || !this.vol) return;
+      const vol = this.vol;
+      // time the path a Score-CAM takes (masked batches across the pool) on the smallest stage: 16 forward inputs
+      // time the second of two runs: the first pays the pool's one-time costs (operators for the batch shapes)
+      const calibrate = () => this.model.run((w) => w.run({ type: 'cam', volume: vol.ct, opts: { method: 'scorecam', stage: 1 } })).catch(() => null);
+      let r = await calibrate();
+      if (token !== this.token) return;
+      if (r) r = (await calibrate()) ?? r;
+      if (token !== this.token) return;
+      if (r && r.timings.forwardInputs > 0) this.perInputMs = r.timings.totalMs / r.timings.forwardInputs;
+      this.ui.root.dataset.calibrationMs = r ? r.timings.totalMs.toFixed(0) : '';
+      this.poolMeasured = true;
+    }
     const req = this.request();
     const estimate = this.estimate(req);
+    this.ui.root.dataset.camEstimateMs = Number.isFinite(estimate) ? estimate.toFixed(0) : '';
     const auto = this.query.runtime?.autorun;
-    if (auto !== false && (auto === true || estimate <= AUTORUN_MAX_MS)) await this.runCam(req);
-    else this.markStale();
+    if (auto !== false && (auto === true || estimate <= AUTORUN_MAX_MS)) {
+      this.ui.root.dataset.autorun = auto === true ? 'forced' : 'estimate';
+      await this.runCam(req);
+    } else {
+      this.markStale();
+      // the build's map is on screen: say what a live run would cost here
+      if (this.cam && !this.camStale() && Number.isFinite(estimate))
+        this.ui.text('[data-cam-status]', `${describeCam(this.cam)} (from the build). Press Run for the live Score-CAM in this browser: about ${(estimate / 1000).toFixed(1)} s on ${BACKEND_LABEL[this.model.init!.backend]}${auto === '0' ? '' : ', too long to start by itself'}.`);
+    }
+  }
+  private poolMeasured = false;
+  private wantedSlice: Pos | null = null;
+  private urlTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The camera moved: the URL follows once the drag settles. */
+  private cameraMoved(): void {
+    if (this.urlTimer) clearTimeout(this.urlTimer);
+    this.urlTimer = setTimeout(() => writeUrl(this), 300);
   }
 
   private forwardMs: number | null = null;
@@ -225,6 +276,9 @@ export class Explorer {
     }
     this.probs = r.probs;
     this.predicted = r.predicted;
+    // calibrate the next estimates on this run (methods with many passes only)
+    const passes = camPasses(r.method, r.stage);
+    if (passes >= 16) this.perInputMs = r.timings.totalMs / passes;
     this.showProbs();
     this.setCam({ cam: r.cam, source: 'live', method: r.method, stage: r.stage, target: r.target, ms: r.timings.totalMs, channels: r.channels, totalChannels: r.totalChannels });
     return r;
@@ -259,7 +313,7 @@ export class Explorer {
     const what = `${methodName(r.method)}, stage ${r.stage}${r.target !== undefined ? `, target ${displayName(r.target)}` : ''}`;
     this.ui.text(
       '[data-cam-status]',
-      `${this.cam ? `Out of date: the views show the ${describeCam(this.cam).toLowerCase()}. ` : ''}Press Run for the live ${what}${Number.isFinite(est) ? ` (about ${Math.max(1, Math.round(est / 1000))} s on ${BACKEND_LABEL[this.model.init!.backend]})` : ''}.`,
+      `${this.cam ? `Out of date: the views show the ${describeCam(this.cam).toLowerCase()}. ` : ''}Press Run for the live ${what}${Number.isFinite(est) ? ` (about ${est < 10_000 ? (est / 1000).toFixed(1) : Math.round(est / 1000)} s on ${BACKEND_LABEL[this.model.init!.backend]})` : ''}.`,
     );
   }
 
@@ -286,6 +340,8 @@ export class Explorer {
   movePos(p: Pos): void {
     this.pos = p;
     this.views.redraw();
+    if (!this.views.hover) showReadout(this.ui, this.vol, this.cam?.cam ?? null, p, true);
+    this.cameraMoved();
   }
 
   updateButtons(): void {

@@ -14,14 +14,40 @@ export class SliceViews {
     private ui: Ui,
     onPick: (p: Pos) => void,
     getPos: () => Pos,
+    /** the voxel under the pointer (null: it left the slice) */
+    onHover: (p: Pos | null) => void = () => {},
   ) {
     for (const view of VIEWS) {
       const canvas = this.canvas(view);
-      canvas.addEventListener('click', (ev) => {
+      const at = (ev: MouseEvent) => {
         const r = canvas.getBoundingClientRect();
         const S = canvas.width;
-        onPick(pixelToPos(view, getPos(), ((ev.clientY - r.top) / r.height) * S, ((ev.clientX - r.left) / r.width) * S, S));
+        return pixelToPos(view, getPos(), ((ev.clientY - r.top) / r.height) * S, ((ev.clientX - r.left) / r.width) * S, S);
+      };
+      canvas.addEventListener('click', (ev) => {
+        const p = at(ev);
+        onPick(p);
+        onHover(p);
       });
+      canvas.addEventListener('pointermove', (ev) => {
+        if (ev.pointerType === 'mouse') onHover(at(ev));
+      });
+      canvas.addEventListener('pointerleave', (ev) => {
+        if (ev.pointerType === 'mouse') onHover(null);
+      });
+    }
+  }
+
+  /** The pointed-at voxel as a ring on each slice (where it projects), or none. */
+  showHover(p: Pos | null): void {
+    for (const view of VIEWS) {
+      const box = this.canvas(view).parentElement!;
+      box.toggleAttribute('data-hover', !!p);
+      if (!p) continue;
+      const S = this.canvas(view).width;
+      const { row, col } = posToPixel(view, p);
+      box.style.setProperty('--hrow', String((row + 0.5) / S));
+      box.style.setProperty('--hcol', String((col + 0.5) / S));
     }
   }
 
@@ -48,6 +74,7 @@ export class SliceViews {
       range.value = at;
       this.ui.text(`[data-slice-out="${view}"]`, at);
     }
+    if (this.lastMs === null) performance.mark('explorer:slices-first');
     this.lastMs = performance.now() - t0;
   }
 }

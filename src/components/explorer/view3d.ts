@@ -162,7 +162,7 @@ export class View3d {
       const hasCam = !!this.camDown;
       if (prev.camRef !== camRef || prev.threshold !== d.threshold) await this.plotly.restyle(this.el, meshUpdate(this.camMesh(d.threshold, d.size)), [CAM]);
       if (prev.showCt !== d.showCt) await this.plotly.restyle(this.el, { visible: d.showCt }, [CT]);
-      if (prev.showCam !== d.showCam || prev.camRef !== camRef) await this.plotly.restyle(this.el, { visible: d.showCam && hasCam, showscale: d.showCam && hasCam }, [CAM]);
+      if (prev.showCam !== d.showCam || prev.camRef !== camRef) await this.plotly.restyle(this.el, { visible: d.showCam && hasCam, showscale: false }, [CAM]);
       if (prev.opacity !== d.opacity) await this.plotly.restyle(this.el, { opacity: d.opacity }, [CAM]);
       await this.restyleCommon(prev, d);
       this.lastUpdateMs = performance.now() - t0;
@@ -197,7 +197,7 @@ export class View3d {
     }
     return [
       { ...base, name: 'CT', ...meshData(this.ctMesh), color: '#9aa0a8', opacity: 0.12, visible: d.showCt, lighting: { ambient: 0.8 } },
-      { ...base, name: 'CAM', ...meshData(this.camMesh(d.threshold, d.size)), cmin: 0, cmax: 1, colorscale: plotlyColorscale(CAM_COLORMAP), opacity: d.opacity, visible: d.showCam && hasCam, showscale: d.showCam && hasCam, colorbar: { title: { text: 'CAM' }, len: 0.6, thickness: 12 } },
+      { ...base, name: 'CAM', ...meshData(this.camMesh(d.threshold, d.size)), cmin: 0, cmax: 1, colorscale: plotlyColorscale(CAM_COLORMAP), opacity: d.opacity, visible: d.showCam && hasCam, showscale: false },
       // the mask as a wireframe (its surface's triangle edges): visible through and inside the CAM
       ...common,
     ];
