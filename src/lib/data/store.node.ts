@@ -114,7 +114,14 @@ function processAlive(pid: number): boolean {
 export async function produceDataset(
   name: string,
   size: number,
-  opts: { dir?: string; seed?: number; log?: (m: string) => void; fetchImpl?: typeof fetch } = {},
+  opts: {
+    dir?: string;
+    seed?: number;
+    log?: (m: string) => void;
+    fetchImpl?: typeof fetch;
+    /** Another copy of the file (a mirror, a local server) with its MD5, instead of MedMNIST's official URL and MD5. */
+    source?: { url: string; md5: string };
+  } = {},
 ): Promise<string[]> {
   const dir = opts.dir ?? DEFAULT_DATA_DIR;
   checkSize(name, size);
@@ -124,8 +131,9 @@ export async function produceDataset(
     const ds = generatePhantomDatasets({ sizes: [size], seed: opts.seed ?? PHANTOM_DEFAULT_SEED }).get(size)!;
     return saveDataset(ds, dir);
   }
-  const remote = datasetInfo(name).remote?.[size as 28 | 64];
-  if (!remote) throw new Error(`no download URL for ${name} size ${size}`);
+  const official = datasetInfo(name).remote?.[size as 28 | 64];
+  if (!official) throw new Error(`no download URL for ${name} size ${size}`);
+  const remote = opts.source ? { ...official, ...opts.source } : official;
   const { download, progressBar } = await import('./download.node.ts');
   opts.log?.(`downloading ${remote.url} → ${p}`);
   try {
