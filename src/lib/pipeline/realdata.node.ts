@@ -343,6 +343,17 @@ export async function runRealdata(o: RealdataOptions): Promise<{ ran: StepName[]
   const est = (s: StepName) => estimateSeconds(s, o, counts);
   const total = order.reduce((a, s) => a + est(s), 0);
   o.log(`realdata: ${REALDATA_DATASET} ${o.size}³ → ${relative(o.root, abs(o.resultsDir)) || o.resultsDir}; ${skipped.length ? `fresh, skipped: ${skipped.join(', ')}; ` : ''}to run: ${order.join(' → ') || 'nothing'} (estimated ${fmtDuration(total)} on ${cpus().length} cores)`);
+  const seconds = await runSteps(order, { o, est, actions, dataFile, state, keys, save });
+  o.log(`realdata: done in ${fmtDuration((performance.now() - t0) / 1000)}${o.build ? `; the site is in ${o.distDir}` : ''}`);
+  return { ran: order, skipped, seconds };
+}
+
+/** Runs the planned steps in order, each finished step saved in the state file at once; the seconds each took. */
+async function runSteps(
+  order: StepName[],
+  c: { o: RealdataOptions; est: (s: StepName) => number; actions: Record<StepName, () => Promise<string | undefined>>; dataFile: string; state: RealdataState; keys: ReturnType<typeof stepKeys>; save: () => void },
+): Promise<Record<string, number>> {
+  const { o, est, actions, dataFile, state, keys, save } = c;
   const seconds: Record<string, number> = {};
   let ratio = 1;
   let spentEst = 0;
@@ -370,8 +381,7 @@ export async function runRealdata(o: RealdataOptions): Promise<{ ran: StepName[]
     }
     o.log(`realdata: ${s} done in ${fmtDuration(seconds[s])}`);
   }
-  o.log(`realdata: done in ${fmtDuration((performance.now() - t0) / 1000)}${o.build ? `; the site is in ${o.distDir}` : ''}`);
-  return { ran: order, skipped, seconds };
+  return seconds;
 }
 
 function readState(file: string, size: number): RealdataState {
