@@ -49,7 +49,7 @@ export class Explorer {
   cam: CamState | null = null;
   probs: Float32Array | null = null;
   /** the current volume's out-of-distribution score (the worker's, with its prediction) */
-  ood: PredictResult['ood'] = null;
+  private ood: PredictResult['ood'] = null;
   predicted = -1;
   precomputed: PrecomputedCam[] = [];
   lastCurves: CurvesResult | null = null;
@@ -185,7 +185,7 @@ export class Explorer {
       this.markStale();
       // the build's map is on screen: say what a live run would cost here
       if (this.cam && !this.camStale() && Number.isFinite(estimate))
-        this.ui.text('[data-cam-status]', `${describeCam(this.cam)} (from the build). Press Run for the live Score-CAM in this browser: about ${(estimate / 1000).toFixed(1)} s on ${BACKEND_LABEL[this.model.init!.backend]}${auto === '0' ? '' : ', too long to start by itself'}.`);
+        this.ui.text('[data-cam-status]', `${describeCam(this.cam)} (from the build). Press Run for the live Score-CAM in this browser: about ${(estimate / 1000).toFixed(1)} s on ${BACKEND_LABEL[this.model.init!.backend]}${auto === false ? '' : ', too long to start by itself'}.`);
     }
   }
   private poolMeasured = false;
@@ -205,7 +205,7 @@ export class Explorer {
   }
 
   // ------------------------------------------------------------------ model
-  async startModel(order?: BackendName[]): Promise<void> {
+  private async startModel(order?: BackendName[]): Promise<void> {
     this.ui.text('[data-backend-badge]', 'Starting TensorFlow.js…');
     this.updateButtons();
     try {
@@ -235,7 +235,7 @@ export class Explorer {
   }
 
   /** Classify the current volume; returns the forward time (ms) or null. */
-  async predict(): Promise<number | null> {
+  private async predict(): Promise<number | null> {
     const vol = this.vol;
     if (!vol) return null;
     try {
@@ -261,7 +261,7 @@ export class Explorer {
   }
 
   // ------------------------------------------------------------------ CAM
-  request(): CamRequest {
+  private request(): CamRequest {
     return camRequest(this.ui);
   }
 
@@ -344,7 +344,7 @@ export class Explorer {
     this.cameraMoved();
   }
 
-  updateButtons(): void {
+  private updateButtons(): void {
     const ready = !!this.model.init && !!this.vol;
     const busy = this.cams.running;
     this.ui.q<HTMLButtonElement>('[data-run]').disabled = !ready || busy;
