@@ -142,3 +142,25 @@ test.describe('explorer feel (issue 27)', () => {
     expect(url.searchParams.get('camera')).toBe('50,30,1.20');
   });
 });
+
+test.describe('landing page opens on the live thing (issue 27)', () => {
+  for (const [name, viewport] of [['desktop', { width: 1280, height: 800 }], ['phone', { width: 390, height: 844 }]] as const) {
+    test(`a real CT volume and its CAM above the fold, live after load (${name})`, async ({ page }) => {
+      await page.setViewportSize(viewport);
+      await page.goto('./');
+      const fig = page.locator('[data-hero]');
+      await expect(fig).toBeVisible();
+      // the static figure (the build's render) is on the first screen before any script has run
+      const img = (await page.locator('[data-hero-stage]').boundingBox())!;
+      expect(img.y + img.height * 0.5, 'the figure is above the fold').toBeLessThan(viewport.height);
+      await expect(fig.locator('figcaption')).toContainText(/test split/);
+      await expect(fig).toHaveAttribute('data-hero-state', 'live', { timeout: 30_000 });
+      await expect(fig.locator('.c3d-canvas')).toBeVisible();
+      await page.screenshot({ path: `${SHOTS}/landing-fold-${name}.png` });
+      // pick another organ
+      const chip = fig.locator('[data-organ-id]').nth(6);
+      await chip.click();
+      await expect(chip).toHaveAttribute('aria-pressed', 'true', { timeout: 20_000 });
+    });
+  }
+});

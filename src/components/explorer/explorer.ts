@@ -163,15 +163,25 @@ export class Explorer {
       await this.model.worker?.poolReady();
       if (token !== this.token || !this.vol) return;
       const vol = this.vol;
-      // time the path a Score-CAM takes (masked batches across the pool) on the smallest stage: 16 forward inputs
-      // time the second of two runs: the first pays the pool's one-time costs (operators for the batch shapes)
-      const calibrate = () => this.model.run((w) => w.run({ type: 'cam', volume: vol.ct, opts: { method: 'scorecam', stage: 1 } })).catch(() => null);
-      let r = await calibrate();
+      // time the path a Score-CAM takes (masked batches across the pool) at two sizes, 16 and 32
+      // forward inputs (stages 1 and 2), after a warm-up run that pays the pool's one-time costs:
+      // a run costs a fixed part (the unmasked pass, masks, dispatch) plus a part per input
+      const calibrate = async (stage: 1 | 2) => {
+        const r = await this.model.run((w) => w.run({ type: 'cam', volume: vol.ct, opts: { method: 'scorecam', stage } })).catch(() => null);
+        return r && r.timings.forwardInputs > 0 ? { ms: r.timings.totalMs, n: r.timings.forwardInputs } : null;
+      };
+      await calibrate(1);
+      const big = token === this.token ? await calibrate(2) : null;
+      const small = token === this.token ? await calibrate(1) : null;
       if (token !== this.token) return;
-      if (r) r = (await calibrate()) ?? r;
-      if (token !== this.token) return;
-      if (r && r.timings.forwardInputs > 0) this.perInputMs = r.timings.totalMs / r.timings.forwardInputs;
-      this.ui.root.dataset.calibrationMs = r ? r.timings.totalMs.toFixed(0) : '';
+      if (big && small) {
+        const perInput = (big.ms - small.ms) / (big.n - small.n);
+        if (perInput > 0) {
+          this.perInputMs = perInput;
+          this.fixedMs = Math.max(0, small.ms - small.n * perInput);
+        } else this.perInputMs = big.ms / big.n;
+      }
+      this.ui.root.dataset.calibrationMs = big && small ? `${small.ms.toFixed(0)}/${small.n},${big.ms.toFixed(0)}/${big.n}` : '';
       this.poolMeasured = true;
     }
     const req = this.request();
@@ -198,10 +208,12 @@ export class Explorer {
   }
 
   private forwardMs: number | null = null;
+  /** a Score-CAM run's fixed part (ms), from the two-size calibration */
+  private fixedMs = 0;
   /** the worker pool's measured time per forward input (its last run, else its estimate) */
   private perInputMs: number | null = null;
   private estimate(req: CamRequest): number {
-    return (this.perInputMs ?? Infinity) * camPasses(req.method, req.stage);
+    return this.fixedMs + (this.perInputMs ?? Infinity) * camPasses(req.method, req.stage);
   }
 
   // ------------------------------------------------------------------ model
@@ -278,7 +290,7 @@ export class Explorer {
     this.predicted = r.predicted;
     // calibrate the next estimates on this run (methods with many passes only)
     const passes = camPasses(r.method, r.stage);
-    if (passes >= 16) this.perInputMs = r.timings.totalMs / passes;
+    if (passes >= 16) this.perInputMs = Math.max(0, r.timings.totalMs - this.fixedMs) / passes;
     this.showProbs();
     this.setCam({ cam: r.cam, source: 'live', method: r.method, stage: r.stage, target: r.target, ms: r.timings.totalMs, channels: r.channels, totalChannels: r.totalChannels });
     return r;
