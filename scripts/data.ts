@@ -1,5 +1,6 @@
 /**
- * npm run data -- [--dataset phantom|organmnist3d] [--size 28|64]... [--data DIR] [--seed N] [--force]   (see --help)
+ * npm run data -- [--dataset phantom|organmnist3d] [--size 28|64]... [--data DIR] [--seed N]
+ *                  [--mirrored-share X] [--flipped-share Y] [--force]   (see --help)
  * Default: the phantom dataset at size 64 (and 28 from the same subjects), into data/.
  *
  * Nothing valid is deleted first: the phantom is written to a temp file and renamed over, the real
@@ -9,7 +10,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { classCounts, datasetInfo, SPLITS, type Dataset } from '../src/lib/data/medmnist';
 import { ORGAN_LABELS } from '../src/lib/data/labels';
-import { generatePhantomDatasets, PHANTOM_DEFAULT_SEED } from '../src/lib/data/phantom';
+import { generatePhantomDatasets, PHANTOM_DEFAULT_SEED, PHANTOM_FLIPPED_SHARE, PHANTOM_MIRRORED_SHARE } from '../src/lib/data/phantom';
 import { cleanStaleTemps, datasetPath, loadDataset, masksPath, produceDataset, saveDataset } from '../src/lib/data/store.node.ts';
 import { md5OfFile } from '../src/lib/data/download.node.ts';
 import { montage } from '../src/lib/viz/montage';
@@ -24,6 +25,8 @@ export const SPEC: CliSpec = {
     size: { type: 'string', arg: SIZES.join('|'), multiple: true, def: '64 and 28 (phantom), 64 (real)', help: 'volume edge in voxels' },
     data: { type: 'string', arg: 'DIR', def: 'data', help: 'folder to write the dataset files to' },
     seed: { type: 'string', arg: 'N', def: PHANTOM_DEFAULT_SEED, help: 'phantom seed' },
+    'mirrored-share': { type: 'string', arg: 'X', def: PHANTOM_MIRRORED_SHARE, help: 'phantom: share of subjects stored left–right mirrored (0–1; recorded per crop in the masks file)' },
+    'flipped-share': { type: 'string', arg: 'Y', def: PHANTOM_FLIPPED_SHARE, help: 'phantom: share of subjects stored head–feet flipped (0–1; recorded per crop)' },
     force: { type: 'boolean', help: 'make the files again even when valid ones exist (the old file stays until the new one is verified)' },
     'no-montage': { type: 'boolean', help: 'skip the montage PNG' },
     'no-figure': { type: 'boolean', help: 'do not copy the montage into public/figures' },
@@ -54,6 +57,20 @@ function writeMontage(ds: Dataset, out: string, figure: boolean): void {
   }
 }
 
+/**
+ * Why an existing phantom file does not match the requested orientation shares (undefined when
+ * it does): files without per-crop orientations come from an older generator, and a file with
+ * mirrored or flipped crops is not the one asked for when the share is 0 (and vice versa).
+ */
+function orientationMismatch(ds: Dataset, mirroredShare: number, flippedShare: number): string | undefined {
+  const codes = SPLITS.map((sp) => ds.splits[sp].orientations);
+  if (codes.some((c) => !c)) return 'has no per-crop orientation (an older generator)';
+  const any = (bit: number) => codes.some((c) => c!.some((v) => (v & bit) !== 0));
+  if (any(1) !== mirroredShare > 0) return `was made with ${any(1) ? 'a non-zero' : 'no'} mirrored share (asked: ${mirroredShare})`;
+  if (any(2) !== flippedShare > 0) return `was made with ${any(2) ? 'a non-zero' : 'no'} flipped share (asked: ${flippedShare})`;
+  return undefined;
+}
+
 async function main(): Promise<void> {
   const v = parseCli(SPEC);
   const dataset = choice(v, 'dataset', DATASET_NAMES, 'phantom');
@@ -62,6 +79,8 @@ async function main(): Promise<void> {
   for (const s of sizes) if (!(SIZES as readonly number[]).includes(s)) throw new Error(`--size must be one of ${SIZES.join(', ')}, got ${s}`);
   const out = str(v, 'data', 'data');
   const seed = num(v, 'seed', PHANTOM_DEFAULT_SEED, { min: 0, max: 2 ** 32 - 1 });
+  const mirroredShare = num(v, 'mirrored-share', PHANTOM_MIRRORED_SHARE, { min: 0, max: 1, real: true });
+  const flippedShare = num(v, 'flipped-share', PHANTOM_FLIPPED_SHARE, { min: 0, max: 1, real: true });
   const force = flag(v, 'force');
   const wantMontage = !flag(v, 'no-montage');
   const figure = !flag(v, 'no-figure');
@@ -72,6 +91,12 @@ async function main(): Promise<void> {
     for (const s of sizes.filter((x) => !todo.includes(x))) {
       try {
         const ds = await loadDataset('phantom', s, { dir: out, withMasks: true, fetchIfMissing: false });
+        const stale = orientationMismatch(ds, mirroredShare, flippedShare);
+        if (stale) {
+          console.log(`${datasetPath('phantom', s, out)} ${stale}; regenerating`);
+          todo.push(s);
+          continue;
+        }
         console.log(`${datasetPath('phantom', s, out)} exists and is valid (use --force to regenerate)`);
         report(ds);
         // the montage is cheap: redraw it, so figure code changes reach the Data page
@@ -82,11 +107,13 @@ async function main(): Promise<void> {
       }
     }
     if (todo.length) {
-      console.log(`generating phantom (${todo.map((s) => `${s}³`).join(' + ')}), seed ${seed} …`);
+      console.log(`generating phantom (${todo.map((s) => `${s}³`).join(' + ')}), seed ${seed}, mirrored share ${mirroredShare}, flipped share ${flippedShare} …`);
       let last = 0;
       const all = generatePhantomDatasets({
         sizes: todo,
         seed,
+        mirroredShare,
+        flippedShare,
         onProgress: (d, n) => {
           const now = performance.now();
           if (now - last > 2000 || d === n) {

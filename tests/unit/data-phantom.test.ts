@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BONE_LABEL, CONTRAST_PHASES, cropOrgans, drawAcquisition, generatePhantomDataset, generatePhantomSubject, makeRng, PHANTOM_FLIPPED_Z_SHARE, PHANTOM_MIRRORED_SHARE, PHANTOM_SHAPE, resizeNearest } from '../../src/lib/data/phantom';
+import { BONE_LABEL, CONTRAST_PHASES, cropOrgans, drawAcquisition, generatePhantomDataset, generatePhantomSubject, makeRng, orientationCode, PHANTOM_FLIPPED_SHARE, PHANTOM_MIRRORED_SHARE, PHANTOM_SHAPE, resizeNearest, SCAN_PROTOCOLS, tissueHU } from '../../src/lib/data/phantom';
 import { NUM_CLASSES, ORGAN_LABELS } from '../../src/lib/data/labels';
 import { classCounts, maskAt, volumeAt } from '../../src/lib/data/medmnist';
 import { loadDataset, saveDataset } from '../../src/lib/data/store.node';
@@ -11,18 +11,26 @@ import { loadDataset, saveDataset } from '../../src/lib/data/store.node';
 const md5 = (a: ArrayBufferView) => createHash('md5').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
 
 describe('phantom subject', () => {
-  // anatomy checks need the scan stored the standard way round
-  const upright = { mirroredShare: 0, flippedZShare: 0 };
-  const s = generatePhantomSubject(12345, upright);
+  // anatomy checks need the scan stored the standard way round (the default)
+  const upright = { mirroredShare: 0, flippedShare: 0 };
+  // a chest–abdomen–pelvis scan holds every organ (shorter protocols cut lungs, bladder or femurs off)
+  let seed = 12345;
+  while (drawAcquisition(seed).protocol !== 'chest-abdomen-pelvis') seed++;
+  const s = generatePhantomSubject(seed, upright);
   it('is deterministic for a seed and differs across seeds', () => {
-    const again = generatePhantomSubject(12345, upright);
+    const again = generatePhantomSubject(seed, upright);
     expect(md5(again.hu)).toBe(md5(s.hu));
     expect(md5(again.labels)).toBe(md5(s.labels));
     expect(md5(generatePhantomSubject(54321, upright).labels)).not.toBe(md5(s.labels));
   });
-  it('stores a share of scans mirrored or head–feet flipped: the same scan, reversed along x or z', () => {
+  it('stores scans mirrored or head–feet flipped only when asked: the same scan, reversed along x or z', () => {
     const [D, H, W] = PHANTOM_SHAPE;
-    const both = generatePhantomSubject(12345, { mirroredShare: 1, flippedZShare: 1 });
+    // no source supports stored orientation modes in OrganMNIST3D: off by default
+    expect(PHANTOM_MIRRORED_SHARE).toBe(0);
+    expect(PHANTOM_FLIPPED_SHARE).toBe(0);
+    expect(drawAcquisition(seed).mirrored || drawAcquisition(seed).flippedZ).toBe(false);
+    const both = generatePhantomSubject(seed, { mirroredShare: 1, flippedShare: 1 });
+    expect(orientationCode(both.meta)).toBe(3);
     expect(both.meta.mirrored && both.meta.flippedZ).toBe(true);
     expect(s.meta.mirrored || s.meta.flippedZ).toBe(false);
     let diffHU = 0, diffLab = 0;
@@ -35,11 +43,12 @@ describe('phantom subject', () => {
         }
     expect(diffHU).toBe(0);
     expect(diffLab).toBe(0);
-    // the shares drawn over many subjects match the generator's constants
-    const metas = Array.from({ length: 400 }, (_, k) => drawAcquisition(5000 + k));
+    // the shares drawn over many subjects match the options
+    const metas = Array.from({ length: 400 }, (_, k) => drawAcquisition(5000 + k, { mirroredShare: 0.4, flippedShare: 0.3 }));
     const share = (f: (m: (typeof metas)[number]) => boolean) => metas.filter(f).length / metas.length;
-    expect(Math.abs(share((m) => m.mirrored) - PHANTOM_MIRRORED_SHARE)).toBeLessThan(0.08);
-    expect(Math.abs(share((m) => m.flippedZ) - PHANTOM_FLIPPED_Z_SHARE)).toBeLessThan(0.08);
+    expect(Math.abs(share((m) => m.mirrored) - 0.4)).toBeLessThan(0.08);
+    expect(Math.abs(share((m) => m.flippedZ) - 0.3)).toBeLessThan(0.08);
+    expect(Array.from({ length: 200 }, (_, k) => drawAcquisition(5000 + k)).some((m) => m.mirrored || m.flippedZ)).toBe(false);
   });
   it('contains all 11 organs with plausible HU and laterality', () => {
     const [D, H, W] = PHANTOM_SHAPE;
@@ -85,9 +94,16 @@ describe('phantom subject', () => {
     expect(s.meta.noiseHU).toBeGreaterThanOrEqual(10);
     expect(s.meta.noiseHU).toBeLessThanOrEqual(40);
   });
-  it('varies acquisition between subjects (phase, noise, slice thickness)', () => {
+  it('varies acquisition between subjects (contrast timing, protocol, noise, slice thickness)', () => {
     const metas = Array.from({ length: 40 }, (_, k) => drawAcquisition(1000 + k));
     expect(new Set(metas.map((m) => m.phase)).size).toBeGreaterThanOrEqual(3);
+    expect(new Set(metas.map((m) => m.protocol)).size).toBe(SCAN_PROTOCOLS.length);
+    expect(new Set(metas.map((m) => Math.round(m.contrastSeconds))).size).toBeGreaterThan(20);
+    // time–attenuation: the aorta peaks early, the renal medulla later, excreted urine last
+    expect(tissueHU('artery', 30, 1)).toBeGreaterThan(tissueHU('artery', 90, 1));
+    expect(tissueHU('medulla', 100, 1)).toBeGreaterThan(tissueHU('medulla', 30, 1));
+    expect(tissueHU('pelvis', 400, 1)).toBeGreaterThan(300);
+    expect(tissueHU('liver', 0, 1)).toBe(tissueHU('liver', 500, 0));
     expect(new Set(metas.map((m) => m.sliceFactor)).size).toBeGreaterThanOrEqual(2);
     expect(Math.max(...metas.map((m) => m.noiseHU)) - Math.min(...metas.map((m) => m.noiseHU))).toBeGreaterThan(10);
   });
@@ -102,7 +118,7 @@ describe('phantom subject', () => {
   });
   it('crops every organ with a non-empty mask and a label map that agrees with it', () => {
     const crops = cropOrgans(s, [28], makeRng(1)).get(28)!;
-    expect(crops.length).toBeGreaterThanOrEqual(9); // the scan range may cut an organ off
+    expect(crops.length).toBeGreaterThanOrEqual(6); // the scan range may cut organs off (lungs, heart, bladder, femurs)
     for (const c of crops) {
       const m = c.mask.reduce((a, b) => a + b, 0);
       expect(m, ORGAN_LABELS[c.label]).toBeGreaterThan(28 ** 3 * 0.02);
@@ -121,7 +137,7 @@ describe('phantom dataset (small)', () => {
     const ds = generatePhantomDataset(opts);
     expect(ds.splits.train.count).toBe(31);
     // one crop per organ and subject, less the organs the scan range cut off
-    expect(ds.splits.val.count).toBeGreaterThanOrEqual(9);
+    expect(ds.splits.val.count).toBeGreaterThanOrEqual(6);
     expect(ds.splits.val.count).toBeLessThanOrEqual(11);
     const cc = classCounts(ds);
     expect(Math.max(...cc.val)).toBe(1);
@@ -162,6 +178,18 @@ describe('phantom dataset (small)', () => {
       expect(md5(back.splits.val.masks!.data)).toBe(md5(ds.splits.val.masks!.data));
       expect(md5(back.splits.val.labelMaps!.data)).toBe(md5(ds.splits.val.labelMaps!.data));
       expect(Array.from(back.splits.train.subjects!)).toEqual(Array.from(ds.splits.train.subjects!));
+      // every crop keeps the orientation its scan was stored in (all as stored by default)
+      expect(Array.from(back.splits.test.orientations!)).toEqual(Array.from(ds.splits.test.orientations!));
+      expect(ds.splits.train.orientations!.every((v) => v === 0)).toBe(true);
     });
+  });
+
+  it("records each crop's stored orientation when the modes are on, per subject", () => {
+    const ds = generatePhantomDataset({ size: 28, seed: 7, subjects: { train: 4, val: 1, test: 1 }, targetCounts: null, mirroredShare: 0.5, flippedShare: 0.5 });
+    const sp = ds.splits.train;
+    expect(sp.orientations).toHaveLength(sp.count);
+    expect(new Set(sp.orientations).size).toBeGreaterThan(1);
+    // one code per subject
+    for (let i = 1; i < sp.count; i++) if (sp.subjects![i] === sp.subjects![i - 1]) expect(sp.orientations![i]).toBe(sp.orientations![i - 1]);
   });
 });

@@ -11,7 +11,7 @@
  */
 import { NUM_CLASSES } from './labels';
 import type { Dataset, Split } from './medmnist';
-import { BONE_LABEL } from './phantom';
+import { BONE_LABEL } from './phantom/anatomy';
 
 /** Mean of each k×k×k block of an S³ uint8 volume, scaled to [0, 1]. Returns k³ features. */
 export function blockMeans(vol: Uint8Array, S: number, k: number): Float64Array {
@@ -185,11 +185,29 @@ export interface AuditResult {
   templateMargin: { mean: number; sd: number; own: number; bestOther: number; target: { max: number } };
   /** per class (ORGAN_LABELS order) and overall; absent without label maps */
   composition?: { perClass: CropComposition[]; overall: CropComposition };
+  /** share of crops whose scan was stored mirrored / head–feet flipped (train + test), where recorded */
+  orientation?: { mirrored: number; flipped: number };
   targetsMet: boolean;
 }
 
-/** Targets from the phantom issue: block-mean LR at 4³ ≤ 75 %, at 2³ ≤ 50 %, margin < 0.2. */
-export const AUDIT_TARGETS = { lr4: 0.75, lr2: 0.5, margin: 0.2 } as const;
+/** Whether every baseline with a target and the template margin meet their targets. */
+export function targetsMet(a: Pick<AuditResult, 'baselines' | 'templateMargin'>): boolean {
+  return a.baselines.every((b) => !b.target || b.testAccuracy <= b.target.max) && a.templateMargin.mean < a.templateMargin.target.max;
+}
+
+function orientationShares(ds: Dataset): AuditResult['orientation'] {
+  const { train, test } = ds.splits;
+  if (!train.orientations || !test.orientations) return undefined;
+  const all = [...train.orientations, ...test.orientations];
+  return { mirrored: all.filter((v) => v & 1).length / all.length, flipped: all.filter((v) => v & 2).length / all.length };
+}
+
+/**
+ * Targets from issue 26 (with the orientation modes off): block-mean LR at 4³ ≤ 85 %, at 2³ ≤ 65 %
+ * (MedMNIST v2 reports 81.4 % for auto-sklearn on the raw 28³ voxels), template margin < 0.2, and
+ * a small 3D CNN trained a few epochs ≤ 95 % (ResNet-18 3D gets ~90 % on the real data).
+ */
+export const AUDIT_TARGETS = { lr4: 0.85, lr2: 0.65, margin: 0.2, cnn: 0.95 } as const;
 
 function composition(split: Split): AuditResult['composition'] {
   if (!split.labelMaps) return undefined;
@@ -277,7 +295,7 @@ export function auditDataset(ds: Dataset, opts: { onProgress?: (msg: string) => 
   const mMean = mean(margins);
   const mSd = Math.sqrt(margins.reduce((s, v) => s + (v - mMean) ** 2, 0) / Math.max(1, margins.length - 1));
   const templateMargin = { mean: mMean, sd: mSd, own: mean(owns), bestOther: mean(others), target: { max: AUDIT_TARGETS.margin } };
-  const targetsMet = baselines.every((b) => !b.target || b.testAccuracy <= b.target.max) && mMean < AUDIT_TARGETS.margin;
+  const orientation = orientationShares(ds);
   return {
     dataset: ds.name,
     size: S,
@@ -287,6 +305,7 @@ export function auditDataset(ds: Dataset, opts: { onProgress?: (msg: string) => 
     baselines,
     templateMargin,
     composition: composition(test),
-    targetsMet,
+    ...(orientation ? { orientation } : {}),
+    targetsMet: targetsMet({ baselines, templateMargin }),
   };
 }

@@ -6,7 +6,9 @@
  * images N×S×S×S uint8, labels N×1 (uint8 in MedMNIST; any integer dtype accepted).
  * The phantom additionally has a masks file with keys {split}_masks (N×S×S×S uint8 0/1),
  * {split}_labelmaps (N×S×S×S uint8: 0 other, k+1 organ k, 12 bone) and {split}_subjects
- * (N int32: which synthetic subject each crop comes from, for subject-level resampling).
+ * (N int32: which synthetic subject each crop comes from, for subject-level resampling) and
+ * {split}_orientation (N uint8: how the crop's scan was stored — 0 as stored, 1 left–right
+ * mirrored, 2 head–feet flipped, 3 both).
  */
 import { DataFormatError, describeShape, type NdArray } from './npy';
 import { readNpz } from './npz';
@@ -28,6 +30,8 @@ export interface Split {
   labelMaps?: NdArray;
   /** subject id of each crop (phantom only): crops of one subject are not independent */
   subjects?: Int32Array;
+  /** stored orientation of each crop's scan (phantom only): 0 as stored, 1 mirrored, 2 head–feet flipped, 3 both */
+  orientations?: Uint8Array;
   count: number;
 }
 
@@ -191,7 +195,7 @@ function checkVolumes(arr: NdArray, size: number, file: string, key: string): nu
 export const DATASET_KEYS: readonly string[] = SPLITS.flatMap((s) => [`${s}_images`, `${s}_labels`]);
 /** The members of a phantom masks file: the masks, and (when present) the label maps and subject ids. */
 export const MASK_KEYS: readonly string[] = SPLITS.map((s) => `${s}_masks`);
-export const MASK_OPTIONAL_KEYS: readonly string[] = SPLITS.flatMap((s) => [`${s}_labelmaps`, `${s}_subjects`]);
+export const MASK_OPTIONAL_KEYS: readonly string[] = SPLITS.flatMap((s) => [`${s}_labelmaps`, `${s}_subjects`, `${s}_orientation`]);
 
 /** Build and validate a Dataset from npz members (main file + optional masks file). */
 export function datasetFromArrays(
@@ -233,6 +237,14 @@ export function datasetFromArrays(
         if (sj.shape.length !== 1 || sj.shape[0] !== n) throw new DataFormatError(masks.file, `${sk} must have shape ${n}, got ${describeShape(sj.shape, sj.dtype)}`);
         split.subjects = Int32Array.from(sj.data as ArrayLike<number>, Number);
       }
+      const ok = `${sp}_orientation`;
+      const or = masks.arrays[ok];
+      if (or) {
+        if (or.shape.length !== 1 || or.shape[0] !== n) throw new DataFormatError(masks.file, `${ok} must have shape ${n}, got ${describeShape(or.shape, or.dtype)}`);
+        const codes = Uint8Array.from(or.data as ArrayLike<number>, Number);
+        if (codes.some((v) => v > 3)) throw new DataFormatError(masks.file, `${ok} holds codes outside 0–3`);
+        split.orientations = codes;
+      }
     }
     splits[sp] = split;
   }
@@ -267,6 +279,7 @@ export function datasetToArrays(ds: Dataset): { main: Record<string, NdArray>; m
       masks[`${sp}_masks`] = s.masks;
       if (s.labelMaps) masks[`${sp}_labelmaps`] = s.labelMaps;
       if (s.subjects) masks[`${sp}_subjects`] = { dtype: 'int32', shape: [s.count], data: s.subjects };
+      if (s.orientations) masks[`${sp}_orientation`] = { dtype: 'uint8', shape: [s.count], data: s.orientations };
     }
   }
   return { main, masks };
