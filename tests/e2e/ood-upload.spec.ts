@@ -58,7 +58,8 @@ test.describe('out-of-distribution and implausible uploads', () => {
     await expect(root).toHaveAttribute('data-ood', /features|intensity/);
     const url = new URL(page.url());
     expect(url.searchParams.get('volume')).toBeNull();
-    expect(url.searchParams.get('file')).toBe('noise.npy');
+    expect(url.searchParams.get('file')).toBe('own'); // never the file's name (Referer headers carry the address)
+    expect(page.url()).not.toContain('noise');
   });
 
   test('intensities no scanner writes are refused with the reason; a slab opens with its resampling factors named', async ({ page }) => {

@@ -49,11 +49,12 @@ function syncOutputs(ui: Ui): void {
 /** The address bar follows the controls (replaceState: no history entry per slider move). */
 export function writeUrl(ex: ControlsHost): void {
   const r = camRequest(ex.ui);
-  // a shipped volume by its id; a reader's own file by its name (file=…, never uploaded: a link to it cannot reopen it), no shipped id
-  const own = ex.vol && !ex.vol.entry ? ex.vol.id : null;
+  // a shipped volume by its id; while a reader's own file is shown, file=own and no shipped id (not the file's
+  // name: the address travels in Referer headers, and a name can identify a patient; the file never leaves the browser)
+  const own = !!ex.vol && !ex.vol.entry;
   const volume = own ? undefined : (ex.vol?.entry?.id ?? new URLSearchParams(location.search).get('volume') ?? undefined);
   const q = new URLSearchParams(explorerQuery({ volume, method: r.method, stage: r.stage, target: r.target, threshold: Number(input(ex.ui, 'threshold').value) }));
-  if (own) q.set('file', own);
+  if (own) q.set('file', 'own');
   // the view: mode, layers, opacity, slice, camera, comparison (lib/site/view-state)
   for (const [k, v] of viewParams(ex.ui, ex.pos, ex.views.cloud?.camera ?? null)) q.set(k, v);
   for (const k of ['backend', 'model', 'autorun', 'cloud', 'workers', 'fused', 'threads']) {

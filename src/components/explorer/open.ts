@@ -45,7 +45,7 @@ export async function openIndex(ex: OpenHost, wanted?: string): Promise<void> {
   // an unknown ?volume= id, or a link made while a reader's own file was open: said, never silently replaced
   const file = ex.params.get('file');
   if (wanted && first.id !== wanted) volumeNote(ex, unknownVolumeMessage(wanted, ex.volumes.index?.volumes.map((v) => v.id) ?? [], first.id));
-  else if (!wanted && file) volumeNote(ex, ownFileLinkMessage(file, first.id));
+  else if (!wanted && file) volumeNote(ex, ownFileLinkMessage(first.id));
 }
 
 export async function openEntry(ex: OpenHost, entry: ShippedVolumeEntry): Promise<void> {
