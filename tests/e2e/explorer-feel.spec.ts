@@ -164,3 +164,59 @@ test.describe('landing page opens on the live thing (issue 27)', () => {
     });
   }
 });
+
+test.describe('reading the map and the smaller faults (issue 27)', () => {
+  test('Score-CAM at work: scores on their own scale, the small-score sentence, clickable tiles', async ({ page }) => {
+    test.setTimeout(150_000);
+    for (const [name, viewport] of [['desktop', { width: 1280, height: 900 }], ['phone', { width: 390, height: 844 }]] as const) {
+      await page.setViewportSize(viewport);
+      await page.goto('explorer/?autorun=1');
+      const fig = page.locator('[data-at-work]');
+      await expect(fig).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
+      const ymax = Number(await fig.locator('[data-aw-ymax]').textContent());
+      expect(ymax).toBeGreaterThan(0);
+      expect(ymax).toBeLessThanOrEqual(1);
+      await expect(fig.locator('[data-aw-bars-note]')).not.toBeEmpty();
+      // a tile clicked shows that channel's mask and masked input
+      const tiles = fig.locator('[data-aw-tiles]');
+      const box = (await tiles.boundingBox())!;
+      const cols = name === 'phone' ? 8 : 16;
+      expect(box.width / cols, 'tiles large enough to read').toBeGreaterThanOrEqual(30);
+      await tiles.click({ position: { x: (box.width / cols) * 2.5, y: (box.width / cols) * 0.5 } });
+      await expect(fig).toHaveAttribute('data-selected', '2');
+      await expect(page.locator('[data-aw-status]')).toContainText(/^Channel \d+/);
+      await fig.screenshot({ path: `${SHOTS}/at-work-${name}.png` });
+    }
+  });
+
+  test('a Results snapshot opens the explorer at the slice it shows', async ({ page }) => {
+    await page.goto('results/');
+    const link = page.locator('a.snapshot__open').first();
+    const href = (await link.getAttribute('href'))!;
+    const slice = new URL(href, 'http://x').searchParams.get('slice');
+    expect(slice).toMatch(/^\d+,\d+,\d+$/);
+    await link.click();
+    await page.waitForURL(/explorer/);
+    await page.waitForFunction(() => !!window.__explorer && window.__explorer.state().volume !== null, null, { timeout: 30_000 });
+    expect((await page.evaluate(() => window.__explorer.state())).pos.join(',')).toBe(slice);
+  });
+
+  test('theme toggle, table captions, chart labels', async ({ page }) => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto('results/');
+    const toggle = page.locator('[data-theme-toggle]').first();
+    await expect(toggle).toHaveAttribute('aria-pressed', 'true');
+    await expect(toggle).toHaveAccessibleName(/Dark theme/);
+    await toggle.click();
+    await expect(toggle).toHaveAttribute('aria-pressed', 'false');
+    // captions stay inside their scroll boxes
+    const over = await page.locator('.table-wrap > table > caption').evaluateAll((cs) => cs.filter((c) => c.getBoundingClientRect().width > c.closest('.table-wrap')!.getBoundingClientRect().width + 1).length);
+    expect(over).toBe(0);
+    // chart text at least 11 px on a phone
+    const sizes = await page.locator('svg.chart text').evaluateAll((ts) => ts.map((t) => (t as SVGTextElement).getBoundingClientRect().height).filter((h) => h > 0));
+    expect(sizes.length).toBeGreaterThan(0);
+    const small = await page.locator('svg.chart').evaluateAll((svgs) => svgs.map((s) => s.getBoundingClientRect().width / Number(s.getAttribute('width'))).filter((k) => k * 12 < 11));
+    expect(small, 'charts drawn so small that 12-unit text is under 11 px').toEqual([]);
+  });
+});

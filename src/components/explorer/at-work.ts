@@ -13,8 +13,9 @@ import { sliceOf, VIEW_AXIS, type Pos, type View } from '../../lib/viz/orient';
 import { renderSlice } from '../../lib/viz/slice-view';
 import type { CamDetail } from './runtime/protocol';
 
-const TILE_COLS = 16;
-const TILE_PX = 26; // 24 px tile + 2 px gap
+/** Tile grid: 16 columns on a wide figure, 8 on a phone; each tile the CT slice under the channel's map. */
+let TILE_COLS = 16;
+const TILE_PX = 42; // 40 px tile + 2 px gap
 /**
  * The figure's canvases are software (CPU) canvases: the browser's hint for canvases read back
  * often, which also keeps them off the GPU path. Painted while a pool of workers takes every core,
@@ -57,6 +58,43 @@ export class AtWork {
 
   constructor(private readonly root: HTMLElement) {
     this.scrub.addEventListener('input', () => this.showTop(Number(this.scrub.value)));
+    // a tile clicked (or chosen with the keyboard): that channel's mask and masked input
+    const tiles = this.q<HTMLCanvasElement>('[data-aw-tiles]');
+    tiles.addEventListener('click', (e) => {
+      const r = tiles.getBoundingClientRect();
+      const x = ((e.clientX - r.left) / r.width) * tiles.width, y = ((e.clientY - r.top) / r.height) * tiles.height;
+      const j = Math.floor(y / TILE_PX) * TILE_COLS + Math.floor(x / TILE_PX);
+      if (this.c && j >= 0 && j < this.c.indices.length) this.select(j);
+    });
+    tiles.addEventListener('keydown', (e) => {
+      if (!this.c || !['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'].includes(e.key)) return;
+      e.preventDefault();
+      const n = this.c.indices.length;
+      const at = this.current[this.current.length - 1] ?? 0;
+      const d = e.key === 'ArrowLeft' ? -1 : e.key === 'ArrowRight' ? 1 : e.key === 'ArrowUp' ? -TILE_COLS : TILE_COLS;
+      this.select(Math.max(0, Math.min(n - 1, at + d)));
+    });
+  }
+
+  /** Shows channel j: its tile outlined, its mask and masked input, its score and rank. */
+  select(j: number): void {
+    if (!this.c || !this.input) return;
+    this.current = [j];
+    this.paint(this.full ?? partialCamOnPlane(this.c, this.weights, this.input.size, this.plane()), j);
+    const w = this.weights[j];
+    const rank = this.order.length ? this.order.indexOf(j) + 1 : 0;
+    this.root.dataset.selected = String(j);
+    this.text(
+      '[data-aw-status]',
+      `Channel ${this.c.indices[j]}${Number.isFinite(w) ? `: score ${fmtScore(w)}${rank ? `, number ${rank} of ${this.scored} by score` : ''}` : ': not scored yet'}. Its map (upsampled, scaled to [0, 1]) is the mask; the model scores the CT times that mask.`,
+    );
+  }
+
+  /** Nothing to draw: say why (a gradient method, a precomputed map, a stopped run). */
+  empty(why: string): void {
+    this.cancelPaint();
+    this.root.dataset.state = 'empty';
+    this.text('[data-aw-status]', why);
   }
 
   private q<T extends HTMLElement>(sel: string): T {
@@ -81,6 +119,8 @@ export class AtWork {
     this.scored = 0;
     this.current = [];
     this.root.dataset.state = 'waiting';
+    delete this.root.dataset.selected;
+    this.order = [];
     this.q('[data-aw-scrub-label]').hidden = true;
     this.scrub.disabled = true;
     for (const sel of ['[data-aw-tiles]', '[data-aw-masked]', '[data-aw-bars]', '[data-aw-sum]']) {
@@ -106,8 +146,12 @@ export class AtWork {
       this.weights = new Float32Array(d.indices.length).fill(NaN);
       this.root.dataset.state = 'running';
       const tiles = this.q<HTMLCanvasElement>('[data-aw-tiles]');
+      // 16 columns where the figure is wide, 8 on a phone (tiles stay ≥ 40 px on screen)
+      TILE_COLS = this.root.clientWidth > 0 && this.root.clientWidth < 560 ? 8 : 16;
+      tiles.width = TILE_COLS * TILE_PX;
       tiles.height = Math.ceil(d.indices.length / TILE_COLS) * TILE_PX;
-      this.text('[data-aw-tiles-cap]', `The ${d.indices.length} channels Score-CAM runs at this stage (${d.shape.join('×')} voxels each), sliced where the views are; brighter tiles respond more.`);
+      this.tiles = null;
+      this.text('[data-aw-tiles-cap]', `The ${d.indices.length} channels Score-CAM runs at this stage (${d.shape.join('×')} voxels each), each over the CT slice the views show: bright where the channel responds. Click a tile to see its mask and masked input.`);
     } else if (this.c) {
       this.weights.set(d.scores, d.from);
       this.scored += d.scores.length;
@@ -157,7 +201,7 @@ export class AtWork {
   finish(completed: boolean): void {
     this.cancelPaint();
     if (!this.c || !this.input || this.scored === 0) {
-      if (this.root.dataset.state !== 'empty') this.root.dataset.state = 'empty';
+      this.empty(completed ? 'This run scored no channel: every channel was constant over the volume, so Score-CAM had nothing to weigh.' : 'The run stopped before any channel was scored; press Run to watch Score-CAM work.');
       return;
     }
     this.root.dataset.state = completed ? 'done' : 'stopped';
@@ -205,10 +249,13 @@ export class AtWork {
     const plane = this.plane();
     // the CT times the mask on the shown slice only (the mask is zero off the plane)
     const h = channelMaskOnPlane(c, latest, S, plane);
-    const masked = maskedInput(sliceOf(inp.ct, S, inp.view, plane.index), sliceOf(h, S, inp.view, plane.index));
+    const hSlice = sliceOf(h, S, inp.view, plane.index);
+    const masked = maskedInput(sliceOf(inp.ct, S, inp.view, plane.index), hSlice);
     putGray(this.q<HTMLCanvasElement>('[data-aw-masked]'), masked, S);
+    const maskCv = this.root.querySelector<HTMLCanvasElement>('[data-aw-mask]');
+    if (maskCv) putHeat(maskCv, hSlice, S);
     const w = this.weights[latest];
-    this.q('[data-aw-masked-cap]').textContent = `Channel ${c.indices[latest]}: the CT times its map, upsampled and scaled to [0, 1]; p(${displayName(this.target)}) = ${Number.isFinite(w) ? w.toFixed(3) : '…'}.`;
+    this.q('[data-aw-masked-cap]').textContent = `Channel ${c.indices[latest]}: its map H upsampled and scaled to [0, 1] (left), the CT times H (right); p(${displayName(this.target)}) = ${Number.isFinite(w) ? fmtScore(w) : '…'}.`;
     const img = renderSlice({ size: S, ct: inp.ct, cam: sum, mask: inp.mask, threshold: 0, opacity: 0.7, showCam: !!sum, showMask: true }, inp.view, inp.pos);
     const cv = this.q<HTMLCanvasElement>('[data-aw-sum]');
     cv.width = cv.height = S;
@@ -247,7 +294,12 @@ export class AtWork {
     if (!t || t.maps !== c.maps || t.key !== key) {
       const img = ctx.createImageData(width, height);
       const lut = colormapLut(CAM_COLORMAP);
-      const src = Int32Array.from({ length: px }, (_, i) => Math.min(s - 1, Math.floor(((i + 0.5) * s) / px)));
+      // the CT slice under every tile (nearest), the channel's slice over it (bilinear: a 4×4 map reads as a blob, not as noise)
+      const S = inp.size;
+      const ctSlice = sliceOf(inp.ct, S, inp.view, inp.pos[VIEW_AXIS[inp.view]]);
+      const ctPx = new Float32Array(px * px);
+      for (let ty = 0; ty < px; ty++) for (let tx = 0; tx < px; tx++) ctPx[ty * px + tx] = ctSlice[Math.min(S - 1, Math.floor(((ty + 0.5) * S) / px)) * S + Math.min(S - 1, Math.floor(((tx + 0.5) * S) / px))];
+      const coord = Float32Array.from({ length: px }, (_, i) => Math.max(0, Math.min(s - 1, ((i + 0.5) * s) / px - 0.5)));
       for (let j = 0; j < c.indices.length; j++) {
         const sl = sliceOf(channelMap(c, j), s, inp.view, at);
         let lo = Infinity, hi = -Infinity;
@@ -255,12 +307,16 @@ export class AtWork {
         const [x0, y0] = tileOrigin(j);
         for (let ty = 0; ty < px; ty++) {
           let o = ((y0 + ty) * img.width + x0) * 4;
+          const fy = coord[ty], r0 = Math.floor(fy), r1 = Math.min(s - 1, r0 + 1), wy = fy - r0;
           for (let tx = 0; tx < px; tx++, o += 4) {
-            const v = sl[src[ty] * s + src[tx]];
-            const q = hi > lo ? Math.round(((v - lo) / (hi - lo)) * 255) : 0;
-            img.data[o] = lut[q * 3];
-            img.data[o + 1] = lut[q * 3 + 1];
-            img.data[o + 2] = lut[q * 3 + 2];
+            const fx = coord[tx], c0 = Math.floor(fx), c1 = Math.min(s - 1, c0 + 1), wx = fx - c0;
+            const v = (sl[r0 * s + c0] * (1 - wx) + sl[r0 * s + c1] * wx) * (1 - wy) + (sl[r1 * s + c0] * (1 - wx) + sl[r1 * s + c1] * wx) * wy;
+            const u = hi > lo ? (v - lo) / (hi - lo) : 0;
+            const q = Math.round(u * 255) * 3;
+            const g = ctPx[ty * px + tx] * 200, a = 0.25 + 0.7 * u;
+            img.data[o] = g + (lut[q] - g) * a;
+            img.data[o + 1] = g + (lut[q + 1] - g) * a;
+            img.data[o + 2] = g + (lut[q + 2] - g) * a;
           }
         }
       }
@@ -284,16 +340,33 @@ export class AtWork {
     const fg = cssVar(this.root, '--fg-muted', '#666');
     const accent = cssVar(this.root, '--accent', '#c2255c');
     ctx.clearRect(0, 0, W, H);
+    // the axis runs to the largest score (rounded up), not to 1: scores of masked copies are often tiny
+    let top = 0;
+    for (let j = 0; j < n; j++) if (Number.isFinite(this.weights[j])) top = Math.max(top, this.weights[j]);
+    const yMax = niceCeil(top || 1);
+    const scale = (H - 2 * pad) / yMax;
+    this.text('[data-aw-ymax]', fmtScore(yMax));
+    this.text('[data-aw-ymid]', fmtScore(yMax / 2));
+    ctx.strokeStyle = fg;
+    ctx.globalAlpha = 0.35;
+    ctx.beginPath();
+    ctx.moveTo(pad, pad + 0.5);
+    ctx.lineTo(W - pad, pad + 0.5);
+    ctx.moveTo(pad, H / 2);
+    ctx.lineTo(W - pad, H / 2);
+    ctx.stroke();
+    ctx.globalAlpha = 1;
     for (let j = 0; j < n; j++) {
       const w = this.weights[j];
       if (!Number.isFinite(w)) continue;
-      const h = Math.max(1, w * (H - 2 * pad));
+      const h = Math.max(1, w * scale);
       ctx.fillStyle = this.current.includes(j) ? accent : fg;
       ctx.fillRect(pad + j * bw, H - pad - h, Math.max(1, bw - 1), h);
     }
     const p = this.input?.pFull;
-    if (p !== undefined && Number.isFinite(p)) {
-      const y = H - pad - p * (H - 2 * pad);
+    const onScale = p !== undefined && Number.isFinite(p) && p <= yMax;
+    if (onScale) {
+      const y = H - pad - p! * scale;
       ctx.strokeStyle = accent;
       ctx.setLineDash([4, 3]);
       ctx.beginPath();
@@ -302,7 +375,27 @@ export class AtWork {
       ctx.stroke();
       ctx.setLineDash([]);
     }
+    const organ = displayName(this.target).toLowerCase();
+    const note = this.root.querySelector('[data-aw-bars-note]');
+    if (note && top > 0) {
+      const pTxt = p !== undefined && Number.isFinite(p) ? `p(${organ} | X) = ${fmtScore(p)} for the whole CT${onScale ? ' (dashed line)' : `, ${Math.round(p / top)}× the largest score, off this scale`}` : '';
+      note.textContent = top < 0.05
+        ? `All scores are small (largest ${fmtScore(top)}): a softmax over the 11 organs gives an input with no evidence about 1/11 ≈ 0.09 per organ, and each masked copy keeps so little of the ${organ} that the model gives it to another organ. Score-CAM uses only the scores' ratios (the map is rescaled to [0, 1] afterwards), so the axis is stretched to the largest score. ${pTxt}.`
+        : `The axis runs to ${fmtScore(yMax)}. ${pTxt}.`;
+    }
   }
+}
+
+/** A round number ≥ v for an axis top (1, 2, 2.5, 5 × 10^k). */
+function niceCeil(v: number): number {
+  const e = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * e >= v * 0.999) return m * e;
+  return 10 * e;
+}
+
+/** A score as printed: three significant digits however small. */
+function fmtScore(v: number): string {
+  return v >= 0.01 ? v.toFixed(3) : v.toPrecision(2);
 }
 
 /** The top-left pixel of channel tile j in the grid (1 px inside its cell). */
@@ -316,6 +409,18 @@ function putGray(cv: HTMLCanvasElement, v: Float32Array, S: number): void {
   for (let i = 0; i < v.length; i++) {
     const g = Math.round(Math.min(1, Math.max(0, v[i])) * 255);
     img.data.set([g, g, g, 255], i * 4);
+  }
+  cv.getContext('2d', CANVAS_2D)?.putImageData(img, 0, 0);
+}
+
+/** A [0, 1] slice in the heat-map colours (the mask H). */
+function putHeat(cv: HTMLCanvasElement, v: Float32Array, S: number): void {
+  cv.width = cv.height = S;
+  const img = new ImageData(S, S);
+  const lut = colormapLut(CAM_COLORMAP);
+  for (let i = 0; i < v.length; i++) {
+    const q = Math.round(Math.min(1, Math.max(0, v[i])) * 255) * 3;
+    img.data.set([lut[q], lut[q + 1], lut[q + 2], 255], i * 4);
   }
   cv.getContext('2d', CANVAS_2D)?.putImageData(img, 0, 0);
 }

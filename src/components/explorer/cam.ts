@@ -89,6 +89,7 @@ export class CamRunner {
     // figure gets nothing: its painting runs on the page's thread, which competes with the
     // workers for the cores (measured: bench:browser --at-work closed)
     const figure = CAM_METHODS[req.method].atWork && view && this.atWork?.shown() ? this.atWork : null;
+    if (!CAM_METHODS[req.method].atWork) this.atWork?.empty(`${methodName(req.method)} makes no masked passes, so there is nothing to watch here: it weights the channels without scoring masked copies. Score-CAM and Faster Score-CAM draw their work in this figure.`);
     let completed = false;
     try {
       const r = await this.model.run((w) => {

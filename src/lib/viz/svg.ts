@@ -88,10 +88,16 @@ function legendLayout(series: Series[], left: number, right: number): { x: numbe
   });
 }
 
+/** Widest chart drawing (user units = px at natural size). */
+export const MAX_CHART_WIDTH = 340;
+
 /** A complete <svg> element as a string. */
 export function lineChartSvg(o: LineChartOptions): string {
-  const W = o.width ?? 480;
-  const H = o.height ?? 300;
+  // the drawing is at most MAX_CHART_WIDTH units wide (taller charts keep their aspect): its 12-unit
+  // text then stays ≥ 11 px wherever the chart is shown at ≥ 312 px, a phone's column included
+  const scale = Math.min(1, MAX_CHART_WIDTH / (o.width ?? 480));
+  const W = Math.round((o.width ?? 480) * scale);
+  const H = Math.max(180, Math.round((o.height ?? 300) * scale));
   const legend = o.legend !== false && o.series.length ? legendLayout(o.series, 56, W - 22) : [];
   const rows = legend.length ? legend[legend.length - 1].row + 1 : 0;
   const m = { l: 56, r: 22, t: 14 + 20 * rows, b: 46 };
