@@ -164,7 +164,8 @@ describe.skipIf(skip)('npm run realdata: a served npz → the built real-data si
     expect(ex).toContain(`data-model="${MODEL}"`);
     expect(ex).toMatch(/data-volumes="volumes\/organmnist3d-28\/"/);
     expect(ex).toContain('data-precomputed="1"');
-    for (const f of ['model.json', 'weights.bin', 'manifest.json']) expect(existsSync(path.join(dirs.dist, 'models', MODEL, f)), f).toBe(true);
+    // every file the export wrote (model, weights, manifest, metrics, history, out-of-distribution calibration)
+    for (const f of readdirSync(path.join(dirs.models, MODEL))) expect(existsSync(path.join(dirs.dist, 'models', MODEL, f)), f).toBe(true);
     expect(readFileSync(path.join(dirs.dist, 'models', MODEL, 'weights.bin'))).toEqual(readFileSync(path.join(dirs.models, MODEL, 'weights.bin')));
     const vdir = path.join(dirs.dist, 'volumes', `organmnist3d-${SIZE}`);
     const index = parseShippedIndex(readJson(path.join(vdir, 'index.json')));

@@ -141,8 +141,8 @@ export interface ExplorerAssets {
   volumes: { dir: string; url: string; serve: Array<{ file: string; path: string }> };
 }
 
-/** The model files the explorer and the pages read. */
-const MODEL_FILES = ['model.json', 'weights.bin', 'manifest.json', 'metrics.json', 'history.json'];
+/** The files of a model folder the site serves: every JSON and binary file `npm run evaluate` writes (model, weights, manifest, metrics, history, the out-of-distribution calibration). */
+const modelFiles = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => /^[\w.-]+\.(json|bin)$/.test(f)).sort() : []);
 
 export function explorerAssets(dir = resultsDir(), root = process.cwd()): ExplorerAssets {
   const m = readJson<CacheManifest>(dir, 'manifest.json');
@@ -157,7 +157,7 @@ export function explorerAssets(dir = resultsDir(), root = process.cwd()): Explor
     name,
     dir: modelDir,
     url: `models/${name}/`,
-    serve: modelDir === publicModel ? [] : MODEL_FILES.filter((f) => existsSync(join(modelDir, f))).map((file) => ({ file, path: join(modelDir, file) })),
+    serve: modelDir === publicModel ? [] : modelFiles(modelDir).map((file) => ({ file, path: join(modelDir, file) })),
   };
   if (model.serve.length && !model.serve.some((f) => f.file === 'weights.bin')) throw new Error(`the results folder ${dir} names the model ${modelDir}, which has no weights.bin`);
   const volumesDir = resolve(root, m?.inputs.volumesDir ?? 'public/volumes');
