@@ -15,6 +15,8 @@ describe('explorer links', () => {
     expect(q).toEqual({ volume: 'test-0001', runtime: { backend: 'wasm', workers: 2, threads: 0, fused: false, autorun: true, model: 'resnet10-phantom64' } });
     expect(parseExplorerQuery(explorerQuery(q))).toEqual(q);
     expect(parseExplorerQuery('backend=tpu&workers=0&threads=x&fused=maybe&model=../x').runtime).toBeUndefined();
+    // the view (view-state.ts) comes with the same parse
+    expect(parseExplorerQuery('method=gradcam&view=surfaces&slice=1,2,3').view).toEqual({ mode: 'surfaces', slice: [1, 2, 3] });
   });
   it('links a Results snapshot (test index + cache method key) into the explorer', () => {
     expect(explorerLink({ testIndex: 66, methodKey: 'scorecam-s4', target: 0 })).toBe('explorer/?volume=test-0066&method=scorecam&stage=4&target=0');

@@ -39,7 +39,7 @@ export class Explorer {
   readonly ui: Ui;
   readonly params = new URLSearchParams(location.search);
   /** The page's query, parsed once: the state to open and the model runtime's options. */
-  private readonly query = parseExplorerQuery(this.params);
+  private readonly query = parseExplorerQuery(this.params, 11, SIZE);
   readonly model: ModelRunner;
   readonly volumes: VolumeSource;
   readonly cams: CamRunner;
@@ -83,7 +83,7 @@ export class Explorer {
       (p) => showReadout(this.ui, this.vol, this.cam?.cam ?? null, p ?? this.pos, !p),
       () => this.cameraMoved(),
     );
-    const view = parseViewState(this.params, SIZE);
+    const view = this.query.view ?? {};
     applyViewState(this.ui, view);
     this.views.initialCamera = view.camera ?? null;
     this.wantedSlice = view.slice ?? null;

@@ -5,6 +5,7 @@
  */
 import { isCamMethod, parseMethodKey, type CamMethod } from '../cam/methods';
 import { volumeId } from '../data/shipped';
+import { parseViewState, type ViewState } from './view-state';
 
 export interface ExplorerState {
   /** shipped volume id, e.g. "test-0066" */
@@ -36,9 +37,13 @@ export interface ExplorerRuntime {
   autorun?: boolean;
 }
 
-/** What the page's query says: the state (links) and, where given, the runtime options. */
+/**
+ * What the page's query says: the state (links), and where given the runtime options and the view
+ * (view-state.ts: mode, layers, opacity, slice, camera; the page writes it back with its own controls).
+ */
 export interface ExplorerQuery extends ExplorerState {
   runtime?: ExplorerRuntime;
+  view?: ViewState;
 }
 
 const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -90,8 +95,8 @@ function parseRuntime(q: URLSearchParams): ExplorerRuntime | undefined {
   return Object.keys(r).length ? r : undefined;
 }
 
-/** Reads a state and the runtime options from a query; keeps only valid fields. */
-export function parseExplorerQuery(search: string | URLSearchParams, numClasses = 11): ExplorerQuery {
+/** Reads a state, the runtime options and the view from a query; keeps only valid fields. */
+export function parseExplorerQuery(search: string | URLSearchParams, numClasses = 11, size = 64): ExplorerQuery {
   const q = typeof search === 'string' ? new URLSearchParams(search) : search;
   const out: ExplorerQuery = {};
   const volume = q.get('volume');
@@ -106,6 +111,8 @@ export function parseExplorerQuery(search: string | URLSearchParams, numClasses 
   if (th !== null && th !== '' && Number.isFinite(Number(th)) && Number(th) >= 0 && Number(th) < 1) out.threshold = Number(th);
   const runtime = parseRuntime(q);
   if (runtime) out.runtime = runtime;
+  const view = parseViewState(q, size);
+  if (Object.keys(view).length) out.view = view;
   return out;
 }
 
