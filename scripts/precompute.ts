@@ -1,8 +1,8 @@
 /**
  * npm run precompute -- [--model public/models/resnet10-phantom64] [--history FILE] [--dataset phantom] [--size 64]
  *                       [--all | --per-subject K | --per-organ N]   which test volumes get records (default --all)
- *                       [--steps 32] [--random-seeds 1] [--extras-per-organ 5] [--extras-max N] [--no-extras]
- *                       [--sanity-seeds 3] [--second-per-subject 2] [--second-steps 16]
+ *                       [--steps 16] [--random-seeds 1] [--extras-per-organ 5] [--extras-max N] [--no-extras]
+ *                       [--sanity-seeds 3] [--second-per-subject 1] [--second-steps 16]
  *                       [--methods scorecam-s4,gradcam-s4] [--extra-methods KEY,...] [--sanity-methods KEY,...]
  *                       [--workers N] [--batch 8] [--no-shipped] [--volumes DIR] [--data DIR] [--results NAME|DIR]
  * npm run precompute -- --verify [--deep] [--results NAME|DIR]   (what `npm run build` runs: checks the
@@ -41,13 +41,13 @@ export const SPEC: CliSpec = {
     all: { type: 'boolean', help: 'every test volume (the default)' },
     'per-subject': { type: 'string', arg: 'K', help: 'K test volumes per subject (needs subject ids)' },
     'per-organ': { type: 'string', arg: 'N', help: 'the first N test volumes per organ' },
-    steps: { type: 'string', arg: 'N', def: 32, help: 'deletion/insertion steps (1-1024)' },
+    steps: { type: 'string', arg: 'N', def: 16, help: 'deletion/insertion steps (1-1024)' },
     'random-seeds': { type: 'string', arg: 'N', def: 1, help: 'random-order control seeds per volume (1-32)' },
     'extras-per-organ': { type: 'string', arg: 'N', def: 5, help: 'volumes per organ for sanity checks, stages 1-3, Faster Score-CAM, Score-CAM variants' },
     'extras-max': { type: 'string', arg: 'N', help: 'cap on the extras subset (default: none)' },
     'no-extras': { type: 'boolean', help: 'skip the extras subset' },
     'sanity-seeds': { type: 'string', arg: 'N', def: 3, help: 'randomisation seeds of the sanity checks (1-10; the first runs the whole cascade)' },
-    'second-per-subject': { type: 'string', arg: 'K', def: 2, help: 'crops per test subject scored again with the second passing baseline state (0: none)' },
+    'second-per-subject': { type: 'string', arg: 'K', def: 1, help: 'crops per test subject scored again with the second passing baseline state (0: none)' },
     'second-steps': { type: 'string', arg: 'N', def: 16, help: 'deletion/insertion steps with the second state' },
     methods: { type: 'string', arg: 'LIST', help: `comma-separated method keys for the main tables (<method>-s<1-4>, method: ${CAM_METHOD_IDS.join('|')})` },
     'extra-methods': { type: 'string', arg: 'LIST', help: 'comma-separated method keys for the extras subset' },
