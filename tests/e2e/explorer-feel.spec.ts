@@ -220,3 +220,54 @@ test.describe('reading the map and the smaller faults (issue 27)', () => {
     expect(small, 'charts drawn so small that 12-unit text is under 11 px').toEqual([]);
   });
 });
+
+test.describe('two maps side by side, deletion and insertion animated (issue 27)', () => {
+  test('the build’s Grad-CAM beside Score-CAM on the same volume, cameras linked; the curves scrub', async ({ page }) => {
+    test.setTimeout(180_000);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto('explorer/?autorun=0&compare=gradcam-s4');
+    await page.waitForFunction(() => document.querySelector('[data-explorer]')?.getAttribute('data-view3d') === 'ready', null, { timeout: 30_000 });
+    await expect(page.locator('[data-plot]')).toHaveAttribute('data-comparing', '');
+    await expect(page.locator('.c3d-compare .c3d-canvas')).toBeVisible();
+    await expect(page.locator('[data-plot-title]').nth(1)).toContainText(/Grad-CAM, stage 4/);
+    // one drag turns both views
+    const box = (await page.locator('.c3d:not(.c3d-compare) .c3d-canvas').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 80, box.y + box.height / 2 + 20, { steps: 4 });
+    await page.mouse.up();
+    await page.waitForTimeout(300);
+    await expect.poll(() => new URL(page.url()).searchParams.get('compare')).toBe('gradcam-s4');
+    expect(new URL(page.url()).searchParams.get('camera')).not.toBeNull();
+    await page.locator('.ex-3d').screenshot({ path: `${SHOTS}/explorer-side-by-side.png` });
+
+    // deletion and insertion: the masked slice beside each curve, scrubbable
+    await page.evaluate(() => window.__explorer.ready());
+    await page.waitForFunction(() => window.__explorer.state().probs !== null, null, { timeout: 90_000 });
+    await page.click('[data-curves]');
+    await expect(page.locator('[data-curve-anim]')).toBeVisible({ timeout: 150_000 });
+    const step = page.locator('[data-anim-step]');
+    await step.fill('8');
+    await expect(page.locator('[data-curve-anim]')).toHaveAttribute('data-step', '8');
+    await expect(page.locator('[data-anim-text]')).toContainText(/Step 8 of 32/);
+    await page.locator('.ex-curves').screenshot({ path: `${SHOTS}/explorer-deletion-insertion.png` });
+  });
+
+  test('on a phone a swipe on the 3D view scrolls the page until the reader taps it', async ({ browser }) => {
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+    const page = await ctx.newPage();
+    await page.goto('explorer/?autorun=0');
+    await page.waitForFunction(() => document.querySelector('[data-explorer]')?.getAttribute('data-view3d') === 'ready', null, { timeout: 30_000 });
+    const canvas = page.locator('.c3d:not(.c3d-compare) .c3d-canvas');
+    expect(await canvas.evaluate((c) => getComputedStyle(c).touchAction)).toBe('pan-y');
+    const plot = (await page.locator('[data-plot]').boundingBox())!;
+    expect(plot.height, 'the plot fits the screen with room to spare').toBeLessThanOrEqual(844 * 0.6);
+    await canvas.tap();
+    await expect(page.locator('.c3d:not(.c3d-compare)')).toHaveAttribute('data-engaged', '');
+    expect(await canvas.evaluate((c) => getComputedStyle(c).touchAction)).toBe('none');
+    await page.locator('[data-touch-done]').tap();
+    await expect(page.locator('.c3d:not(.c3d-compare)')).not.toHaveAttribute('data-engaged', '');
+    await page.screenshot({ path: `${SHOTS}/explorer-phone.png` });
+    await ctx.close();
+  });
+});

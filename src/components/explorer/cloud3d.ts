@@ -344,18 +344,27 @@ export class Cloud3d {
   }
 
   /** Touch: the page scrolls until the reader taps the plot; "Done" (or a tap elsewhere) gives it back. */
-  setEngaged(on: boolean): void {
+  setEngaged(on: boolean, touch = false): void {
     this.engaged = on;
     this.host.toggleAttribute('data-engaged', on);
+    this.host.toggleAttribute('data-touch-engaged', on && touch);
+    // the figure around it shows a "Done" button while a touch has the plot
+    this.host.parentElement?.toggleAttribute('data-touch-engaged', on && touch);
+    this.host.parentElement?.toggleAttribute('data-engaged', on);
   }
 
   private wire(): void {
     const c = this.canvas;
     let drag: { x: number; y: number; cam: OrbitCamera; moved: boolean; id: number } | null = null;
     let hoverFrame = 0;
+    let tap: { x: number; y: number; t: number; id: number } | null = null;
     c.addEventListener('pointerdown', (e) => {
       if (e.pointerType === 'mouse') this.setEngaged(true);
-      if (e.pointerType !== 'mouse' && !this.engaged) return; // a swipe on the plot scrolls the page
+      if (e.pointerType !== 'mouse' && !this.engaged) {
+        // a swipe on the plot scrolls the page; a tap (no move) engages it
+        tap = { x: e.clientX, y: e.clientY, t: performance.now(), id: e.pointerId };
+        return;
+      }
       drag = { x: e.clientX, y: e.clientY, cam: { ...this.camera }, moved: false, id: e.pointerId };
       c.setPointerCapture(e.pointerId);
     });
@@ -374,6 +383,13 @@ export class Cloud3d {
       });
     });
     const end = (e: PointerEvent) => {
+      const t = tap;
+      tap = null;
+      if (t && t.id === e.pointerId && e.type === 'pointerup' && Math.hypot(e.clientX - t.x, e.clientY - t.y) < 10 && performance.now() - t.t < 600) {
+        this.setEngaged(true, true);
+        this.opts.onHover?.(this.pick(e.clientX, e.clientY), 'tap');
+        return;
+      }
       const d = drag;
       drag = null;
       if (!d || d.id !== e.pointerId || d.moved) return;
@@ -385,13 +401,6 @@ export class Cloud3d {
       if (e.pointerType === 'mouse') {
         this.setEngaged(false);
         this.opts.onHover?.(null, 'hover');
-      }
-    });
-    // a tap on a touch screen engages the plot (the swipe after it rotates)
-    c.addEventListener('click', (e) => {
-      if ((e as PointerEvent).pointerType && (e as PointerEvent).pointerType !== 'mouse' && !this.engaged) {
-        this.setEngaged(true);
-        this.opts.onHover?.(this.pick(e.clientX, e.clientY), 'tap');
       }
     });
     c.addEventListener('wheel', (e) => {

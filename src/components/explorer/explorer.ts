@@ -18,8 +18,10 @@ import { AtWork } from './at-work';
 import { openIndex } from './open';
 import { parseBaseline } from './baseline';
 import { Views } from './views';
+import { showCurveAnimation } from './curves-anim';
 import { applyViewState, showReadout } from './view-controls';
 import { parseViewState } from '../../lib/site/view-state';
+import { CAM_METHOD_LIST, isCamMethod, type CamMethod } from '../../lib/cam/methods';
 import type { PrecomputedCam } from './precomputed';
 import { renderBackend, renderProbs } from './panels';
 import { makeHook } from './test-hook';
@@ -94,6 +96,10 @@ export class Explorer {
     const s = this.query;
     applyState(this.ui, s);
     wireControls(this);
+    this.ui.maybe('[data-compare]')?.addEventListener('change', () => {
+      void this.updateCompare();
+      writeUrl(this);
+    });
     await openIndex(this, s.volume);
     const idle = (cb: () => void) => ('requestIdleCallback' in window ? window.requestIdleCallback(cb, { timeout: 800 }) : setTimeout(cb, 200));
     idle(() => void this.views.start3d());
@@ -128,6 +134,54 @@ export class Explorer {
     if (!this.showPrecomputed()) this.redraw();
     writeUrl(this);
     this.updateButtons();
+    this.fillCompare();
+    void this.updateCompare();
+  }
+
+  // ------------------------------------------------------------------ side by side
+  /** The comparison picker: the build's maps of this volume first, then any method at stages 4 and 3, live. */
+  private fillCompare(): void {
+    const sel = this.ui.maybe<HTMLSelectElement>('[data-compare]');
+    if (!sel) return;
+    const keep = sel.value || this.params.get('compare') || '';
+    sel.replaceChildren(new Option('nothing', ''));
+    const seen = new Set<string>();
+    for (const p of this.precomputed) {
+      const key = `${p.method}-s${p.stage}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      sel.add(new Option(`${methodName(p.method)}, stage ${p.stage} (build)`, key));
+    }
+    for (const stage of [4, 3]) for (const m of CAM_METHOD_LIST) {
+      const key = `${m.id}-s${stage}`;
+      if (!seen.has(key)) sel.add(new Option(`${methodName(m.id)}, stage ${stage} (live)`, key));
+    }
+    if ([...sel.options].some((o) => o.value === keep)) sel.value = keep;
+  }
+
+  private compareToken = 0;
+  /** Shows the picked second map beside the first: the build's at once, a live one when the model is free. */
+  async updateCompare(): Promise<void> {
+    const sel = this.ui.maybe<HTMLSelectElement>('[data-compare]');
+    const key = sel?.value ?? '';
+    const mine = ++this.compareToken;
+    const m = /^(.+)-s([1-4])$/.exec(key);
+    const vol = this.vol;
+    if (!m || !vol || !isCamMethod(m[1])) return this.views.setCompare(null);
+    const method = m[1] as CamMethod, stage = Number(m[2]) as 1 | 2 | 3 | 4;
+    const left = this.cam ? describeCam(this.cam) : 'CT';
+    const pre = this.precomputed.find((p) => p.method === method && p.stage === stage);
+    if (pre) return this.views.setCompare(pre.cam, [left, `Precomputed ${methodName(method)}, stage ${stage}`]);
+    this.ui.text('[data-cloud-note]', `Computing ${methodName(method)}, stage ${stage} for the right-hand view…`);
+    await this.model.ready;
+    while (this.cams.running) await new Promise((r) => setTimeout(r, 250));
+    if (mine !== this.compareToken || vol !== this.vol) return;
+    const target = this.cam?.target ?? (this.predicted >= 0 ? this.predicted : undefined);
+    const r = await this.model.run((w) => w.run({ type: 'cam', volume: vol.ct, opts: { method, stage, target } })).catch(() => null);
+    if (mine !== this.compareToken || vol !== this.vol) return;
+    if (!r) return this.ui.text('[data-cloud-note]', `${methodName(method)} could not be computed for the comparison.`);
+    this.views.setCompare(r.cam, [this.cam ? describeCam(this.cam) : 'CT', `Live ${methodName(method)}, stage ${stage} (${(r.timings.totalMs / 1000).toFixed(1)} s)`]);
+    this.ui.root.dataset.compareReady = key;
   }
 
   /** Precomputed CAMs from other weights than the loaded model's are not this model's explanation. */
@@ -304,6 +358,7 @@ export class Explorer {
     this.ui.text('[data-cam-caption]', `${describeCam(c)}. Click the plot, then drag to rotate and scroll to zoom.`);
     this.ui.root.dataset.camSource = c.source;
     this.views.setCam(c.cam);
+    if (this.ui.maybe<HTMLSelectElement>('[data-compare]')?.value) void this.updateCompare();
     this.markStale();
     this.redraw();
     this.updateButtons();
@@ -342,7 +397,11 @@ export class Explorer {
 
   async runCurves(): Promise<void> {
     if (!this.vol || !this.cam) return;
-    this.lastCurves = await this.cams.curves(this.vol.ct, this.cam);
+    const vol = this.vol, cam = this.cam;
+    this.lastCurves = await this.cams.curves(vol.ct, cam);
+    // the masked volume beside its curve, scrubbable (curves-anim.ts)
+    if (this.lastCurves && vol === this.vol && cam === this.cam)
+      showCurveAnimation(this.ui.q('[data-curve-plot]'), { ct: vol.ct, cam: cam.cam, size: SIZE, baseline: this.cams.baseline, curves: this.lastCurves, view: 'axial', pos: [...this.pos] });
   }
 
   // ------------------------------------------------------------------ views

@@ -84,6 +84,7 @@ export class Views {
   pointAt(p: Pos | null): void {
     this.hover = p;
     this.cloud?.setHover(p);
+    this.compare?.setHover(p);
     this.slices.showHover(p);
     this.onHover(p);
   }
@@ -100,12 +101,20 @@ export class Views {
       el.append(host);
       const cloud = new Cloud3d(host, {
         onHover: (p) => this.pointAt(p),
-        onCamera: (c) => this.onCamera(c),
+        onCamera: (c) => {
+          this.compare?.setCamera(c);
+          this.onCamera(c);
+        },
       });
       const renderer = cloud.rendererName();
       if (SOFTWARE_GL.test(renderer) && new URLSearchParams(location.search).get('cloud') !== 'full') this.cloudReason = renderer;
       this.ui.maybe('[data-plot-placeholder]')?.remove();
-      this.ui.maybe('[data-touch-done]')?.addEventListener('click', () => cloud.setEngaged(false));
+      // a comparison asked for before the view started
+      queueMicrotask(() => this.compareCam && this.setCompare(this.compareCam, this.compareLabels));
+      this.ui.maybe('[data-touch-done]')?.addEventListener('click', () => {
+        cloud.setEngaged(false);
+        this.compare?.setEngaged(false);
+      });
       if (this.initialCamera) cloud.setCamera(this.initialCamera);
       this.cloud = cloud;
       this.ui.root.dataset.renderer = renderer;
@@ -136,6 +145,8 @@ export class Views {
       let p = await buildCloud(ct, this.size, this.cloudStride);
       if (this.current().vol?.ct !== ct) return;
       this.cloud!.setPoints(p, ct);
+      this.compare?.setPoints(p, ct);
+      this.compareValuesFor = undefined;
       this.points = p;
       this.pointsFor = ct;
       this.valuesFor = undefined;
@@ -152,6 +163,8 @@ export class Views {
           p = await buildCloud(ct, this.size, 2);
           if (this.current().vol?.ct !== ct) return;
           this.cloud!.setPoints(p, ct);
+          this.compare?.setPoints(p, ct);
+          this.compareValuesFor = undefined;
           this.points = p;
           this.valuesFor = undefined;
           this.applyValues();
@@ -180,6 +193,10 @@ export class Views {
 
   private applyValues(): void {
     const { cam } = this.current();
+    if (this.compare && this.points && this.compareValuesFor !== this.compareCam) {
+      this.compare.setValues(cloudValues(this.points, this.compareCam));
+      this.compareValuesFor = this.compareCam;
+    }
     if (!this.cloud || !this.points || this.valuesFor === cam) return;
     this.cloud.setValues(cloudValues(this.points, cam));
     this.valuesFor = cam;
@@ -192,6 +209,12 @@ export class Views {
     this.cloud.setStyle({ threshold: l.threshold, opacity: l.opacity, showCt: l.showCt, showCam: l.showCam && !!cam });
     this.cloud.setPlanes(pos);
     this.cloud.setMask(l.showMask && vol.mask ? this.maskLines(vol.mask) : null);
+    if (this.compare && this.compareCam) {
+      this.compare.setStyle({ threshold: l.threshold, opacity: l.opacity, showCt: l.showCt, showCam: l.showCam });
+      this.compare.setPlanes(pos);
+      this.compare.setMask(l.showMask && vol.mask ? this.maskLines(vol.mask) : null);
+      this.applyValues();
+    }
   }
 
   /** The one colour legend: grey below the threshold, the colormap above, as the views draw it. */
@@ -213,6 +236,47 @@ export class Views {
         ? `grey: tissue with a CAM below ${t.toFixed(2)}; above it inferno, dark low to bright high. Air is left out.`
         : 'every tissue voxel coloured by its CAM value (inferno, dark low to bright high); air is left out.');
   }
+  /** The second map, side by side with the first on the same volume, cameras linked. */
+  compare: Cloud3d | null = null;
+  private compareCam: Float32Array | null = null;
+  private compareLabels: [string, string] = ['', ''];
+  private compareValuesFor: Float32Array | null | undefined = undefined;
+
+  /** Shows `cam` beside the main map (null: one view again); `labels`: [main, second]. */
+  setCompare(cam: Float32Array | null, labels: [string, string] = ['', '']): void {
+    const plot = this.ui.q('[data-plot]');
+    this.compareCam = cam;
+    this.compareLabels = labels;
+    plot.toggleAttribute('data-comparing', !!cam);
+    this.ui.root.toggleAttribute('data-comparing', !!cam);
+    const titles = plot.querySelectorAll<HTMLElement>('[data-plot-title]');
+    titles.forEach((t, i) => (t.textContent = cam ? labels[i] : ''));
+    if (!cam) {
+      this.cloud?.setHover(this.hover);
+      this.cloud?.request();
+      return;
+    }
+    if (!this.compare && this.cloud) {
+      const host = document.createElement('div');
+      host.className = 'c3d c3d-compare';
+      plot.append(host);
+      const c = new Cloud3d(host, {
+        label: '3D voxel cloud of the same CT coloured by the second map; drag to rotate (both views turn together)',
+        onHover: (p) => this.pointAt(p),
+        onCamera: (cam) => {
+          this.cloud?.setCamera(cam);
+          this.onCamera(cam);
+        },
+      });
+      c.setCamera(this.cloud.camera);
+      this.compare = c;
+    }
+    this.compareValuesFor = undefined;
+    if (this.points && this.pointsFor) this.compare?.setPoints(this.points, this.pointsFor);
+    this.applyStyle();
+    this.cloud?.request();
+  }
+
   /** A camera from the URL, applied when the 3D view starts. */
   initialCamera: OrbitCamera | null = null;
 
@@ -248,6 +312,8 @@ export class Views {
     const m = this.mode();
     if (cloudHost) cloudHost.hidden = m !== 'cloud';
     if (surf) surf.hidden = m !== 'surfaces';
+    const cmp = this.ui.maybe('.c3d-compare');
+    if (cmp) cmp.hidden = m !== 'cloud';
     this.ui.root.dataset.shownView = m;
   }
 
