@@ -233,7 +233,7 @@ async function computeVolumeOn(model: ReturnType<typeof fuseForInference>, v: Vo
     methods[CONTROL_KEYS.centre] = await scoreMap(model, centrePrior(size), ctx, centreVoxel(size));
     ms.controls = performance.now() - t;
   }
-  const second = c.secondState && !c.only ? await scoreSecondState(model, cams, ctx, c.secondState, s, c.seed) : undefined;
+  const second = c.secondState && !c.only ? await scoreSecondState(model, cams, ctx, c.secondState, s, c.seed, c.trainStats) : undefined;
   let sanity: Record<string, SanityRecord> | undefined;
   if (c.extras) {
     t = performance.now();
@@ -322,8 +322,10 @@ async function scoreSecondState(
   second: NonNullable<ComputeContext['secondState']>,
   s: ComputeContext['settings'],
   seed: number,
+  trainStats: TrainingStats | undefined,
 ): Promise<NonNullable<VolumeRecord['secondState']>> {
-  const baseline = baselineVolume(second.spec, ctx.x, ctx.size);
+  // a training-mean state needs the training split's statistics, as the first state does
+  const baseline = baselineVolume(second.spec, ctx.x, ctx.size, trainStats);
   const [pb] = await predictBatch(model, [baseline], ctx.size);
   const c2: ScoreContext = { ...ctx, baseline, pBase: pb[ctx.label], steps: second.steps, curves: false, mask: undefined, labelmap: undefined };
   const pick = (r: MethodRecord) => ({ dauc: r.dauc, iauc: r.iauc, ndauc: r.ndauc, niauc: r.niauc });
