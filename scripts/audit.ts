@@ -1,16 +1,16 @@
 /**
  * npm run data:audit -- [--dataset phantom|organmnist3d] [--size 64|28] [--data DIR] [--out FILE] [--cnn-epochs N]
  *
- * How far cheap baselines get on a dataset (see src/lib/data/audit.ts): logistic regression on
+ * How far cheap baselines get on a dataset (see src/lib/audit/audit.ts): logistic regression on
  * 2³ and 4³ block means and on a grey-level histogram, nearest class mean, the template margin,
  * and what share of each crop is the organ, its neighbours and bone; and a small 3D CNN trained
- * for a few epochs (src/lib/data/audit-cnn.ts; wasm backend). Prints a table and writes
+ * for a few epochs (src/lib/audit/cnn.ts; wasm backend). Prints a table and writes
  * cache/audit/<dataset>_<size>.json, which the Data page reads.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { auditDataset, targetsMet, type AuditResult } from '../src/lib/data/audit';
-import { smallCnnBaseline } from '../src/lib/data/audit-cnn';
+import { auditDataset, targetsMet, type AuditResult } from '../src/lib/audit/audit';
+import { smallCnnBaseline } from '../src/lib/audit/cnn';
 import { initNodeBackend } from '../src/lib/model/backend.node.ts';
 import { ORGAN_LABELS } from '../src/lib/data/labels';
 import { datasetPath, loadDataset } from '../src/lib/data/store.node.ts';

@@ -1,11 +1,11 @@
 /**
- * The difficulty audit (src/lib/data/audit.ts) on data whose answer is known: crops that are their
+ * The difficulty audit (src/lib/audit/audit.ts) on data whose answer is known: crops that are their
  * class's template (every baseline near 100 %, targets not met), crops of pure noise (near chance),
  * and a small generated phantom (every statistic computed, in range, per organ).
  */
 import { describe, expect, it } from 'vitest';
-import { auditDataset, AUDIT_TARGETS, targetsMet } from '../../src/lib/data/audit';
-import { smallCnnBaseline } from '../../src/lib/data/audit-cnn';
+import { auditDataset, AUDIT_TARGETS, targetsMet } from '../../src/lib/audit/audit';
+import { smallCnnBaseline } from '../../src/lib/audit/cnn';
 import * as tf from '@tensorflow/tfjs';
 import { generatePhantomDataset } from '../../src/lib/data/phantom';
 import { NUM_CLASSES } from '../../src/lib/data/labels';

@@ -9,8 +9,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv3d } from '../model/conv3d';
 import { mulberry32 } from '../util/random';
-import { NUM_CLASSES } from './labels';
-import type { Dataset, Split } from './medmnist';
+import { NUM_CLASSES } from '../data/labels';
+import type { Dataset, Split } from '../data/medmnist';
 import { AUDIT_TARGETS, type AuditBaseline } from './audit';
 
 export interface SmallCnnOptions {

@@ -9,9 +9,9 @@
  * class mean) and, where label maps exist, what share of each crop is the organ, its
  * neighbours and bone. Pure TypeScript (browser + Node).
  */
-import { NUM_CLASSES } from './labels';
-import type { Dataset, Split } from './medmnist';
-import { BONE_LABEL } from './phantom/anatomy';
+import { NUM_CLASSES } from '../data/labels';
+import type { Dataset, Split } from '../data/medmnist';
+import { BONE_LABEL } from '../data/phantom/anatomy';
 
 /** Mean of each k×k×k block of an S³ uint8 volume, scaled to [0, 1]. Returns k³ features. */
 export function blockMeans(vol: Uint8Array, S: number, k: number): Float64Array {
