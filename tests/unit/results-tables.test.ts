@@ -93,7 +93,28 @@ describe.skipIf(!ready)('Results page = precompute JSON', () => {
       expect(cell(r, 'dauc')).toBe(ms(b.dauc));
       expect(cell(r, 'vsRandom.iauc')).toBe(ci(b.vsRandom?.iauc));
     }
-    const cmp = table('comparisons');
+    for (const control of ['random', 'centre'] as const) {
+      const fp = table(`forest-${control}`);
+      for (const org of [f.overall, ...f.perOrgan.filter((x) => x.n > 0)]) {
+        const r = row(fp, 'data-label', org.label === null ? 'all' : org.label);
+        for (const m of f.methods) for (const metric of ['dauc', 'iauc'] as const) expect(cell(r, `${m.key}.${metric}`)).toBe(ci(control === 'random' ? org.byMethod[m.key]?.vsRandom?.[metric] : org.byMethod[m.key]?.vsCentre?.[metric]));
+      }
+    }
+    if (f.secondState) {
+      const st = table('second-state');
+      for (const [k, b] of Object.entries(f.secondState.overall.byMethod)) {
+        const r = row(st, 'data-method', k);
+        expect(cell(r, 'second.dauc')).toBe(fmt.meanStd(b.dauc, 3));
+        expect(cell(r, 'first.dauc')).toBe(fmt.meanStd(f.secondState.first.overall.byMethod[k].dauc, 3));
+      }
+    }
+    const pre = table('comparisons');
+    for (const c of f.preregistered) {
+      const r = row(pre, 'data-cmp', `${c.a}\\|${c.b}\\|${c.metric}`);
+      expect(cell(r, 'est')).toBe(fmt.ci(c.est));
+      expect(cell(r, 'p').replace('&lt;', '<')).toBe(fmt.p(c.pHolm));
+    }
+    const cmp = table('comparisons-all');
     for (const c of f.comparisons) {
       const r = row(cmp, 'data-cmp', `${c.a}\\|${c.b}\\|${c.metric}`);
       expect(cell(r, 'est')).toBe(fmt.ci(c.est));
