@@ -101,6 +101,8 @@ async function main(): Promise<void> {
   try {
     await runRealdata(o);
   } catch (e) {
+    // on GitHub Actions, the failure also becomes the run's error annotation (the deploy job's summary)
+    if (process.env.GITHUB_ACTIONS === 'true') console.log(`::error title=npm run realdata failed::${(e as Error).message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}`);
     if (e instanceof RealdataError) throw new Error(`realdata: ${e.message}`);
     throw e;
   }
