@@ -9,6 +9,7 @@ import type { CurveBaseline } from './runtime/protocol';
  */
 export function curveBaseline(spec: BaselineSpec, meanValue?: number): CurveBaseline | undefined {
   if (spec.kind === 'zero') return { kind: 'zero' };
+  if (spec.kind === 'crop-mean') return { kind: 'crop-mean' };
   if (spec.kind === 'blur' && spec.sigma) return { kind: 'blur', sigma: spec.sigma };
   if (spec.kind === 'train-mean-value' && meanValue !== undefined) return { kind: 'train-mean-value', meanValue: Math.round(meanValue * 1e6) / 1e6 };
   return undefined;
@@ -20,6 +21,7 @@ export function parseBaseline(json: string | undefined): CurveBaseline | undefin
   try {
     const b = JSON.parse(json) as Partial<CurveBaseline> & { kind?: string; sigma?: number; meanValue?: number };
     if (b.kind === 'zero') return { kind: 'zero' };
+    if (b.kind === 'crop-mean') return { kind: 'crop-mean' };
     if (b.kind === 'blur' && typeof b.sigma === 'number' && b.sigma > 0) return { kind: 'blur', sigma: b.sigma };
     if (b.kind === 'train-mean-value' && typeof b.meanValue === 'number' && Number.isFinite(b.meanValue)) return { kind: 'train-mean-value', meanValue: b.meanValue };
   } catch {

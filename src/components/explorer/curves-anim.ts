@@ -40,7 +40,8 @@ export function showCurveAnimation(plot: HTMLElement, inp: CurveAnimInput): void
   const b = inp.baseline;
   const constant = (v: number) => new Float32Array(n).fill(v);
   const blur = (sigma: number) => gaussianBlur3d(inp.ct, [S, S, S], sigma);
-  const delEnd = !b || b.kind === 'zero' ? constant(0) : b.kind === 'train-mean-value' ? constant(b.meanValue) : blur(b.sigma);
+  const cropMean = () => constant(inp.ct.reduce((a, v) => a + v, 0) / n);
+  const delEnd = !b || b.kind === 'zero' ? constant(0) : b.kind === 'train-mean-value' ? constant(b.meanValue) : b.kind === 'crop-mean' ? cropMean() : blur(b.sigma);
   const insStart = !b ? blur((5 * S) / 224) : delEnd;
   const ctS = sliceOf(inp.ct, S, inp.view, at), rankS = sliceOf(rank, S, inp.view, at);
   const delS = sliceOf(delEnd, S, inp.view, at), insS = sliceOf(insStart, S, inp.view, at);

@@ -8,7 +8,7 @@
 import { gaussianBlur3d } from '../data/volume';
 import { median } from './stats';
 
-export type BaselineKind = 'zero' | 'train-mean' | 'train-mean-value' | 'blur';
+export type BaselineKind = 'zero' | 'train-mean' | 'train-mean-value' | 'crop-mean' | 'blur';
 
 export interface BaselineSpec {
   kind: BaselineKind;
@@ -26,6 +26,8 @@ export function describeBaseline(b: BaselineSpec): string {
       return 'the voxel-wise mean of the training crops (the same volume for every crop)';
     case 'train-mean-value':
       return 'a constant volume at the mean intensity of the training crops';
+    case 'crop-mean':
+      return 'a constant volume at the crop’s own mean intensity (its brightness kept, its layout gone)';
     case 'blur':
       return `the crop blurred by a 3D Gaussian of σ = ${b.sigma} voxels`;
   }
@@ -67,6 +69,11 @@ export function baselineVolume(b: BaselineSpec, x: Float32Array, size: number, s
     case 'train-mean-value':
       if (!stats) throw new Error('the train-mean-value baseline needs the training split');
       return new Float32Array(x.length).fill(stats.meanValue);
+    case 'crop-mean': {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) s += x[i];
+      return new Float32Array(x.length).fill(x.length ? s / x.length : 0);
+    }
     case 'blur':
       return gaussianBlur3d(x, [size, size, size], b.sigma ?? size / 8);
   }
@@ -74,7 +81,17 @@ export function baselineVolume(b: BaselineSpec, x: Float32Array, size: number, s
 
 /** The candidates the precompute scores, in the order of preference of `chooseBaseline`. */
 export function baselineCandidates(size: number): BaselineSpec[] {
-  return [{ kind: 'train-mean' }, { kind: 'train-mean-value' }, { kind: 'zero' }, { kind: 'blur', sigma: size / 8 }, { kind: 'blur', sigma: Math.round(((5 * size) / 224) * 100) / 100 }];
+  // crop-independent states first; then a constant at the crop's own mean (no layout), then blurs
+  // (the coarse layout kept), the heaviest first; the last is RISE's light blur, shown for reference
+  return [
+    { kind: 'train-mean' },
+    { kind: 'train-mean-value' },
+    { kind: 'zero' },
+    { kind: 'crop-mean' },
+    { kind: 'blur', sigma: size / 4 },
+    { kind: 'blur', sigma: size / 8 },
+    { kind: 'blur', sigma: Math.round(((5 * size) / 224) * 100) / 100 },
+  ];
 }
 
 /** The pass rule: median p(true class | baseline) ≤ 0.2 and no class with mean probability > 0.5. */

@@ -22,7 +22,7 @@ export type CamDetail =
  * The state the curves delete towards and insert from. The explorer passes the build's choice
  * (faithfulness.json) where a browser can make it; without one, RISE's blur start and a zero end.
  */
-export type CurveBaseline = { kind: 'blur'; sigma: number } | { kind: 'zero' } | { kind: 'train-mean-value'; meanValue: number };
+export type CurveBaseline = { kind: 'blur'; sigma: number } | { kind: 'zero' } | { kind: 'crop-mean' } | { kind: 'train-mean-value'; meanValue: number };
 
 export interface InitResult {
   backend: BackendName;
