@@ -129,3 +129,17 @@ export function stateFlips(first: Row[], second: Row[], key: MethodKey, control:
   });
   return out;
 }
+
+/** What a baseline state keeps of the crop, for the sentence that compares two states. */
+export function stateKeeps(spec: { kind: string; sigma?: number }): string {
+  switch (spec.kind) {
+    case 'zero':
+      return 'is air in the abdominal window, so inside a lung crop deleting towards it writes air into air';
+    case 'crop-mean':
+      return 'keeps the crop’s mean brightness and removes its layout';
+    case 'blur':
+      return `keeps the crop’s coarse layout (σ = ${spec.sigma} voxels)`;
+    default:
+      return 'is the same for every crop';
+  }
+}
