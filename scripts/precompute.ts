@@ -1,6 +1,6 @@
 /**
  * npm run precompute -- [--model public/models/resnet10-phantom64] [--history FILE] [--dataset phantom] [--size 64]
- *                       [--all | --per-subject K | --per-organ N]   which test volumes get records (default --per-subject 5)
+ *                       [--all | --per-subject K | --per-organ N]   which test volumes get records (default --per-subject 3)
  *                       [--steps 16] [--random-seeds 1] [--extras-per-organ 5] [--extras-max N] [--no-extras]
  *                       [--sanity-seeds 3] [--second-per-subject 1] [--second-steps 16]
  *                       [--methods scorecam-s4,gradcam-s4] [--extra-methods KEY,...] [--sanity-methods KEY,...]
@@ -39,7 +39,7 @@ export const SPEC: CliSpec = {
     data: { type: 'string', arg: 'DIR', def: 'data', help: 'folder holding the dataset files' },
     results: { type: 'string', arg: 'NAME|DIR', help: 'results folder: a name under cache/precompute/ or a path (default <dataset>-<size>; with --verify, $RESULTS or phantom-64)' },
     all: { type: 'boolean', help: 'every test volume' },
-    'per-subject': { type: 'string', arg: 'K', def: 5, help: 'K test volumes per subject (needs subject ids; the default)' },
+    'per-subject': { type: 'string', arg: 'K', def: 3, help: 'K test volumes per subject (needs subject ids; the default)' },
     'per-organ': { type: 'string', arg: 'N', help: 'the first N test volumes per organ' },
     steps: { type: 'string', arg: 'N', def: 16, help: 'deletion/insertion steps (1-1024)' },
     'random-seeds': { type: 'string', arg: 'N', def: 1, help: 'random-order control seeds per volume (1-32)' },

@@ -50,14 +50,14 @@ export const DEFAULT_EXTRA_METHODS: MethodSpec[] = [
 export const DEFAULT_SANITY_METHODS = DEFAULT_METHODS.map((m) => m.key);
 
 /**
- * What `npm run precompute` computes without flags, and what the committed cache holds: 5 test
+ * What `npm run precompute` computes without flags, and what the committed cache holds: 3 test
  * crops of every test subject (organs taken in turn; the classification table covers the whole
  * split) with 16 curve steps (four maps and two controls on each; the Results page shows the step
  * resolution: on the previous cache halving 32 steps to 16 moved a method's mean area by at most
  * 0.0016), one random order per volume; the second passing baseline state on one crop per subject;
  * and the sanity checks (3 seeds), per-stage extras and Score-CAM variants on 5 volumes per organ
- * (55), each organ's from distinct subjects where it can. On this 2-core machine that is about an
- * hour; `--all` scores every test volume.
+ * (55), each organ's from distinct subjects where it can. On this 2-core machine that is about 45
+ * minutes; `--all` scores every test volume.
  */
 export function defaultSettings(): PrecomputeSettings {
   return {
@@ -65,7 +65,7 @@ export function defaultSettings(): PrecomputeSettings {
     extraMethods: DEFAULT_EXTRA_METHODS,
     steps: 16,
     randomSeeds: 1,
-    selection: { mode: 'per-subject', perSubject: 5 },
+    selection: { mode: 'per-subject', perSubject: 3 },
     extrasPerOrgan: 5,
     extrasMax: null,
     sanityMethods: DEFAULT_SANITY_METHODS,
