@@ -15,7 +15,7 @@
  * Skipped when REALDATA_SKIP=1.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -240,10 +240,18 @@ describe.skipIf(skip)('npm run realdata: a served npz → the built real-data si
     expect(readdirSync(path.join(dirs.dist, 'figures', 'snapshots')).length).toBe(items.length);
   });
 
-  it('a second run skips every step whose output is fresh', async () => {
-    const r = await realdata(['--url', `${base}/x.npz`, '--md5', md5(good), '--no-build']);
-    expect(r.code, r.out).toBe(0);
-    expect(r.out).toContain('fresh, skipped: download, train, evaluate, precompute, volumes, cams; to run: nothing');
+  it('a second run skips every step whose output is fresh, needing neither the training run nor the data (the Pages cache)', async () => {
+    // what the Pages workflow's cache restores: the model, volumes, results and state, not runs/ or the npz
+    rmSync(dirs.runs, { recursive: true, force: true });
+    const aside = `${dataFile}.aside`;
+    renameSync(dataFile, aside);
+    try {
+      const r = await realdata(['--url', `${base}/x.npz`, '--md5', md5(good), '--no-build']);
+      expect(r.code, r.out).toBe(0);
+      expect(r.out).toContain('skipped (fresh, or not needed by a fresh step): download, train, evaluate, precompute, volumes, cams; to run: nothing');
+    } finally {
+      renameSync(aside, dataFile);
+    }
   }, 120_000);
 
   it('a wrong MD5 stops the run with a clear message and leaves the dataset as it was', async () => {

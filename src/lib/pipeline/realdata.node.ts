@@ -342,7 +342,7 @@ export async function runRealdata(o: RealdataOptions): Promise<{ ran: StepName[]
   // estimates from the split sizes (the official ones until the file is here) and the costs measured on this project
   const est = (s: StepName) => estimateSeconds(s, o, counts);
   const total = order.reduce((a, s) => a + est(s), 0);
-  o.log(`realdata: ${REALDATA_DATASET} ${o.size}³ → ${relative(o.root, abs(o.resultsDir)) || o.resultsDir}; ${skipped.length ? `fresh, skipped: ${skipped.join(', ')}; ` : ''}to run: ${order.join(' → ') || 'nothing'} (estimated ${fmtDuration(total)} on ${cpus().length} cores)`);
+  o.log(`realdata: ${REALDATA_DATASET} ${o.size}³ → ${relative(o.root, abs(o.resultsDir)) || o.resultsDir}; ${skipped.length ? `skipped (fresh, or not needed by a fresh step): ${skipped.join(', ')}; ` : ''}to run: ${order.join(' → ') || 'nothing'} (estimated ${fmtDuration(total)} on ${cpus().length} cores)`);
   const seconds = await runSteps(order, { o, est, actions, dataFile, state, keys, save });
   o.log(`realdata: done in ${fmtDuration((performance.now() - t0) / 1000)}${o.build ? `; the site is in ${o.distDir}` : ''}`);
   return { ran: order, skipped, seconds };
