@@ -126,7 +126,8 @@ test.describe('explorer for a reader', () => {
       el.dispatchEvent(new Event('input', { bubbles: true }));
       el.dispatchEvent(new Event('change', { bubbles: true }));
     });
-    await expect.poll(() => parseExplorerQuery(new URL(page.url()).search)).toEqual({ volume: VOL.id, method: 'gradcam', stage: 2, target: 3, threshold: 0.7 });
+    // (the URL also keeps the view: slice, layers, camera; see explorer-feel.spec.ts)
+    await expect.poll(() => parseExplorerQuery(new URL(page.url()).search)).toMatchObject({ volume: VOL.id, method: 'gradcam', stage: 2, target: 3, threshold: 0.7 });
     // Grad-CAM is quick: it reran by itself
     await page.waitForFunction(() => window.__explorer.state().cam?.method === 'gradcam' && window.__explorer.state().cam?.source === 'live', null, { timeout: 30_000 });
     expect((await page.evaluate(() => window.__explorer.state())).camStale).toBe(false);

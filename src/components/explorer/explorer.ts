@@ -214,28 +214,29 @@ export class Explorer {
     if (token !== this.token || ms === null) return;
     // the estimate with the whole worker pool: helpers join while the first prediction runs
     if (!this.poolMeasured) {
-      await this.model.worker?.poolReady();
+      const workers = (await this.model.worker?.poolReady()) ?? 1;
       if (token !== this.token || !this.vol) return;
       const vol = this.vol;
-      // time the path a Score-CAM takes (masked batches across the pool) at two sizes, 16 and 32
-      // forward inputs (stages 1 and 2), after a warm-up run that pays the pool's one-time costs:
-      // a run costs a fixed part (the unmasked pass, masks, dispatch) plus a part per input
-      const calibrate = async (stage: 1 | 2) => {
-        const r = await this.model.run((w) => w.run({ type: 'cam', volume: vol.ct, opts: { method: 'scorecam', stage } })).catch(() => null);
-        return r && r.timings.forwardInputs > 0 ? { ms: r.timings.totalMs, n: r.timings.forwardInputs } : null;
-      };
-      await calibrate(1);
-      const big = token === this.token ? await calibrate(2) : null;
-      const small = token === this.token ? await calibrate(1) : null;
-      if (token !== this.token) return;
-      if (big && small) {
-        const perInput = (big.ms - small.ms) / (big.n - small.n);
-        if (perInput > 0) {
-          this.perInputMs = perInput;
-          this.fixedMs = Math.max(0, small.ms - small.n * perInput);
-        } else this.perInputMs = big.ms / big.n;
+      const backend = this.model.init?.backend ?? 'wasm';
+      const stored = loadSpeed(backend, workers);
+      if (stored !== null) {
+        // this browser's own measurement from an earlier visit (the last full run's time per input)
+        this.perInputMs = stored;
+        this.ui.root.dataset.calibrationMs = `stored ${stored.toFixed(1)}/input`;
+      } else {
+        // time the path a Score-CAM takes (masked batches across the pool): a warm-up run of 16 inputs
+        // pays the pool's one-time costs, then 32 inputs (stage 2) give the time per input
+        const calibrate = async (stage: 1 | 2) => {
+          const r = await this.model.run((w) => w.run({ type: 'cam', volume: vol.ct, opts: { method: 'scorecam', stage } })).catch(() => null);
+          return r && r.timings.forwardInputs > 0 ? { ms: r.timings.totalMs, n: r.timings.forwardInputs } : null;
+        };
+        await calibrate(1);
+        const big = token === this.token ? await calibrate(2) : null;
+        if (token !== this.token) return;
+        if (big) this.perInputMs = big.ms / big.n;
+        this.ui.root.dataset.calibrationMs = big ? `${big.ms.toFixed(0)}/${big.n}` : '';
       }
-      this.ui.root.dataset.calibrationMs = big && small ? `${small.ms.toFixed(0)}/${small.n},${big.ms.toFixed(0)}/${big.n}` : '';
+      this.speedKey = { backend, workers };
       this.poolMeasured = true;
     }
     const req = this.request();
@@ -249,7 +250,7 @@ export class Explorer {
       this.markStale();
       // the build's map is on screen: say what a live run would cost here
       if (this.cam && !this.camStale() && Number.isFinite(estimate))
-        this.ui.text('[data-cam-status]', `${describeCam(this.cam)} (from the build). Press Run for the live Score-CAM in this browser: about ${(estimate / 1000).toFixed(1)} s on ${BACKEND_LABEL[this.model.init!.backend]}${auto === false ? '' : ', too long to start by itself'}.`);
+        this.ui.text('[data-cam-status]', `${describeCam(this.cam)} (build). Press Run for the live Score-CAM: about ${(estimate / 1000).toFixed(1)} s here.`);
     }
   }
   private poolMeasured = false;
@@ -262,12 +263,12 @@ export class Explorer {
   }
 
   private forwardMs: number | null = null;
-  /** a Score-CAM run's fixed part (ms), from the two-size calibration */
-  private fixedMs = 0;
+  /** where this browser's measured speed is kept (backend and pool size) */
+  private speedKey: { backend: string; workers: number } | null = null;
   /** the worker pool's measured time per forward input (its last run, else its estimate) */
   private perInputMs: number | null = null;
   private estimate(req: CamRequest): number {
-    return this.fixedMs + (this.perInputMs ?? Infinity) * camPasses(req.method, req.stage);
+    return (this.perInputMs ?? Infinity) * camPasses(req.method, req.stage);
   }
 
   // ------------------------------------------------------------------ model
@@ -344,7 +345,10 @@ export class Explorer {
     this.predicted = r.predicted;
     // calibrate the next estimates on this run (methods with many passes only)
     const passes = camPasses(r.method, r.stage);
-    if (passes >= 16) this.perInputMs = Math.max(0, r.timings.totalMs - this.fixedMs) / passes;
+    if (passes >= 16) {
+      this.perInputMs = r.timings.totalMs / passes;
+      if (this.speedKey) saveSpeed(this.speedKey.backend, this.speedKey.workers, this.perInputMs);
+    }
     this.showProbs();
     this.setCam({ cam: r.cam, source: 'live', method: r.method, stage: r.stage, target: r.target, ms: r.timings.totalMs, channels: r.channels, totalChannels: r.totalChannels });
     return r;
@@ -358,6 +362,7 @@ export class Explorer {
     this.ui.text('[data-cam-caption]', `${describeCam(c)}. Click the plot, then drag to rotate and scroll to zoom.`);
     this.ui.root.dataset.camSource = c.source;
     this.views.setCam(c.cam);
+    if (!this.views.hover && this.vol) showReadout(this.ui, this.vol, c.cam, this.pos, true);
     if (this.ui.maybe<HTMLSelectElement>('[data-compare]')?.value) void this.updateCompare();
     this.markStale();
     this.redraw();
@@ -431,4 +436,22 @@ export function startExplorers(): void {
     if (i === 0) window.__explorer = makeHook(ex);
     void ex.start();
   });
+}
+
+/** This browser's measured time per forward input of a pooled CAM run, kept between visits (a week). */
+const SPEED_KEY = 'scorecam-explorer-speed';
+function loadSpeed(backend: string, workers: number): number | null {
+  try {
+    const v = JSON.parse(localStorage.getItem(SPEED_KEY) ?? 'null') as { backend: string; workers: number; perInputMs: number; at: number } | null;
+    return v && v.backend === backend && v.workers === workers && Date.now() - v.at < 7 * 864e5 && v.perInputMs > 0 ? v.perInputMs : null;
+  } catch {
+    return null;
+  }
+}
+function saveSpeed(backend: string, workers: number, perInputMs: number): void {
+  try {
+    localStorage.setItem(SPEED_KEY, JSON.stringify({ backend, workers, perInputMs, at: Date.now() }));
+  } catch {
+    /* private mode: measured again next visit */
+  }
 }
