@@ -33,7 +33,7 @@ export function recomputeCommand(m: CacheManifest | null, dir?: string): string 
   if (!m?.settings?.selection) return `npm run precompute -- --model ${model}${where}`;
   const s = m.settings;
   const sel = s.selection.mode === 'all' ? ' --all' : s.selection.mode === 'per-subject' ? ` --per-subject ${s.selection.perSubject}` : ` --per-organ ${s.selection.perOrgan}`;
-  return `npm run precompute -- --model ${model}${where}${sel} --steps ${s.steps} --random-seeds ${s.randomSeeds} --extras-per-organ ${s.extrasPerOrgan}${s.extrasMax !== null && s.extrasMax !== undefined ? ` --extras-max ${s.extrasMax}` : ''}`;
+  return `npm run precompute -- --model ${model}${where}${sel} --steps ${s.steps} --random-seeds ${s.randomSeeds} --extras-per-organ ${s.extrasPerOrgan}${s.extrasMax !== null && s.extrasMax !== undefined ? ` --extras-max ${s.extrasMax}` : ''}${s.sanitySeeds ? ` --sanity-seeds ${s.sanitySeeds}` : ''}${s.secondState === null ? ' --second-per-subject 0' : s.secondState ? ` --second-per-subject ${s.secondState.perSubject} --second-steps ${s.secondState.steps}` : ''}`;
 }
 
 /** Checks the results folder `dir` (default: the one the build reads, see resultsDir). */
