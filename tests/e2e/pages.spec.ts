@@ -3,9 +3,11 @@
  * renders with a title, one h1 and a <main> landmark; loads with no console
  * errors, no uncaught exceptions and no failed requests; and every link and
  * asset it references stays under the base path.
+ * The first two tests of a page share one load of it (the explorer's loads its model).
  */
 import { test, expect, type Page } from '@playwright/test';
 import { BASE, BASE_SLASH, ORIGIN, IGNORED_CONSOLE, builtPages } from './site-config';
+import { sharedPage } from './shared-page';
 
 const pages = builtPages();
 
@@ -36,8 +38,17 @@ export async function openAndWatch(page: Page, path: string) {
 
 for (const path of pages) {
   test.describe(`page ${path}`, () => {
-    test('renders without errors', async ({ page }) => {
-      const { response, problems } = await openAndWatch(page, ORIGIN + path);
+    const shared = sharedPage();
+    let opened: ReturnType<typeof openAndWatch> | null = null;
+    test.beforeAll(() => {
+      opened = null;
+    });
+    /** The page, loaded once for this group with its problems recorded from the first request on. */
+    const load = () => (opened ??= openAndWatch(shared.page, ORIGIN + path));
+
+    test('renders without errors', async () => {
+      const page = shared.page;
+      const { response, problems } = await load();
       expect(response?.status(), 'HTTP status').toBe(200);
       await expect(page).toHaveTitle(/\S/);
       await expect(page.locator('main#main')).toHaveCount(1);
@@ -49,8 +60,9 @@ for (const path of pages) {
       expect(problems, problems.join('\n')).toEqual([]);
     });
 
-    test('links and assets stay under the base path and resolve', async ({ page, request }) => {
-      await page.goto(ORIGIN + path);
+    test('links and assets stay under the base path and resolve', async ({ request }) => {
+      const page = shared.page;
+      await load();
       const refs = await page.evaluate(() => {
         const out: { kind: string; url: string }[] = [];
         const add = (kind: string, v: string | null) => { if (v) out.push({ kind, url: v }); };

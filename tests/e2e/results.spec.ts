@@ -5,6 +5,7 @@
  */
 import { test, expect } from '@playwright/test';
 import { ORIGIN, BASE_SLASH } from './site-config';
+import { sharedPage } from './shared-page';
 
 const ARTICLES = ['method', 'data', 'results', 'cite'];
 const viewports = {
@@ -41,26 +42,31 @@ test.describe('without JavaScript', () => {
   });
 });
 
-for (const colorScheme of ['light', 'dark'] as const) {
-  for (const [name, viewport] of Object.entries(viewports)) {
-    for (const article of ARTICLES) {
-      test(`screenshot ${article} ${colorScheme} ${name}`, async ({ page }) => {
-        await page.setViewportSize(viewport);
-        await page.emulateMedia({ colorScheme });
-        await page.goto(ORIGIN + BASE_SLASH + article + '/');
-        await page.waitForLoadState('networkidle');
-        await expect(page.locator('h1')).toBeVisible();
-        // lazy images: scroll through so the full-page shot has them
-        await page.evaluate(async () => {
-          for (let y = 0; y < document.body.scrollHeight; y += 800) {
-            window.scrollTo(0, y);
-            await new Promise((r) => setTimeout(r, 30));
-          }
-          window.scrollTo(0, 0);
+// one load per article for its four screenshots: the themes are CSS media queries and the layout
+// follows the viewport, so the later shots switch both on the loaded page
+for (const article of ARTICLES) {
+  test.describe(`screenshots of ${article}`, () => {
+    const shared = sharedPage();
+    for (const colorScheme of ['light', 'dark'] as const) {
+      for (const [name, viewport] of Object.entries(viewports)) {
+        test(`screenshot ${article} ${colorScheme} ${name}`, async () => {
+          const page = shared.page;
+          await page.setViewportSize(viewport);
+          await page.emulateMedia({ colorScheme });
+          if (await shared.open(ORIGIN + BASE_SLASH + article + '/')) await page.waitForLoadState('networkidle');
+          await expect(page.locator('h1')).toBeVisible();
+          // lazy images: scroll through so the full-page shot has them
+          await page.evaluate(async () => {
+            for (let y = 0; y < document.body.scrollHeight; y += 800) {
+              window.scrollTo(0, y);
+              await new Promise((r) => setTimeout(r, 30));
+            }
+            window.scrollTo(0, 0);
+          });
+          await page.waitForLoadState('networkidle');
+          await page.screenshot({ path: `test-results/screenshots/article-${article}-${colorScheme}-${name}.png`, fullPage: true });
         });
-        await page.waitForLoadState('networkidle');
-        await page.screenshot({ path: `test-results/screenshots/article-${article}-${colorScheme}-${name}.png`, fullPage: true });
-      });
+      }
     }
-  }
+  });
 }
