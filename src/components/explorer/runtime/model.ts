@@ -8,7 +8,7 @@
  */
 import type { BackendName } from '../../../lib/model/backend';
 import { ModelWorker, WorkerError, type RuntimeOptions } from './client';
-import type { InitResult, PredictResult } from './protocol';
+import type { InitResult } from './protocol';
 import { probeRenderers } from './backend-probe';
 import { BACKEND_LABEL, msg } from '../ui';
 import { formatBytes } from '../../../lib/data/npy';
