@@ -18,7 +18,7 @@ import { volumeAt } from '../src/lib/data/medmnist';
 import { NUM_CLASSES } from '../src/lib/data/labels';
 import { firstPerClass } from '../src/lib/data/selection';
 import { uint8ToUnit } from '../src/lib/data/volume';
-import { compareTrainedModels, shuffleLabels } from '../src/lib/metrics/label-randomisation';
+import { compareMaps, mapsOf, shuffleLabels } from '../src/lib/metrics/label-randomisation';
 import { quartiles } from '../src/lib/precompute/aggregate';
 import { DEFAULT_METHODS } from '../src/lib/precompute/run.node.ts';
 import { splitSha256 } from '../src/lib/precompute/run.node.ts';
@@ -57,20 +57,20 @@ async function main(): Promise<void> {
     const last = r.history.epochs[r.history.epochs.length - 1];
     return { model: r.model, trainAccuracy: last.trainAccuracy, valAccuracy: last.valAccuracy };
   };
-  const trueLabels = ds.splits.train.labels;
-  const trained = await trainOn('true-labels', trueLabels);
-  const shuffled = await trainOn('shuffled-labels', shuffleLabels(trueLabels, SHUFFLE_SEED));
   const test = ds.splits.test;
   const indices = firstPerClass(test.labels, perOrgan);
   const volumes = indices.map((i) => ({ x: uint8ToUnit(volumeAt(test, i)), label: test.labels[i] }));
-  console.error(`comparing ${DEFAULT_METHODS.length} methods on ${volumes.length} test volumes…`);
-  const sims = await compareTrainedModels(
-    trained.model,
-    shuffled.model,
-    volumes,
-    DEFAULT_METHODS.map((m) => ({ key: m.key, options: { method: m.method, stage: m.stage } })),
-  );
-  const methods = Object.fromEntries(
+  const methods = DEFAULT_METHODS.map((m) => ({ key: m.key, options: { method: m.method, stage: m.stage } }));
+  // one model alive at a time: tfjs variable names are global
+  const trueLabels = ds.splits.train.labels;
+  const trained = await trainOn('true-labels', trueLabels);
+  const trainedMaps = await mapsOf(trained.model, volumes, methods);
+  trained.model.dispose();
+  const shuffled = await trainOn('shuffled-labels', shuffleLabels(trueLabels, SHUFFLE_SEED));
+  console.error(`comparing ${methods.length} methods on ${volumes.length} test volumes…`);
+  const sims = compareMaps(trainedMaps, await mapsOf(shuffled.model, volumes, methods), size);
+  shuffled.model.dispose();
+  const summary = Object.fromEntries(
     Object.entries(sims).map(([k, xs]) => {
       const ok = xs.filter((x) => !x.degenerate);
       return [k, { n: xs.length, degenerate: (xs.length - ok.length) / xs.length, absRho: quartiles(ok.map((x) => Math.abs(x.rho!))), ssim: quartiles(ok.map((x) => x.ssim!)) }];
@@ -84,16 +84,14 @@ async function main(): Promise<void> {
       shuffledLabels: { trainAccuracy: shuffled.trainAccuracy, valAccuracy: shuffled.valAccuracy },
     },
     volumes: { n: volumes.length, selection: `the first ${perOrgan} test volumes of each organ by index` },
-    methods,
+    methods: summary,
     seconds: Math.round((performance.now() - t0) / 1000),
     computedAt: new Date().toISOString(),
   };
-  trained.model.dispose();
-  shuffled.model.dispose();
   mkdirSync(join(out, '..'), { recursive: true });
   writeFileSync(out, JSON.stringify(result, null, 1) + '\n');
   console.error(`wrote ${out} in ${result.seconds} s`);
-  for (const [k, m] of Object.entries(methods)) console.error(`${k}: |ρ| median ${m.absRho.median.toFixed(3)}, SSIM ${m.ssim.median.toFixed(3)}, degenerate ${(100 * m.degenerate).toFixed(0)} %`);
+  for (const [k, m] of Object.entries(summary)) console.error(`${k}: |ρ| median ${m.absRho.median.toFixed(3)}, SSIM ${m.ssim.median.toFixed(3)}, degenerate ${(100 * m.degenerate).toFixed(0)} %`);
 }
 
 runCli(main);

@@ -13,26 +13,23 @@ export interface LabelRandomisationMethod {
   options: Omit<CamOptions, 'target'>;
 }
 
-/**
- * For each method and volume, the similarity of the two models' maps for the volume's true class
- * (the class is the same label index for both models; for the shuffled model it names nothing).
- */
-export async function compareTrainedModels(
-  trained: ResNet3d,
-  shuffled: ResNet3d,
-  volumes: Array<{ x: Float32Array; label: number }>,
-  methods: LabelRandomisationMethod[],
-): Promise<Record<string, MapSimilarity[]>> {
-  const size = trained.config.inputSize;
-  const out: Record<string, MapSimilarity[]> = {};
+/** Each method's map of every volume for the volume's true class (the same label index for any model). */
+export async function mapsOf(model: ResNet3d, volumes: Array<{ x: Float32Array; label: number }>, methods: LabelRandomisationMethod[]): Promise<Record<string, Float32Array[]>> {
+  const out: Record<string, Float32Array[]> = {};
   for (const m of methods) {
     out[m.key] = [];
-    for (const v of volumes) {
-      const a = await computeCam(trained, v.x, { ...m.options, target: v.label } as CamOptions);
-      const b = await computeCam(shuffled, v.x, { ...m.options, target: v.label } as CamOptions);
-      out[m.key].push(mapSimilarity(a.cam, b.cam, size));
-    }
+    for (const v of volumes) out[m.key].push((await computeCam(model, v.x, { ...m.options, target: v.label } as CamOptions)).cam);
   }
+  return out;
+}
+
+/**
+ * The similarity of two models' maps, method by method and volume by volume. The maps are made one
+ * model at a time (tfjs variable names are global, so two models cannot be alive together).
+ */
+export function compareMaps(a: Record<string, Float32Array[]>, b: Record<string, Float32Array[]>, size: number): Record<string, MapSimilarity[]> {
+  const out: Record<string, MapSimilarity[]> = {};
+  for (const [k, maps] of Object.entries(a)) out[k] = maps.map((m, i) => mapSimilarity(m, b[k][i], size));
   return out;
 }
 
