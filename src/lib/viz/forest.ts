@@ -31,13 +31,13 @@ export interface ForestPlotOptions {
   panelWidth?: number;
 }
 
-const LABEL_W = 112;
+const LABEL_W = 150;
 const GAP = 18;
 const TOP = 40;
 const ROW_PAD = 6;
 const SERIES_H = 7;
 const AXIS_H = 44;
-const LEGEND_H = 22;
+const LEGEND_ROW = 20;
 
 /** Rounds a domain outwards to a tick and always includes 0. */
 function domainOf(panel: ForestPanel): [number, number] {
@@ -59,7 +59,16 @@ export function forestPlotSvg(o: ForestPlotOptions): string {
   const rowH = ROW_PAD * 2 + SERIES_H * Math.max(1, o.series.length);
   const plotH = rowH * o.rows.length;
   const width = LABEL_W + o.panels.length * (pw + GAP);
-  const height = TOP + plotH + AXIS_H + LEGEND_H;
+  // legend items wrap onto as many rows as the width needs
+  const itemW = (label: string) => 22 + label.length * 6.4;
+  const legendRows: Array<Array<{ label: string; color: string }>> = [[]];
+  let used = 0;
+  for (const s of o.series) {
+    if (used + itemW(s.label) > width - 8 && legendRows[legendRows.length - 1].length) legendRows.push([]), (used = 0);
+    legendRows[legendRows.length - 1].push(s);
+    used += itemW(s.label);
+  }
+  const height = TOP + plotH + AXIS_H + LEGEND_ROW * legendRows.length + 4;
   const out: string[] = [];
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="${o.id}-t ${o.id}-d" class="forest-plot" font-family="system-ui, sans-serif" font-size="12">`,
@@ -100,12 +109,14 @@ export function forestPlotSvg(o: ForestPlotOptions): string {
     );
   });
   // legend
-  let lx = LABEL_W;
-  const ly = height - 8;
-  for (const s of o.series) {
-    out.push(`<circle cx="${lx + 4}" cy="${ly - 4}" r="4" fill="${s.color}"/><text x="${lx + 12}" y="${ly}" fill="currentColor" font-size="12">${escapeXml(s.label)}</text>`);
-    lx += 22 + s.label.length * 6.4;
-  }
+  legendRows.forEach((row, r) => {
+    let lx = 8;
+    const ly = TOP + plotH + AXIS_H + LEGEND_ROW * (r + 1) - 6;
+    for (const s of row) {
+      out.push(`<circle cx="${lx + 4}" cy="${ly - 4}" r="4" fill="${s.color}"/><text x="${lx + 12}" y="${ly}" fill="currentColor" font-size="12">${escapeXml(s.label)}</text>`);
+      lx += itemW(s.label);
+    }
+  });
   out.push('</svg>');
   return out.join('');
 }
