@@ -32,7 +32,7 @@ import { resultsDir } from '../src/lib/precompute/load.node.ts';
 import path from 'node:path';
 
 const METHODS = CAM_METHOD_IDS;
-const CURVE_BASELINES: BaselineKind[] = ['train-mean', 'train-mean-value', 'zero', 'blur'];
+const CURVE_BASELINES: BaselineKind[] = ['train-mean', 'train-mean-value', 'zero', 'crop-mean', 'blur'];
 
 export const SPEC: CliSpec = {
   command: 'npm run explain --',

@@ -12,11 +12,12 @@ const DIR = join('public', 'volumes');
 describe('shipped explorer volumes (public/volumes)', () => {
   const index = parseShippedIndex(JSON.parse(readFileSync(join(DIR, 'index.json'), 'utf8')));
 
-  it('lists at least 2 test volumes for each of the 11 organs, under ~4 MB in all', () => {
+  it('lists at least 2 test volumes for each of the 11 organs, under ~6 MB in all', () => {
     const by = volumesByLabel(index);
     expect(by.size).toBe(NUM_CLASSES);
     for (const list of by.values()) expect(list.length).toBeGreaterThanOrEqual(2);
-    expect(index.volumes.reduce((s, v) => s + v.bytes, 0)).toBeLessThan(4.5e6);
+    // the textured phantom (v5) compresses less: ~160 kB a crop, 2 per organ plus the snapshot volumes
+    expect(index.volumes.reduce((s, v) => s + v.bytes, 0)).toBeLessThan(6e6);
   });
 
   it('every file matches its sha256 and holds a 64³ uint8 image and 0/1 mask', () => {
