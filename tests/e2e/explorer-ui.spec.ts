@@ -128,9 +128,12 @@ test.describe('explorer for a reader', () => {
     });
     // (the URL also keeps the view: slice, layers, camera; see explorer-feel.spec.ts)
     await expect.poll(() => parseExplorerQuery(new URL(page.url()).search)).toMatchObject({ volume: VOL.id, method: 'gradcam', stage: 2, target: 3, threshold: 0.7 });
-    // Grad-CAM is quick: it reran by itself
-    await page.waitForFunction(() => window.__explorer.state().cam?.method === 'gradcam' && window.__explorer.state().cam?.source === 'live', null, { timeout: 30_000 });
-    expect((await page.evaluate(() => window.__explorer.state())).camStale).toBe(false);
+    // Grad-CAM is quick: it reran by itself, for the final settings (a run started between two
+    // control changes finishes stale and is followed by another)
+    await page.waitForFunction(() => {
+      const st = window.__explorer.state();
+      return st.cam?.method === 'gradcam' && st.cam?.source === 'live' && st.camStale === false;
+    }, null, { timeout: 30_000 });
     await page.reload();
     await page.waitForFunction(() => window.__explorer?.state().volume !== null, null, { timeout: 30_000 });
     await expect(page.locator('[data-method]')).toHaveValue('gradcam');
