@@ -65,6 +65,9 @@ report() {
 }
 trap 'rc=$?; report; rm -rf "$LOGS"; exit $rc' EXIT
 
+# tsc reads astro's generated types (.astro/types.d.ts: import.meta.env), which a fresh clone lacks
+# until astro makes them; make them first, so the three jobs below need nothing of each other
+npx astro sync >/dev/null
 jobs=("astro check::npx astro check" "tsc --noEmit::npx tsc --noEmit")
 if [ "${SKIP_BUILD:-}" = "1" ] && [ -f dist/index.html ]; then
   echo "== reusing existing dist/ (SKIP_BUILD=1)"
