@@ -68,7 +68,7 @@ describe('parseCli (node:util parseArgs, strict)', () => {
 });
 
 describe('every script', () => {
-  const scripts = ['data', 'audit', 'train', 'evaluate', 'explain', 'precompute', 'export-volumes', 'bench', 'bench-conv3d', 'bench-browser', 'bench-train', 'realdata'];
+  const scripts = ['data', 'audit', 'train', 'evaluate', 'explain', 'precompute', 'export-volumes', 'bench', 'bench-conv3d', 'bench-browser', 'bench-train', 'realdata', 'profile-explorer'];
   it('prints usage on --help and exits 0 without touching data', async () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'scorecam-help-')), 'nodata');
     const rs = await Promise.all(scripts.map((s) => runScript([`scripts/${s}.ts`, '--help', '--data', dir])));

@@ -229,14 +229,35 @@ export class Cloud3d {
     });
   }
 
-  /** Draw now; resolves after the GPU has finished (for timing). */
-  drawNow(): number {
+  /**
+   * Times one full frame on the GPU without blocking the page's thread, or null where it cannot
+   * (WebGL 1 has no fences). gl.finish() cannot time it: Chromium returns from it before the GPU has
+   * drawn (it read 1-8 ms for a 165k-point frame that SwiftShader draws in ~80 ms), and each such
+   * "timed" frame only queued another full frame for the compositor's read-back of the canvas
+   * (headless Chromium composites in software), which waited for all of them on the page's thread:
+   * one 265-490 ms task right after the first 3D view (issue 27, found with
+   * scripts/profile-explorer.ts --trace: Commit → GLES2::ReadPixels). Here a fence after each draw
+   * is polled from timers: a one-point draw first (it compiles the pipeline), then the frame.
+   */
+  async timeFrame(): Promise<number | null> {
+    const gl = this.gl;
+    if (!(gl instanceof WebGL2RenderingContext)) return null;
     if (this.frame) cancelAnimationFrame(this.frame);
     this.frame = 0;
-    const t0 = performance.now();
+    const done = async (): Promise<number> => {
+      const t0 = performance.now();
+      const sync = gl.fenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0);
+      if (!sync) return NaN;
+      gl.flush();
+      while (gl.getSyncParameter(sync, gl.SYNC_STATUS) !== gl.SIGNALED && !gl.isContextLost()) await new Promise((r) => setTimeout(r, 4));
+      gl.deleteSync(sync);
+      return performance.now() - t0;
+    };
+    this.draw(1);
+    await done();
     this.draw();
-    this.gl.finish();
-    return performance.now() - t0;
+    const ms = await done();
+    return Number.isFinite(ms) ? ms : null;
   }
 
   private projectionNow(): Projection | null {
@@ -245,7 +266,8 @@ export class Cloud3d {
     return projection(this.camera, this.points.size, w, h);
   }
 
-  private draw(): void {
+  /** Draws the frame (only the first `limit` points: a warm-up that compiles the pipeline). */
+  private draw(limit = Infinity): void {
     const t0 = performance.now();
     const gl = this.gl;
     const dpr = Math.min(2, window.devicePixelRatio || 1);
@@ -302,7 +324,7 @@ export class Cloud3d {
     }
     gl.enable(gl.BLEND);
     gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
-    gl.drawElements(gl.POINTS, p.n, gl.UNSIGNED_INT, 0);
+    gl.drawElements(gl.POINTS, Math.min(p.n, limit), gl.UNSIGNED_INT, 0);
     gl.disable(gl.BLEND);
     gl.disableVertexAttribArray(aVal);
     if (this.maskLines) this.lines(this.maskLines, [MASK_RGB[0] / 255, MASK_RGB[1] / 255, MASK_RGB[2] / 255, 1], setCam);

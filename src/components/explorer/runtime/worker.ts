@@ -62,6 +62,22 @@ let lastForwardMs = Infinity;
 /** The model's out-of-distribution calibration (ood.json), or why there is none. */
 let oodCheck: { prepared: PreparedOod | null; note: string | null } = { prepared: null, note: null };
 
+/**
+ * Loads every CAM method's weights code now, at start-up, not on a method's first run: the registry
+ * (lib/cam/methods.ts) imports each method's weights lazily, so the worker fetched a script when a
+ * reader first picked a method, possibly after opening a file of their own (the page promises that
+ * nothing is sent then). These are the registry's own import() targets, so they resolve to the very
+ * chunks its `weights` load; tests/unit/explorer-preload.test.ts checks that the lists agree.
+ */
+function preloadMethodCode(): Promise<unknown> {
+  return Promise.all([
+    import('../../../lib/cam/scorecam'),
+    import('../../../lib/cam/gradcam'),
+    import('../../../lib/cam/gradcampp'),
+    import('../../../lib/cam/uniform'),
+  ]);
+}
+
 /** Loads the calibration the manifest names (manifest.ood.file), checked against the loaded weights. */
 async function loadOod(modelUrl: string, manifest: InitResult['manifest'], id: number): Promise<void> {
   oodCheck = { prepared: null, note: null };
@@ -231,8 +247,10 @@ const JOBS: { [T in JobType]: (msg: Msg<T>, signal: AbortSignal) => Promise<void
     helpers.clear();
     volume = null;
     measuredPerInput = null;
+    const code = preloadMethodCode();
     const { backend, attempts, manifest } = await load(msg.order, msg.modelUrl, msg.id, msg.fused, msg.threads);
     await loadOod(msg.modelUrl, manifest, msg.id);
+    await code;
     plannedPool = poolFor(backend, msg.poolSize);
     const result: InitResult = {
       backend,
