@@ -6,6 +6,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IGNORED_CONSOLE } from './site-config';
+import { rememberSpeed } from './explorer-speed';
 import { pearson } from '../../src/lib/metrics/stats';
 
 const MODEL = process.env.EXPLORER_MODEL ? `&model=${process.env.EXPLORER_MODEL}` : '';
@@ -29,6 +30,7 @@ async function camWith(page: Page, workers: number) {
     if (m.type() === 'error' && !IGNORED_CONSOLE.some((re) => re.test(m.text()))) problems.push(m.text());
   });
   page.on('pageerror', (e) => problems.push(e.message));
+  await rememberSpeed(page, 'wasm', workers);
   await page.goto(`explorer/?autorun=0${MODEL}&volume=${VOL.id}&backend=wasm&workers=${workers}`);
   expect((await page.evaluate<Awaited<ReturnType<Hook['ready']>>>(`${hook}.ready()`)).backend).toBe('wasm');
   await page.waitForFunction(() => window.__explorer.state().probs !== null, null, { timeout: 60_000 });

@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'fflate';
 import { IGNORED_CONSOLE } from './site-config';
+import { rememberSpeed } from './explorer-speed';
 import { pearson } from '../../src/lib/metrics/stats';
 import { writeNpy } from '../../src/lib/data/npy';
 import { writeNifti } from '../../src/lib/data/nifti';
@@ -131,6 +132,7 @@ test.describe('explorer', () => {
   test('webgl: runs Faster Score-CAM', async ({ page }) => {
     test.setTimeout(330_000);
     const problems = watchConsole(page);
+    await rememberSpeed(page, 'webgl', 1);
     const r = await open(page, 'backend=webgl');
     expect(r.backend).toBe('webgl');
     await waitPredicted(page, 150_000);
@@ -138,6 +140,8 @@ test.describe('explorer', () => {
     await page.click('[data-run]');
     await expect(page.locator('[data-explorer]')).toHaveAttribute('data-cam-state', 'done', { timeout: 240_000 });
     await expect(page.locator('[data-cam-status]')).toContainText(/Live Faster Score-CAM.*on WebGL/);
+    // the estimate came from the stored speed: no timing runs on software WebGL (explorer-speed.ts)
+    await expect(page.locator('[data-explorer]')).toHaveAttribute('data-calibration-ms', /^stored /);
     expect(problems, problems.join('\n')).toEqual([]);
   });
 
@@ -206,6 +210,7 @@ test.describe('explorer', () => {
   test('a backend error mid-run falls back to the next backend and says so', async ({ page }) => {
     test.setTimeout(120_000);
     const problems = watchConsole(page);
+    await rememberSpeed(page, 'webgl', 1);
     const r = await open(page, 'backend=webgl');
     expect(r.backend).toBe('webgl');
     await page.evaluate(() => window.__explorer.simulateBackendFailure());
