@@ -3,8 +3,9 @@
  * localStorage (explorer.ts: SPEED_KEY, per backend and pool size, for a week) and, without it, times
  * a 16-input and a 32-input Score-CAM through the pool after the first prediction to estimate a run.
  * Tests whose subject is not that estimate start with a stored speed, so the page skips the timing
- * runs: on software WebGL (SwiftShader) those 48 masked 64³ inputs cost more than the 32-input Faster
- * Score-CAM the WebGL test runs. The first-visit path itself is tested by explorer-feel.spec.ts.
+ * runs: they start after the first prediction and a test's own run cancels them (after the batch in
+ * flight: 8 masked 64³ inputs, tens of seconds on software WebGL), so their work was thrown away.
+ * The first-visit path itself is tested by explorer-feel.spec.ts.
  */
 import type { Page } from '@playwright/test';
 
