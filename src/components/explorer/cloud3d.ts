@@ -232,7 +232,7 @@ export class Cloud3d {
   /**
    * Times one full frame on the GPU without blocking the page's thread, or null where it cannot
    * (WebGL 1 has no fences). gl.finish() cannot time it: Chromium returns from it before the GPU has
-   * drawn (it read 1-8 ms for a 165k-point frame that SwiftShader draws in ~80 ms), and each such
+   * drawn (it read 1-8 ms for a full 64³ frame that SwiftShader draws in ~80-120 ms), and each such
    * "timed" frame only queued another full frame for the compositor's read-back of the canvas
    * (headless Chromium composites in software), which waited for all of them on the page's thread:
    * one 265-490 ms task right after the first 3D view (issue 27, found with

@@ -20,7 +20,7 @@ const SOFTWARE_GL = /swiftshader|llvmpipe|softpipe|software|basic render|lavapip
 /**
  * A full 64³ frame slower than this on the GPU (software GL) draws every other voxel instead: a
  * threshold or opacity restyle is one frame plus the page's own work, and its target is 150 ms
- * (npm run bench:explorer). SwiftShader draws the 165k points in ~80 ms on an idle 2-core machine.
+ * (npm run bench:explorer). SwiftShader drew a full frame (89k points) in 118-123 ms at load 4-5 here.
  */
 const FULL_FRAME_MAX_MS = 100;
 
