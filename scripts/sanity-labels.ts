@@ -19,7 +19,7 @@ import { NUM_CLASSES } from '../src/lib/data/labels';
 import { firstPerClass } from '../src/lib/data/selection';
 import { uint8ToUnit } from '../src/lib/data/volume';
 import { compareMaps, mapsOf, shuffleLabels } from '../src/lib/metrics/label-randomisation';
-import { quartiles } from '../src/lib/precompute/aggregate';
+import { similarityStats } from '../src/lib/precompute/aggregate';
 import { DEFAULT_METHODS } from '../src/lib/precompute/run.node.ts';
 import { splitSha256 } from '../src/lib/precompute/run.node.ts';
 import { dataChoice, dataFlags, num, parseCli, progress, runCli, str, type CliSpec } from './lib/cli';
@@ -71,10 +71,7 @@ async function main(): Promise<void> {
   const sims = compareMaps(trainedMaps, await mapsOf(shuffled.model, volumes, methods), size);
   shuffled.model.dispose();
   const summary = Object.fromEntries(
-    Object.entries(sims).map(([k, xs]) => {
-      const ok = xs.filter((x) => !x.degenerate);
-      return [k, { n: xs.length, degenerate: (xs.length - ok.length) / xs.length, absRho: quartiles(ok.map((x) => Math.abs(x.rho!))), ssim: quartiles(ok.map((x) => x.ssim!)) }];
-    }),
+    Object.entries(sims).map(([k, xs]) => [k, { n: xs.length, ...similarityStats(xs) }]),
   );
   const result = {
     dataset: { name: dataset, size, splitSha256: splitSha256(test), trainCount: ds.splits.train.count },

@@ -180,7 +180,7 @@ export function quartiles(values: number[]): Quartiles {
 }
 
 /** |ρ| and SSIM quartiles over the non-degenerate similarities, and the share that are degenerate. */
-function similarityStats(xs: SimilarityRecord[]): { absRho: Quartiles; ssim: Quartiles; degenerate: number } {
+export function similarityStats(xs: SimilarityRecord[]): { absRho: Quartiles; ssim: Quartiles; degenerate: number } {
   const ok = xs.filter((x) => !x.degenerate && x.rho !== null);
   return { absRho: quartiles(ok.map((x) => Math.abs(x.rho!))), ssim: quartiles(ok.map((x) => x.ssim ?? NaN)), degenerate: xs.length ? (xs.length - ok.length) / xs.length : NaN };
 }

@@ -250,8 +250,8 @@ async function computeVolumeOn(model: ReturnType<typeof fuseForInference>, v: Vo
       if (!m || !cams[key]) continue;
       const ts = performance.now();
       sanity ??= {};
-      sanity[key] = { ...(await sanityChecks(model, x, cams[key], m, v.label, probs, s)), ms: 0 };
-      sanity[key].ms = Math.round(performance.now() - ts);
+      const checks = await sanityChecks(model, x, cams[key], m, v.label, probs, s);
+      sanity[key] = { ...checks, ms: Math.round(performance.now() - ts) };
     }
     ms.sanity = performance.now() - t;
   }

@@ -24,8 +24,6 @@ export type ScanProtocol = (typeof SCAN_PROTOCOLS)[number];
  */
 export const PHANTOM_MIRRORED_SHARE = 0;
 export const PHANTOM_FLIPPED_SHARE = 0;
-/** @deprecated the old name of PHANTOM_FLIPPED_SHARE */
-export const PHANTOM_FLIPPED_Z_SHARE = PHANTOM_FLIPPED_SHARE;
 
 /** Orientation code stored per crop: bit 0 = left–right mirrored, bit 1 = head–feet flipped. */
 export const ORIENTATION_CODES = ['as stored', 'mirrored', 'head-feet flipped', 'mirrored and flipped'] as const;
@@ -40,8 +38,6 @@ export interface AcquisitionOptions {
   mirroredShare?: number;
   /** share of scans stored head–feet flipped (default PHANTOM_FLIPPED_SHARE = 0) */
   flippedShare?: number;
-  /** @deprecated alias of flippedShare */
-  flippedZShare?: number;
 }
 
 export interface Acquisition {
@@ -96,7 +92,7 @@ export function drawAcquisition(seed: number, opts: AcquisitionOptions = {}): Ac
   const protocol: ScanProtocol = pu < 0.25 ? 'chest-abdomen-pelvis' : pu < 0.75 ? 'abdomen-pelvis' : 'abdomen';
   const rangeTemplate = drawRange(r, protocol);
   const mirrored = r.u() < (opts.mirroredShare ?? PHANTOM_MIRRORED_SHARE);
-  const flippedZ = r.u() < (opts.flippedShare ?? opts.flippedZShare ?? PHANTOM_FLIPPED_SHARE);
+  const flippedZ = r.u() < (opts.flippedShare ?? PHANTOM_FLIPPED_SHARE);
   return { phase, contrastSeconds, contrastDose, kVp, oralContrast, noiseHU, sliceFactor, psf, armsDown, protocol, rangeTemplate, mirrored, flippedZ };
 }
 

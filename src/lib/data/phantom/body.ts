@@ -22,8 +22,10 @@ export interface Thorax {
 
 export function drawThorax(an: Anatomy): Thorax {
   const { r, Zp, a, b, jp } = an;
-  const domeR = Zp(250) + jp(8, 20); // right dome higher: the liver below
-  const domeL = Zp(262) + jp(8, 20);
+  // how deep the breath was held: both domes move together (2–4 cm between scans), each also on its own
+  const breath = jp(14, 35);
+  const domeR = Zp(250) + breath + jp(8, 20); // right dome higher: the liver below
+  const domeL = Zp(262) + breath + jp(8, 20);
   const domeDepth = r.u(30, 60);
   const medHalf = r.u(14, 24);
   const effusion: [boolean, boolean] = [r.chance(0.15), r.chance(0.15)];

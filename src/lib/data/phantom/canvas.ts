@@ -34,6 +34,12 @@ export class Canvas {
    * and what lies outside it, so borders are fuzzy rather than cut.
    */
   edgeMM = 2.5;
+  /**
+   * Where the organ being painted sits relative to its template place (body mm, [X, Y, Z]): set by
+   * `displaced` around one organ's painter, so every part of the organ (lobes, hilum, lesions,
+   * inner structure) moves together and the organ keeps its shape.
+   */
+  private offset: V3 = [0, 0, 0];
 
   constructor(public r: Rand, roll: number, public yBody: number) {
     const [sz, sy, sx] = PHANTOM_SPACING;
@@ -42,6 +48,17 @@ export class Canvas {
     for (let z = 0; z < this.D; z++) this.Zs[z] = (z + 0.5) * sz;
     this.cR = Math.cos(roll);
     this.sR = Math.sin(roll);
+  }
+
+  /** Paint with everything `paint` draws moved by `by` (mm); nested calls add up. */
+  displaced(by: V3, painter: () => void): void {
+    const before = this.offset;
+    this.offset = [before[0] + by[0], before[1] + by[1], before[2] + by[2]];
+    try {
+      painter();
+    } finally {
+      this.offset = before;
+    }
   }
 
   /** A smooth random field in [-1, 1] from a coarse gz×gy×gx grid, resized to the volume. */
@@ -73,18 +90,19 @@ export class Canvas {
    * 1 ≤ q < 1 + edge is blended with what was there (partial volume), keeping its label.
    */
   paint(box: Box, q: (X: number, Y: number, Z: number) => number, shade: Shade, label: number, where: Where = 'cavity', edge = 0): void {
-    const [za, zb, ya, yb, xa, xb] = this.range(box);
+    const [ox, oy, oz] = this.offset;
+    const [za, zb, ya, yb, xa, xb] = this.range([box[0] + ox, box[1] + ox, box[2] + oy, box[3] + oy, box[4] + oz, box[5] + oz]);
     const { hu, lab, region, Xs, Ys, Zs, cR, sR, H, W, yBody } = this;
     const lim = 1 + edge;
     for (let z = za; z <= zb; z++) {
-      const Z = Zs[z];
+      const Z = Zs[z] - oz;
       for (let y = ya; y <= yb; y++) {
         const Y0 = Ys[y] - yBody;
         let i = (z * H + y) * W + xa;
         for (let x = xa; x <= xb; x++, i++) {
           const rg = region[i];
           if (where === 'cavity' ? rg !== REGION_CAVITY : where === 'body' ? rg === REGION_OUT : false) continue;
-          const X = cR * Xs[x] - sR * Y0, Y = sR * Xs[x] + cR * Y0;
+          const X = cR * Xs[x] - sR * Y0 - ox, Y = sR * Xs[x] + cR * Y0 - oy;
           const qq = q(X, Y, Z);
           if (qq >= lim) continue;
           const v = shade(Math.min(qq, 0.999), X, Y, Z, i);

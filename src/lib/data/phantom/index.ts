@@ -17,7 +17,6 @@ export {
   ORIENTATION_CODES,
   orientationCode,
   PHANTOM_FLIPPED_SHARE,
-  PHANTOM_FLIPPED_Z_SHARE,
   PHANTOM_MIRRORED_SHARE,
   PHANTOM_SHAPE,
   PHANTOM_SPACING,
@@ -28,7 +27,7 @@ export {
   type ScanProtocol,
 } from './acquisition';
 export { BONE_LABEL, ORGAN_HU_SD } from './anatomy';
-export { generatePhantomSubject, type PhantomSubject, type PhantomSubjectMeta, type PhantomSubjectOptions } from './subject';
+export { generatePhantomSubject, ORGAN_SHIFT_SD_MM, type PhantomSubject, type PhantomSubjectMeta, type PhantomSubjectOptions } from './subject';
 export { cropOrgans, PHANTOM_CROP_MARGIN_MAX, PHANTOM_MIN_ORGAN_VOXELS, resizeNearest, type OrganCrop } from './crops';
 export {
   generatePhantomDataset,

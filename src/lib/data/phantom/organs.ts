@@ -94,12 +94,16 @@ export function paintSpleen(an: Anatomy): void {
   }, L(9));
 }
 
-/** Kidneys (1 right, 2 left): cortex, medullary pyramids, sinus fat and pelvis at the antero-medial hilum; cysts. */
-export function paintKidneys(an: Anatomy): void {
+/**
+ * Kidneys (1 right, 2 left): cortex, medullary pyramids, sinus fat and pelvis at the antero-medial hilum; cysts.
+ * `shift` (body mm) moves the pair: its lateral part mirrored (both kidneys further out or further
+ * in: the psoas and the back wall bound them), its cranio-caudal part shared, plus each side's own.
+ */
+export function paintKidneys(an: Anatomy, shift: V3 = [0, 0, 0]): void {
   const { c, r, a, b, zs, Zp, jp, rot, f } = an;
   const s = r.u(0.82, 1.2);
   const nPyr = 5 + Math.floor(r.u(0, 4));
-  for (const [side, k] of [[-1, 1], [1, 2]] as const) {
+  for (const [side, k] of [[-1, 1], [1, 2]] as const) c.displaced([side * shift[0], shift[1], shift[2]], () => {
     const sk = s * r.u(0.9, 1.1) * (r.chance(0.05) ? 0.65 : 1); // an atrophic kidney now and then
     // the right kidney lies lower (under the liver)
     const zc = Zp(side < 0 ? 378 : 365) + jp(10, 25);
@@ -123,7 +127,7 @@ export function paintKidneys(an: Anatomy): void {
       an.findings.push(k === 1 ? 'kidney-cyst-right' : 'kidney-cyst-left');
       c.lesions([side * bl.c[0], bl.c[1], bl.c[2]], [10, 10, 25], 1, 5, 14, () => 5, L(k));
     }
-  }
+  });
 }
 
 /** Pancreas (10): head in the duodenal C-loop → tail at the splenic hilum; lobulated with fatty clefts. */
@@ -174,8 +178,10 @@ export function paintFemurs(an: Anatomy): void {
   const neckAngle = r.u(-8, 8);
   for (const [side, k] of [[-1, 3], [1, 4]] as const) {
     const head: V3 = [femurHead[0] + jit(2), femurHead[1] + jit(2), femurHead[2] + jit(3)];
-    const troch: V3 = [a * 0.78 + jp(5, 12), b * 0.12 + jp(4, 10), head[2] + 25 + neckAngle + jit(5)];
-    const shaftEnd: V3 = [a * 0.6 + jp(), b * 0.02 + jp(), Zp(760)];
+    // the leg's pose on the table, each side its own: rotated in or out (the trochanter moves
+    // round the head), spread or together (abduction), knee raised on a cushion or flat (flexion)
+    const troch: V3 = [a * 0.78 + jp(8, 20), b * 0.12 + jp(8, 20), head[2] + 25 + neckAngle + jit(5)];
+    const shaftEnd: V3 = [a * 0.6 + jp(16, 40), b * 0.02 + jp(12, 30), Zp(760)];
     const hr = 22 * s + jit(1.5);
     const shaft: Tube = { side, pts: [head, troch, [troch[0] - 6, troch[1], troch[2] + 25], shaftEnd], rad: [hr, 17 * s, 15 * s, 13 * s] };
     const marrow = r.u(-60, 60); // fatty to red marrow

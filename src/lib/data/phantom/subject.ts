@@ -30,6 +30,7 @@ import { drawThorax, paintColon, paintTrunk, paintVessels } from './body';
 import { paintArms, paintMuscles, paintPelvis, paintRibs, paintSpine } from './bones';
 import { REGION_OUT } from './canvas';
 import { paintBladder, paintFemurs, paintHeart, paintKidneys, paintLiver, paintPancreas, paintSpleen, paintStomach } from './organs';
+import type { V3 } from './geometry';
 import { makeRng, Rand } from './random';
 
 export interface PhantomSubjectMeta extends Omit<Acquisition, 'rangeTemplate'> {
@@ -53,7 +54,30 @@ export interface PhantomSubject {
 export interface PhantomSubjectOptions extends AcquisitionOptions {
   /** blur SD in voxels [z, y, x] (default: 0.45 through slices, the subject's kernel in-plane) */
   blur?: [number, number, number];
+  /** SD in mm [X, Y, Z] of each abdominal organ's displacement from its template place (default ORGAN_SHIFT_SD_MM) */
+  organShiftSD?: V3;
 }
+
+/**
+ * How far each abdominal organ and the heart sit from their place in the template, per subject
+ * (SD in mm, lateral, antero-posterior, cranio-caudal; clipped at 2.5 SD). The whole organ moves,
+ * so its shape holds: kidneys differ in height by about a vertebra between people (and rise and
+ * fall 2–4 cm with breathing), the liver's and spleen's lower edges by several cm, the bladder with
+ * its filling, the stomach with its content, the heart with the diaphragm and the mediastinum. With
+ * the template's fixed offsets alone each organ's crop showed the same neighbours in the same
+ * corners, so logistic regression on block means named the organ from that layout without looking
+ * at the organ. Measured on 28³ phantoms from this generator (LR on 4³ / 2³ block means, template
+ * margin): no shift 97.0 % / 78.4 % / 0.229; SD [14, 10, 22] 88.7 % / 74.1 % / 0.171; [24, 16, 34]
+ * with the kidneys' lateral share below, the leg pose and the breath-hold 84.8 % / 67.2 % / 0.141;
+ * these values 83.6 % / 65.2 % / 0.126.
+ */
+export const ORGAN_SHIFT_SD_MM: V3 = [28, 18, 38];
+/**
+ * Kidneys lie against the psoas and the back wall: they move up and down with the others, sideways
+ * and back and forth by this share, mirrored (both further out or both further in); a shared
+ * lateral shift pushed one kidney into the psoas and cut it.
+ */
+const KIDNEY_LATERAL_SHARE = 0.35;
 
 export function generatePhantomSubject(seed: number, opts: PhantomSubjectOptions = {}): PhantomSubject {
   const r = new Rand(makeRng(seed));
@@ -65,17 +89,20 @@ export function generatePhantomSubject(seed: number, opts: PhantomSubjectOptions
   paintColon(an);
   paintVessels(an);
   paintArms(an);
-  paintHeart(an);
-  paintStomach(an);
-  paintLiver(an);
-  paintSpleen(an);
+  const sd = opts.organShiftSD ?? ORGAN_SHIFT_SD_MM;
+  const shift = (): V3 => sd.map((s) => Math.max(-2.5 * s, Math.min(2.5 * s, r.n(0, s)))) as V3;
+  c.displaced(shift(), () => paintHeart(an));
+  c.displaced(shift(), () => paintStomach(an));
+  c.displaced(shift(), () => paintLiver(an));
+  c.displaced(shift(), () => paintSpleen(an));
   const spineZ1 = paintSpine(an);
   paintMuscles(an);
-  paintKidneys(an);
-  paintPancreas(an);
+  const kidneys = shift();
+  paintKidneys(an, [KIDNEY_LATERAL_SHARE * kidneys[0], KIDNEY_LATERAL_SHARE * kidneys[1], kidneys[2]]);
+  c.displaced(shift(), () => paintPancreas(an));
   paintRibs(an);
   paintPelvis(an, spineZ1);
-  paintBladder(an);
+  c.displaced(shift(), () => paintBladder(an));
   paintFemurs(an);
 
   // scan range: anatomy outside it is not imaged (truncated crops, as in real scans)
