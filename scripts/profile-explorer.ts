@@ -13,6 +13,7 @@
  */
 import { chromium } from '@playwright/test';
 import { flag, num, parseCli, str, type CliSpec } from './lib/cli';
+import { watchLongTasks } from './lib/long-tasks';
 
 interface ProfileNode {
   id: number;
@@ -41,13 +42,7 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
 });
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-await page.addInitScript(() => {
-  const w = window as unknown as { __long: { start: number; duration: number }[] };
-  w.__long = [];
-  new PerformanceObserver((l) => {
-    for (const e of l.getEntries()) w.__long.push({ start: e.startTime, duration: e.duration });
-  }).observe({ type: 'longtask', buffered: true });
-});
+await watchLongTasks(page);
 const cdp = await page.context().newCDPSession(page);
 interface TraceEvent { name: string; cat: string; ph: string; ts: number; dur?: number; pid: number; tid: number; args?: Record<string, unknown> }
 const events: TraceEvent[] = [];
@@ -79,7 +74,7 @@ if (tracing) {
 const info = (await page.evaluate(`(() => {
   const m = (n) => performance.getEntriesByName(n)[0]?.startTime ?? null;
   const fp = performance.getEntriesByType('paint').find((e) => e.name === 'first-paint')?.startTime ?? null;
-  return { long: window.__long, firstPaint: fp, slices: m('explorer:slices-first'), view3d: m('explorer:3d-first') };
+  return { long: window.__longTasks, firstPaint: fp, slices: m('explorer:slices-first'), view3d: m('explorer:3d-first') };
 })()`)) as { long: { start: number; duration: number }[]; firstPaint: number | null; slices: number | null; view3d: number | null };
 await browser.close();
 

@@ -12,6 +12,7 @@
 import { test, expect, type Page } from '@playwright/test';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type {} from '../../src/components/explorer/hook';
+import { longTasks, watchLongTasks } from '../../scripts/lib/long-tasks';
 
 const SHOTS = 'test-results/screenshots';
 /** A measured number: in the report's annotations and on the console. */
@@ -30,17 +31,6 @@ const RESTYLE_MS = 150;
 const ENFORCE_TARGETS = process.env.FEEL_TARGETS === '1';
 function withinTarget(measured: number, target: number, what: string) {
   if (ENFORCE_TARGETS) expect.soft(measured, `${what}: ${measured.toFixed(0)} against the target ${target}`).toBeLessThanOrEqual(target);
-}
-
-/** Long tasks from the very start of the page (the observer is installed before any page script). */
-async function watchLongTasks(page: Page) {
-  await page.addInitScript(() => {
-    const w = window as unknown as { __long: { start: number; duration: number }[] };
-    w.__long = [];
-    new PerformanceObserver((l) => {
-      for (const e of l.getEntries()) w.__long.push({ start: e.startTime, duration: e.duration });
-    }).observe({ type: 'longtask', buffered: true });
-  });
 }
 
 async function marks(page: Page) {
@@ -129,7 +119,7 @@ test.describe('explorer feel (issue 27)', () => {
     withinTarget(th, RESTYLE_MS, 'threshold restyle (ms)');
     withinTarget(op, RESTYLE_MS, 'opacity restyle (ms)');
 
-    const long = await page.evaluate(() => (window as unknown as { __long: { start: number; duration: number }[] }).__long);
+    const long = await longTasks(page);
     const after = long.filter((l) => t.firstPaint === null || l.start >= t.firstPaint);
     note(`long tasks after first paint: ${after.map((l) => `${l.duration.toFixed(0)} ms at ${l.start.toFixed(0)}`).join(', ') || 'none'}`);
     withinTarget(Math.max(0, ...after.map((l) => l.duration)), LONG_TASK_MS, 'longest task after first paint (ms)');

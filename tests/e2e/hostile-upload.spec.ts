@@ -16,6 +16,7 @@ import { builtPages, ORIGIN } from './site-config';
 import { uploadCases } from '../malformed/generate';
 import { writeNpy } from '../../src/lib/data/npy';
 import { writeNifti } from '../../src/lib/data/nifti';
+import { watchLongTasks } from '../../scripts/lib/long-tasks';
 
 const INDEX = JSON.parse(readFileSync(join('public', 'volumes', 'index.json'), 'utf8')) as { volumes: { id: string }[] };
 const VOL = INDEX.volumes[0];
@@ -27,13 +28,10 @@ async function instrument(page: Page): Promise<string[]> {
     if (/Content[- ]Security[- ]Policy|Refused to/i.test(m.text())) problems.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+  await watchLongTasks(page);
   await page.addInitScript(() => {
-    const w = window as unknown as { __longtasks: { start: number; duration: number }[]; __csp: string[] };
-    w.__longtasks = [];
+    const w = window as unknown as { __csp: string[] };
     w.__csp = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__longtasks.push({ start: e.startTime, duration: e.duration });
-    }).observe({ type: 'longtask', buffered: true });
     document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`));
   });
   return problems;
@@ -53,7 +51,7 @@ async function upload(page: Page, file: { name: string; buffer?: Buffer; path?: 
   const r = await page.evaluate(
     ([a, b]) => {
       const parsed = performance.getEntriesByName('upload-parsed').map((m) => m.startTime).filter((t) => t >= a).pop() ?? b;
-      const tasks = (window as unknown as { __longtasks: { start: number; duration: number }[] }).__longtasks.filter((t) => t.start >= a && t.start <= b);
+      const tasks = (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter((t) => t.start >= a && t.start <= b);
       const max = (l: { duration: number }[]) => Math.max(0, ...l.map((t) => t.duration));
       return { parse: max(tasks.filter((t) => t.start < parsed)), draw: max(tasks.filter((t) => t.start >= parsed)), parseMs: parsed - a };
     },
@@ -81,7 +79,7 @@ async function idleLongest(page: Page, ms = 1500): Promise<number> {
   if (overloaded()) return Infinity;
   const t0 = await page.evaluate(() => performance.now());
   await page.waitForTimeout(ms);
-  return page.evaluate((a) => Math.max(0, ...(window as unknown as { __longtasks: { start: number; duration: number }[] }).__longtasks.filter((t) => t.start >= a).map((t) => t.duration)), t0);
+  return page.evaluate((a) => Math.max(0, ...(window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter((t) => t.start >= a).map((t) => t.duration)), t0);
 }
 
 /** The explorer with its first volume classified and drawn, so its own start-up work is over before an upload is timed. */
