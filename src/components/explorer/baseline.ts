@@ -1,5 +1,5 @@
 /** The deletion/insertion baseline states the explorers' workers can build, both ways: from the build's spec, from the page. */
-import type { BaselineSpec } from '../../lib/metrics/baseline';
+import { baselineVolume, type BaselineSpec } from '../../lib/metrics/baseline';
 import type { CurveBaseline } from './runtime/protocol';
 
 /**
@@ -28,4 +28,16 @@ export function parseBaseline(json: string | undefined): CurveBaseline | undefin
     /* a malformed attribute: the worker's default baseline */
   }
   return undefined;
+}
+
+/**
+ * The curves' start and end states for a baseline the page chose (lib/metrics/baseline.ts builds
+ * them): the worker's curves and the page's animation of them use the same states.
+ */
+export function curveStates(b: CurveBaseline, x: Float32Array): { insertionStart: Float32Array; deletionEnd: Float32Array } {
+  const S = Math.round(Math.cbrt(x.length));
+  const spec: BaselineSpec = b.kind === 'blur' ? { kind: 'blur', sigma: b.sigma } : { kind: b.kind };
+  // a constant state needs only the training mean value, not the mean volume
+  const state = baselineVolume(spec, x, S, b.kind === 'train-mean-value' ? { meanValue: b.meanValue, meanVolume: new Float32Array(0) } : undefined);
+  return { insertionStart: state, deletionEnd: state };
 }

@@ -8,6 +8,8 @@
 import { gaussianBlur3d } from '../../lib/data/volume';
 import { sliceOf, VIEW_AXIS, type Pos, type View } from '../../lib/viz/orient';
 import type { CurveBaseline, CurvesResult } from './runtime/protocol';
+import { curveStates } from './baseline';
+import { defaultBlurSigma } from '../../lib/metrics/deletion';
 
 export interface CurveAnimInput {
   ct: Float32Array;
@@ -36,13 +38,11 @@ export function showCurveAnimation(plot: HTMLElement, inp: CurveAnimInput): void
   const per = Math.ceil(n / steps);
   const at = inp.pos[VIEW_AXIS[inp.view]];
   const rank = ranks(inp.cam);
-  // the states: the build's baseline for both ends, or zeros (deletion) and RISE's blur (insertion)
-  const b = inp.baseline;
-  const constant = (v: number) => new Float32Array(n).fill(v);
-  const blur = (sigma: number) => gaussianBlur3d(inp.ct, [S, S, S], sigma);
-  const cropMean = () => constant(inp.ct.reduce((a, v) => a + v, 0) / n);
-  const delEnd = !b || b.kind === 'zero' ? constant(0) : b.kind === 'train-mean-value' ? constant(b.meanValue) : b.kind === 'crop-mean' ? cropMean() : blur(b.sigma);
-  const insStart = !b ? blur((5 * S) / 224) : delEnd;
+  // the states the worker's curves used: the build's baseline for both ends, or (as deletionInsertion
+  // defaults) zeros for deletion and RISE's blur for insertion
+  const ends = inp.baseline ? curveStates(inp.baseline, inp.ct) : null;
+  const delEnd = ends?.deletionEnd ?? new Float32Array(n);
+  const insStart = ends?.insertionStart ?? gaussianBlur3d(inp.ct, [S, S, S], defaultBlurSigma(S));
   const ctS = sliceOf(inp.ct, S, inp.view, at), rankS = sliceOf(rank, S, inp.view, at);
   const delS = sliceOf(delEnd, S, inp.view, at), insS = sliceOf(insStart, S, inp.view, at);
 

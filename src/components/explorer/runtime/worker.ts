@@ -25,8 +25,8 @@ import { LocalEndpoint, PortEndpoint, TaskPool, serveTasks, type PortLike } from
 import { FORWARD_RUNNERS } from '../../../lib/parallel/runners';
 import { argmax } from '../../../lib/util/array';
 import { deletionInsertion } from '../../../lib/metrics/deletion';
-import { baselineVolume, type BaselineSpec } from '../../../lib/metrics/baseline';
-import type { CurveBaseline, FromWorker, InitResult, PredictResult, ToWorker } from './protocol';
+import { curveStates } from '../baseline';
+import type { FromWorker, InitResult, PredictResult, ToWorker } from './protocol';
 import { headLogits, poolMaps, prepareOod, scoreOod, type PreparedOod } from '../../../lib/ood';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -302,7 +302,7 @@ const JOBS: { [T in JobType]: (msg: Msg<T>, signal: AbortSignal) => Promise<void
     const t0 = performance.now();
     const pool = currentPool();
     const probs = volume!.passes.values().next().value?.probs;
-    const ends = msg.baseline ? curveEnds(msg.baseline, data) : {};
+    const ends = msg.baseline ? curveStates(msg.baseline, data) : {};
     const r = await deletionInsertion(inference!, data, msg.saliency, msg.target, {
       ...ends,
       steps: msg.steps,
@@ -355,15 +355,6 @@ function atWorkReporter(id: number, a: StageActivations, target: number) {
     }
     post({ id, type: 'detail', detail: { kind: 'scores', from, scores: scores.slice() } });
   };
-}
-
-/** The curves' start and end states for a baseline the page chose (lib/metrics/baseline.ts builds them). */
-function curveEnds(b: CurveBaseline, x: Float32Array): { insertionStart: Float32Array; deletionEnd: Float32Array } {
-  const S = Math.round(Math.cbrt(x.length));
-  const spec: BaselineSpec = b.kind === 'blur' ? { kind: 'blur', sigma: b.sigma } : { kind: b.kind };
-  // a constant state needs only the training mean value, not the mean volume
-  const state = baselineVolume(spec, x, S, b.kind === 'train-mean-value' ? { meanValue: b.meanValue, meanVolume: new Float32Array(0) } : undefined);
-  return { insertionStart: state, deletionEnd: state };
 }
 
 scope.onmessage = (ev: MessageEvent<ToWorker>) => {
