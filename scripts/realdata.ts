@@ -26,7 +26,7 @@ export const SPEC: CliSpec = {
     batch: { type: 'string', arg: 'N', def: DEFAULT_TRAIN_CONFIG.batchSize, help: 'training batch size' },
     workers: { type: 'string', arg: 'N', def: 'the cores', help: 'training threads (at most 4) and precompute processes' },
     'per-class': { type: 'string', arg: 'N', def: 2, help: "explorer volumes per organ (2-50; plus the Results page's snapshot volumes)" },
-    'precompute-flags': { type: 'string', arg: '"FLAGS"', help: 'extra precompute flags, e.g. "--steps 8 --no-extras" for a smoke test (part of the cache key)' },
+    'precompute-flags': { type: 'string', arg: '"FLAGS"', help: 'extra precompute flags, e.g. "--steps 8 --no-extras --per-organ 1" for a smoke test (part of the cache key; the whole test split unless they choose the volumes)' },
     data: { type: 'string', arg: 'DIR', def: d.dataDir, help: 'dataset folder' },
     runs: { type: 'string', arg: 'DIR', def: d.runsDir, help: 'training runs folder' },
     models: { type: 'string', arg: 'DIR', def: d.modelsDir, help: `exported models folder (the model goes to DIR/${modelName(64)})` },

@@ -175,18 +175,23 @@ test.describe('explorer for a reader', () => {
     await expect(page.locator('[data-method]')).toHaveValue(want.method!);
   });
 
-  for (const scheme of ['light', 'dark'] as const) {
-    test(`axe-clean and screenshots (${scheme})`, async ({ page }) => {
-      test.setTimeout(120_000);
-      mkdirSync(SHOTS, { recursive: true });
-      await page.emulateMedia({ colorScheme: scheme });
+  // one load for both themes: they are CSS media queries, so the dark pass switches the setting on the
+  // loaded page and runs the rules that read colours (the DOM is the one the light pass checked)
+  test('axe-clean and screenshots, light and dark', async ({ page }) => {
+    test.setTimeout(120_000);
+    mkdirSync(SHOTS, { recursive: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`explorer/?volume=${VOL.id}&autorun=0&backend=wasm`);
+    await fullyLoaded(page);
+    for (const scheme of ['light', 'dark'] as const) {
       await page.setViewportSize({ width: 1280, height: 900 });
-      await page.goto(`explorer/?volume=${VOL.id}&autorun=0&backend=wasm`);
-      await fullyLoaded(page);
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.evaluate(() => window.__explorer.settled());
       await page.screenshot({ path: join(SHOTS, `desktop-${scheme}.png`) });
-      const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+      const axe = new AxeBuilder({ page });
+      const r = await (scheme === 'light' ? axe.withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']) : axe.withRules(['color-contrast', 'link-in-text-block'])).analyze();
       const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-      expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)).toEqual([]);
+      expect(bad.map((v) => `${scheme} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)).toEqual([]);
       await page.setViewportSize({ width: 390, height: 844 });
       await page.evaluate(() => window.__explorer.settled());
       await page.waitForTimeout(500);
@@ -195,8 +200,8 @@ test.describe('explorer for a reader', () => {
       // the 3D view starts within the first screen on a phone
       const top = await page.locator('[data-plot]').evaluate((el) => el.getBoundingClientRect().top + window.scrollY);
       expect(top).toBeLessThan(844);
-    });
-  }
+    }
+  });
 });
 
 test('voxel cloud mode: the original look, timed against the surfaces', async ({ page }) => {

@@ -79,7 +79,7 @@ function serve(): Promise<void> {
 }
 
 /** The precompute's quick settings: few steps, no extras, no second baseline state. */
-const QUICK = '--steps 8 --random-seeds 1 --no-extras --second-per-subject 0';
+const QUICK = '--steps 8 --random-seeds 1 --no-extras --second-per-subject 0 --per-organ 1';
 
 function realdata(args: string[]): Promise<{ code: number; out: string; seconds: number }> {
   const all = [

@@ -16,6 +16,8 @@ import type { CamDetail } from './runtime/protocol';
 /** Tile grid: 16 columns on a wide figure, 8 on a phone; each tile the CT slice under the channel's map. */
 let TILE_COLS = 16;
 const TILE_PX = 42; // 40 px tile + 2 px gap
+/** 16 columns where the figure is wide, 8 on a phone (tiles stay ≥ 40 px on screen). */
+const tileColumns = (width: number) => (width > 0 && width < 560 ? 8 : 16);
 /**
  * The figure's canvases are software (CPU) canvases: the browser's hint for canvases read back
  * often, which also keeps them off the GPU path. Painted while a pool of workers takes every core,
@@ -74,6 +76,19 @@ export class AtWork {
       const d = e.key === 'ArrowLeft' ? -1 : e.key === 'ArrowRight' ? 1 : e.key === 'ArrowUp' ? -TILE_COLS : TILE_COLS;
       this.select(Math.max(0, Math.min(n - 1, at + d)));
     });
+    // a phone turned or a window narrowed: the grid follows, with no new run
+    if (typeof ResizeObserver !== 'undefined') new ResizeObserver(() => this.relayout()).observe(this.root);
+  }
+
+  /** Sizes the tile canvas for the figure's width; repaints the tiles when the column count changed. */
+  private relayout(force = false): void {
+    const cols = tileColumns(this.root.clientWidth);
+    if (!this.c || this.root.dataset.state === 'empty' || (cols === TILE_COLS && !force)) return;
+    TILE_COLS = cols;
+    const tiles = this.q<HTMLCanvasElement>('[data-aw-tiles]');
+    tiles.width = TILE_COLS * TILE_PX;
+    tiles.height = Math.ceil(this.c.indices.length / TILE_COLS) * TILE_PX;
+    if (!force) this.drawTiles();
   }
 
   /** Shows channel j: its tile outlined, its mask and masked input, its score and rank. */
@@ -145,11 +160,7 @@ export class AtWork {
       this.target = d.target;
       this.weights = new Float32Array(d.indices.length).fill(NaN);
       this.root.dataset.state = 'running';
-      const tiles = this.q<HTMLCanvasElement>('[data-aw-tiles]');
-      // 16 columns where the figure is wide, 8 on a phone (tiles stay ≥ 40 px on screen)
-      TILE_COLS = this.root.clientWidth > 0 && this.root.clientWidth < 560 ? 8 : 16;
-      tiles.width = TILE_COLS * TILE_PX;
-      tiles.height = Math.ceil(d.indices.length / TILE_COLS) * TILE_PX;
+      this.relayout(true);
       this.tiles = null;
       this.text('[data-aw-tiles-cap]', `The ${d.indices.length} channels Score-CAM runs at this stage (${d.shape.join('×')} voxels each), each over the CT slice the views show: bright where the channel responds. Click a tile to see its mask and masked input.`);
     } else if (this.c) {

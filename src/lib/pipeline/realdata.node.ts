@@ -256,9 +256,11 @@ export async function runRealdata(o: RealdataOptions): Promise<{ ran: StepName[]
   if (existsSync(dataFile) && statSync(dataFile).size < 50e6) await countsFromData();
   const workersArg = o.workers ? ['--workers', String(o.workers)] : [];
   // both passes alike: the first finds no explorer volumes yet (their CAMs come with the second)
+  // the whole test split unless the extra flags choose the volumes (a smoke test's `--per-organ 1`)
+  const selection = o.precomputeArgs.some((a) => ['--all', '--per-organ', '--per-subject'].includes(a.split('=')[0])) ? [] : ['--all'];
   const precomputeArgs = [
     '--model', modelDir, '--dataset', REALDATA_DATASET, '--size', String(o.size), '--data', o.dataDir,
-    '--results', abs(o.resultsDir), '--volumes', o.volumesDir, '--all', ...workersArg, ...o.precomputeArgs,
+    '--results', abs(o.resultsDir), '--volumes', o.volumesDir, ...selection, ...workersArg, ...o.precomputeArgs,
   ];
 
   /** Whether a step's output checks out (the state's key is compared by the caller). */
