@@ -45,11 +45,14 @@ export const SPEC: CliSpec = {
 
 const root = process.cwd();
 const BIN = (name: string) => path.join(root, 'node_modules', '.bin', name);
+/** node with tsx's loader: one process per step (the `tsx` command would start a second node). */
+const LOADER = ['--import', 'tsx'];
+const TSX = [process.execPath, ...LOADER];
 const COMMANDS: Record<StepCommand, string[]> = {
-  train: [BIN('tsx'), 'scripts/train.ts'],
-  evaluate: [BIN('tsx'), 'scripts/evaluate.ts'],
-  precompute: [BIN('tsx'), 'scripts/precompute.ts'],
-  'export-volumes': [BIN('tsx'), 'scripts/export-volumes.ts'],
+  train: [...TSX, 'scripts/train.ts'],
+  evaluate: [...TSX, 'scripts/evaluate.ts'],
+  precompute: [...TSX, 'scripts/precompute.ts'],
+  'export-volumes': [...TSX, 'scripts/export-volumes.ts'],
   'astro-build': [BIN('astro'), 'build'],
 };
 
@@ -60,7 +63,7 @@ const run: RunCommand = (cmd, args, env = {}) =>
     const p = spawn(bin, [...pre, ...args], { stdio: 'inherit', cwd: root, env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', ...env } });
     p.on('error', reject);
     p.on('close', (code, signal) =>
-      code === 0 ? resolve() : reject(new Error(`${[...pre, ...args].join(' ').replace(root + '/', '')} exited with ${signal ?? code} (its messages are above)`)),
+      code === 0 ? resolve() : reject(new Error(`${[...(bin === process.execPath ? pre.slice(LOADER.length) : pre), ...args].join(' ').replace(root + '/', '')} exited with ${signal ?? code} (its messages are above)`)),
     );
   });
 

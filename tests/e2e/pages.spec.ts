@@ -1,15 +1,23 @@
 /**
  * Every built page (read from dist/, so new pages are covered automatically):
  * renders with a title, one h1 and a <main> landmark; loads with no console
- * errors, no uncaught exceptions and no failed requests; and every link and
- * asset it references stays under the base path.
- * The first two tests of a page share one load of it (the explorer's loads its model).
+ * errors, no uncaught exceptions and no failed requests; every link and
+ * asset it references stays under the base path; axe-core finds no serious or critical
+ * violation (WCAG 2.x A/AA rules + best practices) in the light and the dark theme; and it fits a
+ * 390 px phone screen. The tests of a page share one load of it (the explorer's loads its model):
+ * the themes are CSS media queries and the layout follows the viewport, so the dark scan and the
+ * phone check switch the setting on the loaded page. The themes change colours only (the DOM, its
+ * roles, names and order are the same), so the dark scan runs the rules that read colours.
  */
 import { test, expect, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { BASE, BASE_SLASH, ORIGIN, IGNORED_CONSOLE, builtPages } from './site-config';
 import { sharedPage } from './shared-page';
 
 const pages = builtPages();
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+/** The rules of AXE_TAGS whose result depends on the theme's colours. */
+const AXE_COLOUR_RULES = ['color-contrast', 'link-in-text-block'];
 
 function underBase(url: URL): boolean {
   return url.pathname === BASE || url.pathname.startsWith(BASE_SLASH);
@@ -100,11 +108,33 @@ for (const path of pages) {
       expect(problems, problems.join('\n')).toEqual([]);
     });
 
-    test('fits a 390 px phone screen without sideways scrolling', async ({ page }) => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      test(`a11y ${path} (${colorScheme})`, async () => {
+        const page = shared.page;
+        await load();
+        await page.emulateMedia({ colorScheme });
+        const axe = new AxeBuilder({ page });
+        const results = await (colorScheme === 'light' ? axe.withTags(AXE_TAGS) : axe.withRules(AXE_COLOUR_RULES)).analyze();
+        const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+        const report = bad
+          .map((v) => `${v.impact} ${v.id}: ${v.help}\n` + v.nodes.slice(0, 5).map((n) => `   ${n.target.join(' ')} ${n.failureSummary?.split('\n')[1] ?? ''}`).join('\n'))
+          .join('\n');
+        expect(bad, report).toEqual([]);
+      });
+    }
+
+    test('fits a 390 px phone screen without sideways scrolling', async () => {
+      const page = shared.page;
+      await load();
+      const before = page.viewportSize();
       await page.setViewportSize({ width: 390, height: 844 });
-      await page.goto(ORIGIN + path);
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      expect(overflow, 'page is wider than the screen').toBeLessThanOrEqual(0);
+      try {
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow, 'page is wider than the screen').toBeLessThanOrEqual(0);
+      } finally {
+        if (before) await page.setViewportSize(before);
+      }
     });
   });
 }

@@ -55,15 +55,18 @@ for (const article of ARTICLES) {
           await page.emulateMedia({ colorScheme });
           if (await shared.open(ORIGIN + BASE_SLASH + article + '/')) await page.waitForLoadState('networkidle');
           await expect(page.locator('h1')).toBeVisible();
-          // lazy images: scroll through so the full-page shot has them
-          await page.evaluate(async () => {
-            for (let y = 0; y < document.body.scrollHeight; y += 800) {
-              window.scrollTo(0, y);
-              await new Promise((r) => setTimeout(r, 30));
-            }
-            window.scrollTo(0, 0);
-          });
-          await page.waitForLoadState('networkidle');
+          // lazy images: scroll through so the full-page shot has them (once: the later shots of the
+          // loaded page find them all loaded)
+          if (await page.evaluate(() => [...document.images].some((img) => !img.complete))) {
+            await page.evaluate(async () => {
+              for (let y = 0; y < document.body.scrollHeight; y += 800) {
+                window.scrollTo(0, y);
+                await new Promise((r) => setTimeout(r, 30));
+              }
+              window.scrollTo(0, 0);
+            });
+            await page.waitForLoadState('networkidle');
+          }
           await page.screenshot({ path: `test-results/screenshots/article-${article}-${colorScheme}-${name}.png`, fullPage: true });
         });
       }

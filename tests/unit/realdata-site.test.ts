@@ -29,7 +29,7 @@ import type { NdArray } from '../../src/lib/data/npy';
 import { parseShippedIndex, parseShippedVolume } from '../../src/lib/data/shipped';
 import { decodeCamFile, fmt, type CacheManifest, type CamIndex, type ClassificationTable, type FaithfulnessTable, type MeanStd, type SnapshotTable } from '../../src/lib/precompute/format';
 import { codeHash, sha256 } from '../../src/lib/precompute/hash.node.ts';
-import { syntheticSplit } from './cli-helpers';
+import { syntheticSplit, TSX_NODE } from './cli-helpers';
 
 const SIZE = 28;
 const MODEL = `resnet10-organmnist3d${SIZE}`;
@@ -44,7 +44,6 @@ const dirs = {
   state: path.join(tmp, 'state.json'),
 };
 const dataFile = path.join(dirs.data, datasetFileName('organmnist3d', SIZE));
-const TSX = path.resolve('node_modules/.bin/tsx');
 
 /** MedMNIST's file for OrganMNIST3D at 28³: 2 train, 1 val, 2 test volumes per organ (seeded: two different files). */
 function npzBytes(seed: number): Uint8Array {
@@ -90,7 +89,7 @@ function realdata(args: string[]): Promise<{ code: number; out: string; seconds:
     const t0 = performance.now();
     // at the test's own priority: this is vitest's longest file, so a `nice -n 19` here starved it
     // behind the other forks on a 2-core CI machine; on a shared machine run `nice -n 19 npm test`
-    const p = spawn(TSX, all, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(TSX_NODE[0], [...TSX_NODE.slice(1), ...all], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));
