@@ -78,6 +78,11 @@ function print(a: AuditResult): void {
     console.log(`\nrecall per organ (test):${head}`);
     ORGAN_LABELS.forEach((name, k) => console.log(`  ${name.padEnd(22)}${recall(k)}`));
   }
+  for (const b of a.baselines.filter((b) => b.organReplaced)) {
+    const o = b.organReplaced!;
+    console.log(`\n${b.name}, each test crop's organ replaced by the mean of a 3-voxel shell (the Results page's occlusion test): ${pct(o.testAccuracy)} (as is ${pct(b.testAccuracy)}); recall falls by ≥ 10 points in ${o.organsFalling10} of ${o.perClass.length} organs`);
+    ORGAN_LABELS.forEach((name, k) => console.log(`  ${name.padEnd(22)} ${pct(b.perClass![k]).padStart(7)} → ${pct(o.perClass[k]).padStart(7)}`));
+  }
   console.log(`\ntargets ${a.targetsMet ? 'met' : 'NOT met'}`);
 }
 

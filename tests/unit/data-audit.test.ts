@@ -87,12 +87,24 @@ describe('difficulty audit', () => {
       const oct = (z >= S / 2 ? 4 : 0) + (y >= S / 2 ? 2 : 0) + (x >= S / 2 ? 1 : 0);
       return (oct === label % 8 ? 120 + 10 * label : 40) + 4 * rnd();
     });
+    // the "organ" is the class's bright octant: it alone carries the label, so replacing it must lose the crop
+    const test = templ.splits.test;
+    const masks = new Uint8Array(test.count * S ** 3);
+    for (let j = 0; j < test.count; j++)
+      for (let i = 0; i < S ** 3; i++) {
+        const z = Math.floor(i / (S * S)), y = Math.floor(i / S) % S, x = i % S;
+        masks[j * S ** 3 + i] = (z >= S / 2 ? 4 : 0) + (y >= S / 2 ? 2 : 0) + (x >= S / 2 ? 1 : 0) === test.labels[j] % 8 ? 1 : 0;
+      }
+    test.masks = { data: masks, shape: [test.count, S, S, S], dtype: 'uint8' } as Split['images'];
     const b = await smallCnnBaseline(templ, { epochs: 30, batch: 33, widths: [4, 8, 8, 16], learningRate: 1e-2 });
     expect(b.id).toBe('cnn-small');
     expect(b.target).toEqual({ max: AUDIT_TARGETS.cnn });
     expect(b.testAccuracy).toBeGreaterThan(0.6);
     expect(b.confusion.flat().reduce((p, q) => p + q, 0)).toBe(templ.splits.test.count);
+    expect(b.organReplaced!.testAccuracy).toBeLessThan(b.testAccuracy - 0.3);
+    expect(b.organReplaced!.organsFalling10).toBeGreaterThanOrEqual(6);
     const noise = await smallCnnBaseline(dataset((_, rnd) => () => 255 * rnd()), { epochs: 3, batch: 33, widths: [4, 8, 8, 16] });
     expect(noise.testAccuracy).toBeLessThan(0.35);
+    expect(noise.organReplaced).toBeUndefined(); // no masks, no occlusion control
   }, 60_000);
 });

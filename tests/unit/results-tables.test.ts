@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fmt, SANITY_OUTCOME, type ClusterEstimate, type MeanStd } from '../../src/lib/precompute/format';
 import { loadResults } from '../../src/lib/precompute/load.node.ts';
+import type { AuditResult } from '../../src/lib/audit/audit';
 
 const DIST = process.env.DIST_DIR ?? 'dist';
 const page = join(DIST, 'results', 'index.html');
@@ -158,5 +159,24 @@ describe.skipIf(!ready)('Results page = precompute JSON', () => {
       expect(cell(fig![1].replace(/<span data-key/g, '<td data-key').replace(/<\/span>/g, '</td>'), 'dauc')).toBe(it.deletion.auc.toFixed(4));
       expect(existsSync(join(DIST, 'figures', 'snapshots', `${it.organ}.png`))).toBe(true);
     }
+  });
+});
+
+const dataPage = join(DIST, 'data', 'index.html');
+const auditFile = join('cache', 'audit', 'phantom_28.json');
+describe.skipIf(!existsSync(dataPage) || !existsSync(auditFile))('Data page = audit JSON', () => {
+  it('the small CNN with each crop’s organ replaced, organ by organ', () => {
+    const audit = JSON.parse(readFileSync(auditFile, 'utf8')) as AuditResult;
+    const cnn = audit.baselines.find((b) => b.organReplaced)!;
+    expect(cnn, 'the 28³ audit has the occlusion row (npm run data:audit -- --size 28)').toBeDefined();
+    const m = /<table[^>]*data-table="audit-occlusion"[^>]*>([\s\S]*?)<\/table>/.exec(readFileSync(dataPage, 'utf8'));
+    expect(m, 'the Data page shows the occlusion audit').not.toBeNull();
+    const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+    cnn.perClass!.forEach((r, k) => {
+      const tr = row(m![1], 'data-organ', k);
+      expect(cell(tr, 'recall')).toBe(pct(r));
+      expect(cell(tr, 'organ-replaced')).toBe(pct(cnn.organReplaced!.perClass[k]));
+    });
+    expect(m![1].replace(/\s+/g, ' ')).toContain(`points or more in ${cnn.organReplaced!.organsFalling10} of 11 organs`);
   });
 });

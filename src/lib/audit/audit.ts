@@ -164,6 +164,17 @@ export interface AuditBaseline {
   target?: { max: number };
   /** test recall per class (ORGAN_LABELS order): which organs the baseline tells apart */
   perClass?: number[];
+  /** the small CNN on the test crops with their organ replaced (phantom: it has masks) */
+  organReplaced?: OrganReplaced;
+}
+
+/** A learner's test accuracy with each crop's organ replaced by its surroundings' mean (the occlusion control). */
+export interface OrganReplaced {
+  testAccuracy: number;
+  /** recall per class (ORGAN_LABELS order) */
+  perClass: number[];
+  /** organs whose recall falls by 10 points or more (issue 26 asks for 8 of 11) */
+  organsFalling10: number;
 }
 
 export interface CropComposition {

@@ -10,8 +10,9 @@ import * as tf from '@tensorflow/tfjs';
 import { conv3d } from '../model/conv3d';
 import { mulberry32 } from '../util/random';
 import { NUM_CLASSES } from '../data/labels';
-import type { Dataset, Split } from '../data/medmnist';
-import { AUDIT_TARGETS, type AuditBaseline } from './audit';
+import { maskAt, volumeAt, type Dataset, type Split } from '../data/medmnist';
+import { occlusionInputs } from '../metrics/occlusion';
+import { AUDIT_TARGETS, type AuditBaseline, type OrganReplaced } from './audit';
 
 export interface SmallCnnOptions {
   epochs?: number;
@@ -28,6 +29,8 @@ export interface SmallCnnResult {
   perClass: number[];
   /** confusion[true][pred] on the test split */
   confusion: number[][];
+  /** the test split again with every crop's organ replaced (where the split has masks) */
+  organReplaced?: OrganReplaced;
   epochs: number;
   seconds: number;
 }
@@ -45,18 +48,40 @@ function heInit(shape: number[], fanIn: number, r: () => number): tf.Variable {
   return tf.variable(tf.tensor(v, shape));
 }
 
-function batchOf(split: Split, idx: number[]): { x: tf.Tensor5D; y: tf.Tensor2D } {
+/** Crop j as the network sees it: (uint8 − 100) / 80, roughly standardised; `edit` changes the raw values first. */
+function standardised(split: Split, j: number, edit?: (raw: Float32Array, j: number) => Float32Array): Float32Array {
+  const raw = Float32Array.from(volumeAt(split, j));
+  return (edit ? edit(raw, j) : raw).map((v) => (v - 100) / 80);
+}
+
+function batchOf(split: Split, idx: number[], edit?: (raw: Float32Array, j: number) => Float32Array): { x: tf.Tensor5D; y: tf.Tensor2D } {
   const S = split.images.shape[1];
   const vox = S * S * S;
-  const data = split.images.data as Uint8Array;
   const buf = new Float32Array(idx.length * vox);
-  idx.forEach((j, b) => {
-    const src = data.subarray(j * vox, (j + 1) * vox);
-    for (let i = 0; i < vox; i++) buf[b * vox + i] = (src[i] - 100) / 80; // roughly standardised
-  });
+  idx.forEach((j, b) => buf.set(standardised(split, j, edit), b * vox));
   const x = tf.tensor5d(buf, [idx.length, S, S, S, 1]);
   const y = tf.oneHot(tf.tensor1d(idx.map((j) => split.labels[j]), 'int32'), NUM_CLASSES) as tf.Tensor2D;
   return { x, y };
+}
+
+/** Recall per class and accuracy of predictions `pred` on `split`. */
+function scored(pred: number[], split: Split): { accuracy: number; perClass: number[] } {
+  const hit = new Array(NUM_CLASSES).fill(0), n = new Array(NUM_CLASSES).fill(0);
+  pred.forEach((p, i) => {
+    n[split.labels[i]]++;
+    if (p === split.labels[i]) hit[split.labels[i]]++;
+  });
+  return { accuracy: hit.reduce((a, b) => a + b, 0) / (split.count || NaN), perClass: hit.map((h, k) => h / (n[k] || NaN)) };
+}
+
+/**
+ * The occlusion control of the Results page, on the audit's learner: each test crop with its organ
+ * replaced by the mean of a 3-voxel shell around it (metrics/occlusion.ts). A learner that reads
+ * the organ loses the crop; one that reads the crop's surroundings keeps it.
+ */
+function organReplacedSummary(intact: { perClass: number[] }, replaced: { accuracy: number; perClass: number[] }): OrganReplaced {
+  const falls = replaced.perClass.map((r, k) => intact.perClass[k] - r);
+  return { testAccuracy: replaced.accuracy, perClass: replaced.perClass, organsFalling10: falls.filter((f) => f >= 0.1).length };
 }
 
 /** Train the small CNN on `train` and score it on `test`. Deterministic for a seed on one backend. */
@@ -95,11 +120,11 @@ export async function trainSmallCnn(train: Split, test: Split, opts: SmallCnnOpt
     }
     opts.onEpoch?.(e + 1, lossSum / nb);
   }
-  const predict = async (split: Split): Promise<number[]> => {
+  const predict = async (split: Split, edit?: (raw: Float32Array, j: number) => Float32Array): Promise<number[]> => {
     const out: number[] = [];
     for (let s = 0; s < split.count; s += 32) {
       const idx = Array.from({ length: Math.min(32, split.count - s) }, (_, i) => s + i);
-      const { x, y } = batchOf(split, idx);
+      const { x, y } = batchOf(split, idx, edit);
       const p = tf.tidy(() => tf.argMax(forward(x), 1));
       out.push(...(await p.data()));
       tf.dispose([x, y, p]);
@@ -111,9 +136,13 @@ export async function trainSmallCnn(train: Split, test: Split, opts: SmallCnnOpt
   const confusion = Array.from({ length: NUM_CLASSES }, () => new Array(NUM_CLASSES).fill(0));
   pTe.forEach((p, i) => confusion[test.labels[i]][p]++);
   const perClass = confusion.map((row, k) => row[k] / (row.reduce((a, b) => a + b, 0) || NaN));
+  const S = test.images.shape[1];
+  const organReplaced = test.masks
+    ? organReplacedSummary({ perClass }, scored(await predict(test, (raw, j) => occlusionInputs(raw, maskAt(test, j)!, S).organReplaced), test))
+    : undefined;
   tf.dispose([...filters, ...biases, dense, dBias]);
   opt.dispose();
-  return { trainAccuracy: acc(pTr, train), testAccuracy: acc(pTe, test), perClass, confusion, epochs, seconds: (performance.now() - t0) / 1000 };
+  return { trainAccuracy: acc(pTr, train), testAccuracy: acc(pTe, test), perClass, confusion, organReplaced, epochs, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** The small CNN as an audit baseline (train on train, score on test), with the issue's target. */
@@ -130,6 +159,7 @@ export async function smallCnnBaseline(ds: Dataset, opts: SmallCnnOptions = {}):
     target: { max: AUDIT_TARGETS.cnn },
     perClass: res.perClass,
     confusion: res.confusion,
+    ...(res.organReplaced ? { organReplaced: res.organReplaced } : {}),
     seconds: Math.round(res.seconds),
   };
 }
