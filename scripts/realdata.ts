@@ -13,6 +13,7 @@ import path from 'node:path';
 import { cacheKey, githubOutputs, modelName, realdataPaths, RealdataError, runRealdata, type RunCommand, type StepCommand } from '../src/lib/pipeline/realdata.node.ts';
 import { DEFAULT_TRAIN_CONFIG } from '../src/lib/model/train';
 import { choice, flag, num, parseCli, runCli, str, UsageError, type CliSpec } from './lib/cli';
+import { TSX_LOADER, TSX_NODE } from './lib/tsx-node';
 
 const d = realdataPaths(64);
 export const SPEC: CliSpec = {
@@ -45,14 +46,11 @@ export const SPEC: CliSpec = {
 
 const root = process.cwd();
 const BIN = (name: string) => path.join(root, 'node_modules', '.bin', name);
-/** node with tsx's loader: one process per step (the `tsx` command would start a second node). */
-const LOADER = ['--import', 'tsx'];
-const TSX = [process.execPath, ...LOADER];
 const COMMANDS: Record<StepCommand, string[]> = {
-  train: [...TSX, 'scripts/train.ts'],
-  evaluate: [...TSX, 'scripts/evaluate.ts'],
-  precompute: [...TSX, 'scripts/precompute.ts'],
-  'export-volumes': [...TSX, 'scripts/export-volumes.ts'],
+  train: [...TSX_NODE, 'scripts/train.ts'],
+  evaluate: [...TSX_NODE, 'scripts/evaluate.ts'],
+  precompute: [...TSX_NODE, 'scripts/precompute.ts'],
+  'export-volumes': [...TSX_NODE, 'scripts/export-volumes.ts'],
   'astro-build': [BIN('astro'), 'build'],
 };
 
@@ -63,7 +61,7 @@ const run: RunCommand = (cmd, args, env = {}) =>
     const p = spawn(bin, [...pre, ...args], { stdio: 'inherit', cwd: root, env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', ...env } });
     p.on('error', reject);
     p.on('close', (code, signal) =>
-      code === 0 ? resolve() : reject(new Error(`${[...(bin === process.execPath ? pre.slice(LOADER.length) : pre), ...args].join(' ').replace(root + '/', '')} exited with ${signal ?? code} (its messages are above)`)),
+      code === 0 ? resolve() : reject(new Error(`${[...(bin === process.execPath ? pre.slice(TSX_LOADER.length) : pre), ...args].join(' ').replace(root + '/', '')} exited with ${signal ?? code} (its messages are above)`)),
     );
   });
 

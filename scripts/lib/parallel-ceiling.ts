@@ -5,13 +5,14 @@
  * of the one-worker time; `floor` is the best ratio a perfect n-worker split could reach here.
  */
 import { spawn } from 'node:child_process';
+import { TSX_LOADER, TSX_NODE } from './tsx-node';
 import { fileURLToPath } from 'node:url';
 
 const PROBE = fileURLToPath(new URL('./parallel-probe.ts', import.meta.url));
 
 function probe(modelDir: string, reps: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', PROBE, modelDir, String(reps)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(TSX_NODE[0], [...TSX_LOADER, PROBE, modelDir, String(reps)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     p.stdout.on('data', (d) => (out += d));

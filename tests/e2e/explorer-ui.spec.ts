@@ -5,7 +5,7 @@
  * a Results snapshot opening its volume; axe in light and dark; screenshots at desktop and phone size.
  */
 import { test, expect, type Page } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
+import { axeViolations } from './axe';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type {} from '../../src/components/explorer/hook';
@@ -188,9 +188,7 @@ test.describe('explorer for a reader', () => {
       await page.emulateMedia({ colorScheme: scheme });
       await page.evaluate(() => window.__explorer.settled());
       await page.screenshot({ path: join(SHOTS, `desktop-${scheme}.png`) });
-      const axe = new AxeBuilder({ page });
-      const r = await (scheme === 'light' ? axe.withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']) : axe.withRules(['color-contrast', 'link-in-text-block'])).analyze();
-      const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      const bad = await axeViolations(page, scheme);
       expect(bad.map((v) => `${scheme} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)).toEqual([]);
       await page.setViewportSize({ width: 390, height: 844 });
       await page.evaluate(() => window.__explorer.settled());

@@ -6,18 +6,14 @@
  * violation (WCAG 2.x A/AA rules + best practices) in the light and the dark theme; and it fits a
  * 390 px phone screen. The tests of a page share one load of it (the explorer's loads its model):
  * the themes are CSS media queries and the layout follows the viewport, so the dark scan and the
- * phone check switch the setting on the loaded page. The themes change colours only (the DOM, its
- * roles, names and order are the same), so the dark scan runs the rules that read colours.
+ * phone check switch the setting on the loaded page (the dark scan runs the colour rules: axe.ts).
  */
 import { test, expect, type Page } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
 import { BASE, BASE_SLASH, ORIGIN, IGNORED_CONSOLE, builtPages } from './site-config';
 import { sharedPage } from './shared-page';
+import { axeViolations } from './axe';
 
 const pages = builtPages();
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
-/** The rules of AXE_TAGS whose result depends on the theme's colours. */
-const AXE_COLOUR_RULES = ['color-contrast', 'link-in-text-block'];
 
 function underBase(url: URL): boolean {
   return url.pathname === BASE || url.pathname.startsWith(BASE_SLASH);
@@ -113,9 +109,7 @@ for (const path of pages) {
         const page = shared.page;
         await load();
         await page.emulateMedia({ colorScheme });
-        const axe = new AxeBuilder({ page });
-        const results = await (colorScheme === 'light' ? axe.withTags(AXE_TAGS) : axe.withRules(AXE_COLOUR_RULES)).analyze();
-        const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+        const bad = await axeViolations(page, colorScheme);
         const report = bad
           .map((v) => `${v.impact} ${v.id}: ${v.help}\n` + v.nodes.slice(0, 5).map((n) => `   ${n.target.join(' ')} ${n.failureSummary?.split('\n')[1] ?? ''}`).join('\n'))
           .join('\n');

@@ -59,16 +59,12 @@ export function writeTinyDataset(opts: { dir?: string; name?: string; size?: num
 
 import { spawn, type ChildProcess } from 'node:child_process';
 
-/**
- * How a test runs a TypeScript CLI: node with tsx's loader, one process (the `tsx` command starts a
- * second node for the script: about 0.4 s of CPU more per run, and the suites start dozens).
- */
-export const TSX_NODE = [process.execPath, '--import', 'tsx'] as const;
+import { TSX_NODE } from '../../scripts/lib/tsx-node';
 
 /** Runs a CLI script with tsx; resolves with its exit code and output. */
 export function runScript(args: string[], opts: { onSpawn?: (p: ChildProcess) => void } = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
   return new Promise((resolve, reject) => {
-    // own process group, so a test can kill tsx and the node process it starts together
+    // own process group, so a test can kill the script and any process it starts together
     const p = spawn(TSX_NODE[0], [...TSX_NODE.slice(1), ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
     p.stdout!.on('data', (d) => (out += d));

@@ -29,7 +29,8 @@ import type { NdArray } from '../../src/lib/data/npy';
 import { parseShippedIndex, parseShippedVolume } from '../../src/lib/data/shipped';
 import { decodeCamFile, fmt, type CacheManifest, type CamIndex, type ClassificationTable, type FaithfulnessTable, type MeanStd, type SnapshotTable } from '../../src/lib/precompute/format';
 import { codeHash, sha256 } from '../../src/lib/precompute/hash.node.ts';
-import { syntheticSplit, TSX_NODE } from './cli-helpers';
+import { syntheticSplit } from './cli-helpers';
+import { TSX_NODE } from '../../scripts/lib/tsx-node';
 
 const SIZE = 28;
 const MODEL = `resnet10-organmnist3d${SIZE}`;
